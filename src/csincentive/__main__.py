@@ -1,0 +1,3 @@
+from csincentive.cli import main
+
+main()

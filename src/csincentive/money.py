@@ -1,0 +1,49 @@
+"""Money has one home. Every amount in the rules engine is a Decimal with ten places
+(``ENGINE_DTYPE``); every amount on a payslip is rounded half-up (half away from zero) to
+the fen exactly once, when a pay component is produced (``to_fen``). Components that refer
+to other components see the rounded payslip amount, and ``gross`` is the sum of the rounded
+lines, so the lines of a payslip always add up to its total."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
+
+ENGINE_SCALE = 10
+FEN = Decimal("0.01")
+ZERO = Decimal(0)
+
+
+def D(value: object) -> Decimal:
+    """Exact decimal from a TOML/CSV value. Floats go through their repr, so 0.1 is 0.1."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise InvalidOperation(f"not a number: {value!r}")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(str(value).strip())
+
+
+def round_fen(value: Decimal) -> Decimal:
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def engine_dtype() -> pl.DataType:
+    import polars as pl
+
+    return pl.Decimal(38, ENGINE_SCALE)
+
+
+def to_fen(expr: pl.Expr) -> pl.Expr:
+    """The single rounding point: half away from zero to 2 places, kept as Decimal(38, 2)."""
+    import polars as pl
+
+    return expr.round(2, mode="half_away_from_zero").cast(pl.Decimal(38, 2))
+
+
+def format_yuan(value: Decimal) -> str:
+    return f"{round_fen(value):,.2f}"
