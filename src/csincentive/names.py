@@ -1,0 +1,56 @@
+"""Every name a rules formula can use that is not a parameter or a component: per-agent
+metrics from the exports, roster fields and calendar facts of the month. The unit decides
+how a value is shown in explanations and outputs (a ratio as 52.3%, money with 2 places)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Unit = Literal["count", "money", "ratio", "seconds", "days", "months", "text", "flag"]
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str
+    unit: Unit
+    meaning: str
+
+
+METRICS: tuple[Name, ...] = (
+    Name("sessions", "count", "chat sessions the agent handled"),
+    Name("inquiring_buyers", "count", "distinct buyers the agent chatted with (询单人数)"),
+    Name("paying_buyers", "count", "distinct buyers with a paid order credited to the agent"),
+    Name("orders", "count", "paid orders credited to the agent"),
+    Name("conversion", "ratio", "paying_buyers / inquiring_buyers (询单转化率)"),
+    Name("sales", "money", "Σ 买家实际支付金额 of credited paid orders"),
+    Name("refunds", "money", "Σ 退款金额 of credited paid orders"),
+    Name("net_sales", "money", "sales − refunds"),
+    Name("refund_rate", "ratio", "refunds / sales"),
+    Name("avg_order_value", "money", "sales / orders"),
+    Name("avg_first_response_s", "seconds", "mean first response time of sessions that have one"),
+    Name("rated_sessions", "count", "sessions with a satisfaction rating"),
+    Name("satisfied_sessions", "count", "sessions rated 满意/很满意 (or 4–5)"),
+    Name("satisfaction", "ratio", "satisfied_sessions / rated_sessions"),
+)
+
+ROSTER: tuple[Name, ...] = (
+    Name("agent_id", "text", "roster id"),
+    Name("name", "text", "roster name"),
+    Name("team", "text", "roster team"),
+    Name("role", "text", "agent or supervisor"),
+    Name("grade", "text", "roster grade"),
+    Name("target", "money", "the agent's monthly sales target (0 when blank)"),
+)
+
+CALENDAR: tuple[Name, ...] = (
+    Name("days_in_month", "days", "calendar days in the month"),
+    Name("days_employed", "days", "calendar days of the month between hire_date and leave_date"),
+    Name("probation_days", "days", "days employed in the month while on probation"),
+    Name("regular_days", "days", "days employed in the month after probation"),
+    Name("tenure_months", "months", "whole months from hire_date to the month's last day"),
+    Name("on_probation", "flag", "1 when on probation on the month's last day, else 0"),
+)
+
+BUILTIN: dict[str, Name] = {n.name: n for n in (*METRICS, *ROSTER, *CALENDAR)}
+TEXT_FIELDS = frozenset(n.name for n in BUILTIN.values() if n.unit == "text")
