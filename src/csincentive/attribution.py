@@ -1,0 +1,98 @@
+"""询单->最终付款: which agent each paid order is credited to.
+
+An order is credited to the agent whose chat with the same buyer started most recently at
+or before the order's reference time (creation time by default, or payment time), provided
+the chat's calendar day is no more than ``window_days - 1`` days before the order's day
+(window 2 = the order's day or the day before, as 赤兔/生意参谋 count it). If two agents'
+chats with the buyer start in the same second, the agent whose id sorts first wins — a
+rule, not an accident of join order. Orders with no such chat are silent (静默) and credited
+to nobody.
+
+Outcomes per order: credited, silent (no chat with that buyer before the order),
+outside_window (the buyer's last chat is too old), unpaid (no payment time), other_month
+(the reference time is not in the month being paid).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+UNKNOWN_PREFIX = "?"  # chats from an account not in the roster keep their raw name after it
+
+
+def chat_agent_keys(roster: pl.DataFrame) -> pl.LazyFrame:
+    """Every way a chat export can name an agent (chat_nick or agent_id) → agent_id."""
+    by_nick = roster.filter(pl.col("chat_nick").is_not_null()).select(
+        pl.col("chat_nick").alias("key"), "agent_id"
+    )
+    by_id = roster.select(pl.col("agent_id").alias("key"), "agent_id")
+    return pl.concat([by_nick, by_id]).unique("key", keep="first").lazy()
+
+
+def resolve_agents(chats: pl.LazyFrame, roster: pl.DataFrame) -> pl.LazyFrame:
+    """Adds agent_key: the roster agent_id, or '?<name as written>' for an unknown account
+    (its chats still compete for orders, so an unknown account never passes its orders on
+    to a colleague; the reconciliation reports it)."""
+    keys = chat_agent_keys(roster)
+    return chats.join(keys, left_on="agent", right_on="key", how="left").with_columns(
+        pl.coalesce(pl.col("agent_id"), pl.lit(UNKNOWN_PREFIX) + pl.col("agent")).alias("agent_key")
+    ).drop("agent_id")
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime(year, month, 1)
+    end = dt.datetime(year + month // 12, month % 12 + 1, 1)
+    return start, end
+
+
+def attribute_orders(
+    orders: pl.LazyFrame,
+    chats: pl.LazyFrame,
+    *,
+    year: int,
+    month: int,
+    window_days: int,
+    judge_by: str,
+) -> pl.LazyFrame:
+    """Orders with outcome, agent_key (when credited) and the credited chat's start time."""
+    start, end = month_bounds(year, month)
+    reference = pl.col("paid_at") if judge_by == "paid" else pl.col("created_at")
+    orders = orders.with_columns(reference.alias("ref_time"))
+    in_month = pl.col("ref_time").is_between(pl.lit(start), pl.lit(end), closed="left")
+
+    candidates = orders.filter(pl.col("paid_at").is_not_null() & in_month)
+    # One chat per (buyer, second): the tie rule, applied before the as-of join.
+    chat_points = (
+        chats.group_by("buyer", "start_time")
+        .agg(pl.col("agent_key").min())
+        .sort("start_time")
+    )
+    matched = candidates.sort("ref_time").join_asof(
+        chat_points.rename({"start_time": "chat_time"}),
+        left_on="ref_time",
+        right_on="chat_time",
+        by="buyer",
+        strategy="backward",
+    )
+    earliest_day = pl.col("ref_time").dt.date() - pl.duration(days=window_days - 1)
+    outcome = (
+        pl.when(pl.col("chat_time").is_null())
+        .then(pl.lit("silent"))
+        .when(pl.col("chat_time").dt.date() < earliest_day)
+        .then(pl.lit("outside_window"))
+        .otherwise(pl.lit("credited"))
+    )
+    matched = matched.with_columns(outcome.alias("outcome")).with_columns(
+        pl.when(pl.col("outcome") == "credited").then(pl.col("agent_key")).alias("agent_key"),
+        pl.when(pl.col("outcome") == "credited").then(pl.col("chat_time")).alias("chat_time"),
+    )
+    others = orders.filter(~(pl.col("paid_at").is_not_null() & in_month)).with_columns(
+        pl.when(pl.col("paid_at").is_null()).then(pl.lit("unpaid")).otherwise(pl.lit("other_month")).alias("outcome"),
+        pl.lit(None, dtype=pl.Utf8).alias("agent_key"),
+        pl.lit(None, dtype=pl.Datetime("us")).alias("chat_time"),
+    )
+    columns = ["order_id", "buyer", "created_at", "paid_at", "paid_amount", "refund_amount",
+               "status", "line", "outcome", "agent_key", "chat_time"]
+    return pl.concat([matched.select(columns), others.select(columns)], how="vertical")

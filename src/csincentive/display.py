@@ -1,0 +1,43 @@
+"""How numbers read in explanations: money with two places, ratios as percentages, other
+numbers without trailing zeros. Both for Python Decimals (rule bounds) and Polars
+expressions (per-agent values), so a bound and a value always look alike."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from csincentive.money import round_fen
+
+
+def strip_zeros(text: pl.Expr) -> pl.Expr:
+    """'52.3000' → '52.3', '40.00' → '40', '100' stays '100'."""
+    return text.str.replace(r"(\.\d*?)0+$", "${1}").str.replace(r"\.$", "")
+
+
+def show_expr(value: pl.Expr, unit: str) -> pl.Expr:
+    if unit == "text":
+        return value.cast(pl.Utf8)
+    decimal = value.cast(pl.Decimal(38, 10))
+    if unit == "money":
+        return decimal.round(2, mode="half_away_from_zero").cast(pl.Decimal(38, 2)).cast(pl.Utf8)
+    if unit in ("ratio", "percent"):
+        percent = (decimal * pl.lit(Decimal(100), dtype=pl.Decimal(38, 10))).round(
+            1, mode="half_away_from_zero"
+        )
+        return strip_zeros(percent.cast(pl.Utf8)) + pl.lit("%")
+    return strip_zeros(decimal.round(4, mode="half_away_from_zero").cast(pl.Utf8))
+
+
+def show_number(value: Decimal, unit: str) -> str:
+    if unit == "money":
+        return f"{round_fen(value):.2f}"
+    if unit in ("ratio", "percent"):
+        return _plain(value * 100) + "%"
+    return _plain(value)
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text

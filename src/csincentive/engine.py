@@ -1,0 +1,325 @@
+"""The pay engine: compile a rule set into Polars expressions over the per-agent frame.
+
+Each component becomes two columns: ``<id>`` (its amount — a pay line rounded half-up to the
+fen, or an intermediate value with ten places) and ``<id>__why`` (a plain explanation built
+by the same vectorised plan). Components are added in dependency order, so a component can
+read the rounded amounts of the ones it depends on, exactly as a payslip shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import polars as pl
+
+from csincentive.display import show_expr, show_number
+from csincentive.formula import Formula, compile_formula, parse, render
+from csincentive.money import ENGINE_SCALE, to_fen
+from csincentive.names import BUILTIN, TEXT_FIELDS
+from csincentive.rules.model import (
+    ComponentBase,
+    FormulaComponent,
+    MarginalComponent,
+    MatchComponent,
+    RankComponent,
+    RateComponent,
+    RuleSet,
+    Scope,
+    TableComponent,
+    formula_fields,
+)
+
+DEC = pl.Decimal(38, ENGINE_SCALE)
+WHY = "__why"
+
+
+def dec(value: Decimal | int) -> pl.Expr:
+    return pl.lit(Decimal(value), dtype=DEC)
+
+
+@dataclass(frozen=True)
+class CompiledLine:
+    id: str
+    label: str
+    rule: str
+    pays: bool
+    unit: str
+
+
+class Compiler:
+    """Turns one rule set into (column name, expression) steps."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.order = dependency_order(rules)
+
+    # -- names --------------------------------------------------------------------------
+    def resolve(self, name: str) -> pl.Expr:
+        if name in TEXT_FIELDS:
+            return pl.col(name).cast(pl.Utf8)
+        if name in self.rules.params:
+            return dec(self.rules.params[name])
+        return pl.col(name).cast(DEC)
+
+    def unit_of(self, name: str) -> str:
+        if name in BUILTIN:
+            return BUILTIN[name].unit
+        if name in self.rules.components:
+            return self.component_unit(self.rules.components[name])
+        return "number"
+
+    def component_unit(self, component: ComponentBase) -> str:
+        if component.format:
+            return "ratio" if component.format == "percent" else component.format
+        return "money" if component.pay else "number"
+
+    def formula(self, text: str) -> pl.Expr:
+        return compile_formula(parse(text), self.resolve)
+
+    def inputs_shown(self, texts: list[str]) -> pl.Expr | None:
+        """'net_sales=52340.00, role=agent' for the names a formula reads."""
+        names: list[str] = []
+        for text in texts:
+            for name in sorted(parse(text).names):
+                if name not in names and name not in self.rules.params:
+                    names.append(name)
+        if not names:
+            return None
+        parts: list[pl.Expr] = []
+        for i, name in enumerate(names):
+            parts.append(pl.lit(("; " if i else "") + f"{name}="))
+            parts.append(show_expr(pl.col(name), self.unit_of(name)).fill_null("—"))
+        return pl.concat_str(parts)
+
+    # -- components ---------------------------------------------------------------------
+    def lines(self) -> list[CompiledLine]:
+        return [
+            CompiledLine(cid, c.label, c.rule, c.pay, self.component_unit(c))
+            for cid, c in ((cid, self.rules.components[cid]) for cid in self.order)
+        ]
+
+    def apply(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        for cid in self.order:
+            component = self.rules.components[cid]
+            amount, why = self.component(cid, component)
+            frame = frame.with_columns(amount.alias(cid), why.alias(cid + WHY))
+        pay_ids = [cid for cid in self.order if self.rules.components[cid].pay]
+        total = pl.sum_horizontal([pl.col(c) for c in pay_ids]) if pay_ids else dec(0)
+        return frame.with_columns(total.cast(pl.Decimal(38, 2)).alias(self.rules.total.id))
+
+    def component(self, cid: str, component: ComponentBase) -> tuple[pl.Expr, pl.Expr]:
+        builder: Callable[..., tuple[pl.Expr, pl.Expr]] = {
+            FormulaComponent: self._formula,
+            RateComponent: self._rate,
+            TableComponent: self._table,
+            MarginalComponent: self._marginal,
+            MatchComponent: self._match,
+            RankComponent: self._rank,
+        }[type(component)]
+        amount, why = builder(component)
+        amount, why = self._limits(component, amount.cast(DEC), why)
+        unit = self.component_unit(component)
+        if component.pay:
+            amount = to_fen(amount)
+        shown = show_expr(amount, unit)
+        why = pl.concat_str([why, pl.lit(" = "), shown])
+        applies = scope_mask(component.applies_to)
+        if isinstance(component, RankComponent):  # people outside the ranking get no line
+            applies = applies & scope_mask(component.among)
+        if component.when:
+            condition = self.formula(component.when).fill_null(False)
+            why = pl.when(condition).then(why).otherwise(
+                pl.lit(f"0: condition not met ({component.when.strip()})")
+            )
+            amount = pl.when(condition).then(amount).otherwise(dec(0))
+        zero = dec(0).cast(pl.Decimal(38, 2)) if component.pay else dec(0)
+        amount = pl.when(applies).then(amount).otherwise(zero)
+        why = pl.when(applies).then(why).otherwise(pl.lit(None, dtype=pl.Utf8))
+        return amount, why
+
+    def _limits(
+        self, component: ComponentBase, amount: pl.Expr, why: pl.Expr
+    ) -> tuple[pl.Expr, pl.Expr]:
+        """cap/floor, then proration by days employed (both before the one rounding)."""
+        for bound, keep_if, word in ((component.cap, "le", "capped at"), (component.floor, "ge", "raised to the floor")):
+            if bound is None:
+                continue
+            limit = self.formula(bound) if isinstance(bound, str) else dec(bound)
+            inside = amount <= limit if keep_if == "le" else amount >= limit
+            why = pl.when(inside).then(why).otherwise(
+                pl.concat_str([why, pl.lit(f"; {word} "), show_expr(limit, "number")])
+            )
+            amount = pl.when(inside).then(amount).otherwise(limit)
+        if component.prorate == "days_employed":
+            amount = amount * pl.col("days_employed").cast(DEC) / pl.col("days_in_month").cast(DEC)
+            why = pl.concat_str([
+                why, pl.lit(" × "), pl.col("days_employed").cast(pl.Utf8), pl.lit("/"),
+                pl.col("days_in_month").cast(pl.Utf8), pl.lit(" days employed"),
+            ])
+        return amount.cast(DEC), why
+
+    def _formula(self, component: FormulaComponent) -> tuple[pl.Expr, pl.Expr]:
+        amount = self.formula(component.expr)
+        text = render(parse(component.expr))
+        shown = self.inputs_shown([component.expr])
+        why = pl.lit(text) if shown is None else pl.concat_str([pl.lit(text + " with "), shown])
+        return amount, why
+
+    def _rate(self, component: RateComponent) -> tuple[pl.Expr, pl.Expr]:
+        base = self.formula(component.base)
+        amount = base * dec(component.rate)
+        base_text = render(parse(component.base))
+        why = pl.concat_str([
+            pl.lit(base_text + " "),
+            show_expr(base, self._formula_unit(component.base)),
+            pl.lit(f" × {show_number(component.rate, 'ratio')}"),
+        ])
+        return amount, why
+
+    def _formula_unit(self, text: str) -> str:
+        stripped = text.strip()
+        return self.unit_of(stripped) if stripped in BUILTIN or stripped in self.rules.components else "number"
+
+    def _table(self, component: TableComponent) -> tuple[pl.Expr, pl.Expr]:
+        on = self.formula(component.on)
+        unit = self._formula_unit(component.on)
+        value: pl.Expr = dec(component.default) if component.default is not None else pl.lit(None, dtype=DEC)
+        label: pl.Expr = pl.lit("no row matches" if component.default is None else "no row → default")
+        for row in reversed(component.rows):
+            inside = pl.lit(True)
+            if row.from_ is not None:
+                inside = inside & (on >= dec(row.from_))
+            if row.below is not None:
+                inside = inside & (on < dec(row.below))
+            value = pl.when(inside).then(dec(row.value)).otherwise(value)
+            label = pl.when(inside).then(pl.lit(_interval(row.from_, row.below, unit))).otherwise(label)
+        on_text = render(parse(component.on))
+        why_parts = [pl.lit(on_text + " "), show_expr(on, unit), pl.lit(" → "), label, pl.lit(" → ")]
+        if component.times is None:
+            amount = value
+            why_parts += [pl.lit("×" if not component.pay else ""), show_expr(value, "number")]
+        else:
+            times = self.formula(component.times)
+            amount = value * times
+            why_parts += [
+                show_expr(value, "number"), pl.lit(f" × {render(parse(component.times))} "),
+                show_expr(times, self._formula_unit(component.times)),
+            ]
+        return amount, pl.concat_str(why_parts)
+
+    def _marginal(self, component: MarginalComponent) -> tuple[pl.Expr, pl.Expr]:
+        on = self.formula(component.on)
+        unit = self._formula_unit(component.on)
+        amount = dec(0)
+        pieces: list[pl.Expr] = []
+        for row in component.rows:
+            top = on if row.below is None else pl.min_horizontal(on, dec(row.below))
+            slice_ = pl.max_horizontal(top - dec(row.from_), dec(0)).cast(DEC)
+            amount = amount + slice_ * dec(row.rate)
+            text = f"{_interval(row.from_, row.below, unit)} × {show_number(row.rate, 'ratio')}"
+            pieces.append(pl.when(slice_ > dec(0)).then(
+                pl.concat_str([pl.lit(text + " on "), show_expr(slice_, unit)])
+            ))
+        on_text = render(parse(component.on))
+        why = pl.concat_str([
+            pl.lit(on_text + " "), show_expr(on, unit), pl.lit(": "),
+            pl.concat_str(pieces, separator=" + ", ignore_nulls=True),
+        ])
+        return amount, why
+
+    def _match(self, component: MatchComponent) -> tuple[pl.Expr, pl.Expr]:
+        key = pl.col(component.on).cast(pl.Utf8)
+        default = dec(component.default) if component.default is not None else pl.lit(None, dtype=DEC)
+        amount = key.replace_strict(
+            {k: v for k, v in component.cases.items()}, default=default, return_dtype=DEC
+        )
+        known = key.is_in(list(component.cases))
+        fallback = "not listed → default" if component.default is not None else "not listed, no default"
+        why = pl.concat_str([
+            pl.lit(f"{component.on} "), key,
+            pl.when(known).then(pl.lit("")).otherwise(pl.lit(f" ({fallback})")),
+        ])
+        return amount, why
+
+    def _rank(self, component: RankComponent) -> tuple[pl.Expr, pl.Expr]:
+        member = scope_mask(component.among)
+        by = self.formula(component.by)
+        ranked_value = pl.when(member).then(by).otherwise(pl.lit(None, dtype=DEC))
+        descending = component.order == "desc"
+        rank = ranked_value.rank(method="min", descending=descending)
+        field = member.cast(pl.Int64).sum()
+        if component.within == "team":
+            rank, field = rank.over("team"), field.over("team")
+        prize: pl.Expr = dec(0)
+        for place, amount in reversed(list(enumerate(component.prizes, start=1))):
+            prize = pl.when(rank == place).then(dec(amount)).otherwise(prize)
+        unit = self._formula_unit(component.by)
+        among = _scope_text(component.among)
+        where = " in the team" if component.within == "team" else ""
+        parts = [
+            pl.lit(render(parse(component.by)) + " "), show_expr(by, unit),
+            pl.lit(" → rank "), rank.cast(pl.Utf8).fill_null("—"), pl.lit(" of "),
+            field.cast(pl.Utf8), pl.lit(f"{among}{where}"),
+        ]
+        if component.eligible:
+            ok = self.formula(component.eligible).fill_null(False)
+            prize = pl.when(ok).then(prize).otherwise(dec(0))
+            parts.append(pl.when(ok | (rank > len(component.prizes))).then(pl.lit("")).otherwise(
+                pl.lit(f"; not eligible ({component.eligible.strip()} fails)")
+            ))
+        prize = pl.when(rank.is_null()).then(dec(0)).otherwise(prize)
+        return prize, pl.concat_str(parts)
+
+
+def scope_mask(scope: Scope) -> pl.Expr:
+    # A column, not a literal, so sums and windows over the mask count rows.
+    mask = pl.col("agent_id").is_not_null()
+    for field in ("role", "grade", "team"):
+        allowed = getattr(scope, field)
+        if allowed:
+            mask = mask & pl.col(field).is_in(list(allowed))
+    return mask
+
+
+def _scope_text(scope: Scope) -> str:
+    parts = [f"{f}={'/'.join(getattr(scope, f))}" for f in ("role", "grade", "team") if getattr(scope, f)]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _interval(start: Decimal | None, end: Decimal | None, unit: str) -> str:
+    if start is None and end is not None:
+        return f"< {show_number(end, unit)}"
+    if end is None and start is not None:
+        return f"≥ {show_number(start, unit)}"
+    if start is None and end is None:
+        return "any"
+    return f"[{show_number(start, unit)}, {show_number(end, unit)})"  # type: ignore[arg-type]
+
+
+def dependency_order(rules: RuleSet) -> list[str]:
+    """Components in file order, each after the components it reads (validated acyclic)."""
+    reads: dict[str, set[str]] = {}
+    for cid, component in rules.components.items():
+        names: set[str] = set()
+        for text in formula_fields(component).values():
+            names |= parse(text).names
+        reads[cid] = {n for n in names if n in rules.components and n != cid}
+    order: list[str] = []
+    placed: set[str] = set()
+
+    def place(cid: str, trail: tuple[str, ...]) -> None:
+        if cid in placed or cid in trail:
+            return
+        for dep in sorted(reads[cid], key=list(rules.components).index):
+            place(dep, (*trail, cid))
+        placed.add(cid)
+        order.append(cid)
+
+    for cid in rules.components:
+        place(cid, ())
+    return order
+
+
+__all__ = ["Compiler", "CompiledLine", "dependency_order", "scope_mask", "Formula", "WHY"]

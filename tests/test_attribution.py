@@ -1,0 +1,133 @@
+"""Attribution edges (询单->最终付款), worked by hand from the rule in attribution.py:
+the latest chat with the buyer at or before the order, within the calendar-day window."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from csincentive.attribution import attribute_orders, resolve_agents
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%m-%d %H:%M").replace(year=2026)
+
+
+def chats(*rows: tuple[str, str, str]) -> pl.LazyFrame:
+    return pl.LazyFrame(
+        {
+            "agent_key": [r[0] for r in rows],
+            "buyer": [r[1] for r in rows],
+            "start_time": [at(r[2]) for r in rows],
+        },
+        schema={"agent_key": pl.Utf8, "buyer": pl.Utf8, "start_time": pl.Datetime("us")},
+    )
+
+
+def orders(*rows: tuple[str, str, str, str | None]) -> pl.LazyFrame:
+    return pl.LazyFrame(
+        {
+            "order_id": [r[0] for r in rows],
+            "buyer": [r[1] for r in rows],
+            "created_at": [at(r[2]) for r in rows],
+            "paid_at": [at(r[3]) if r[3] else None for r in rows],
+            "paid_amount": [Decimal("10.00")] * len(rows),
+            "refund_amount": [Decimal("0.00")] * len(rows),
+            "status": ["交易成功"] * len(rows),
+            "line": list(range(2, len(rows) + 2)),
+        },
+        schema={
+            "order_id": pl.Utf8, "buyer": pl.Utf8, "created_at": pl.Datetime("us"),
+            "paid_at": pl.Datetime("us"), "paid_amount": pl.Decimal(38, 2),
+            "refund_amount": pl.Decimal(38, 2), "status": pl.Utf8, "line": pl.Int64,
+        },
+    )
+
+
+def outcomes(chat_rows, order_rows, window_days=2, judge_by="created") -> dict[str, tuple]:
+    frame = attribute_orders(
+        orders(*order_rows), chats(*chat_rows), year=2026, month=10,
+        window_days=window_days, judge_by=judge_by,
+    ).collect()
+    return {r["order_id"]: (r["outcome"], r["agent_key"]) for r in frame.iter_rows(named=True)}
+
+
+def test_latest_chat_before_the_order_wins():
+    result = outcomes(
+        [("A4", "b1", "10-05 09:00"), ("A1", "b1", "10-05 10:00"), ("A2", "b1", "10-05 12:00")],
+        [("o1", "b1", "10-05 11:00", "10-05 11:05")],
+    )
+    # A2's chat starts after the order was created, so A1 (10:00) is the latest before it.
+    assert result == {"o1": ("credited", "A1")}
+
+
+def test_chat_exactly_at_order_time_counts():
+    result = outcomes([("A1", "b1", "10-05 11:00")], [("o1", "b1", "10-05 11:00", "10-05 11:01")])
+    assert result == {"o1": ("credited", "A1")}
+
+
+def test_chat_only_after_the_order_is_silent():
+    result = outcomes([("A1", "b1", "10-08 15:00")], [("o1", "b1", "10-08 14:00", "10-08 14:01")])
+    assert result == {"o1": ("silent", None)}
+
+
+def test_window_is_calendar_days_d_plus_1_in_d_plus_2_out():
+    result = outcomes(
+        [("A1", "b1", "10-10 23:59"), ("A2", "b2", "10-10 00:01")],
+        [
+            ("o1", "b1", "10-11 00:30", "10-11 00:31"),  # D+1: in
+            ("o2", "b2", "10-12 00:00", "10-12 00:01"),  # D+2: out, though < 48 h later
+        ],
+    )
+    assert result == {"o1": ("credited", "A1"), "o2": ("outside_window", None)}
+
+
+def test_window_of_one_day_means_same_day_only():
+    result = outcomes(
+        [("A1", "b1", "10-10 23:59")], [("o1", "b1", "10-11 00:30", "10-11 00:31")], window_days=1
+    )
+    assert result == {"o1": ("outside_window", None)}
+
+
+def test_unpaid_and_other_month_orders_are_not_credited():
+    result = outcomes(
+        [("A1", "b1", "10-05 09:00")],
+        [("o1", "b1", "10-05 10:00", None), ("o2", "b1", "09-30 10:00", "09-30 10:01")],
+    )
+    assert result == {"o1": ("unpaid", None), "o2": ("other_month", None)}
+
+
+def test_same_second_tie_goes_to_the_smallest_agent_id():
+    # Both orders of chat rows must give the same answer: the rule, not the input order.
+    for rows in (
+        [("A3", "b20", "10-15 10:00"), ("A2", "b20", "10-15 10:00")],
+        [("A2", "b20", "10-15 10:00"), ("A3", "b20", "10-15 10:00")],
+    ):
+        result = outcomes(rows, [("o9", "b20", "10-15 12:00", "10-15 12:00")])
+        assert result == {"o9": ("credited", "A2")}
+
+
+def test_two_orders_by_one_buyer_both_credited():
+    result = outcomes(
+        [("A1", "b3", "10-12 09:00")],
+        [("o3", "b3", "10-12 10:00", "10-12 10:02"), ("o4", "b3", "10-12 15:00", "10-12 15:00")],
+    )
+    assert result == {"o3": ("credited", "A1"), "o4": ("credited", "A1")}
+
+
+def test_judge_by_payment_time():
+    # Created before the chat, paid after it: silent by creation time, credited by payment.
+    chat_rows = [("A1", "b1", "10-05 10:00")]
+    order_rows = [("o1", "b1", "10-05 09:00", "10-05 10:30")]
+    assert outcomes(chat_rows, order_rows)["o1"] == ("silent", None)
+    assert outcomes(chat_rows, order_rows, judge_by="paid")["o1"] == ("credited", "A1")
+
+
+@pytest.mark.parametrize("written,expected", [("云杉:小美", "A1"), ("A1", "A1"), ("云杉:新人", "?云杉:新人")])
+def test_chat_accounts_resolve_by_nick_or_id(written, expected):
+    roster = pl.DataFrame({"agent_id": ["A1"], "chat_nick": ["云杉:小美"]})
+    frame = pl.LazyFrame({"agent": [written], "buyer": ["b"]})
+    assert resolve_agents(frame, roster).collect()["agent_key"].to_list() == [expected]
