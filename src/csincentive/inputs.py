@@ -1,0 +1,871 @@
+"""Load one month's period folder into canonical, validated Polars frames.
+
+A period folder (``examples/2026-10/``) holds ``agents.csv`` (the roster), ``chats.csv``
+(session- or message-level chat export) and ``orders.csv`` (the Taobao 订单报表 export as
+downloaded). Problems come back in two tiers:
+
+* file-level problems (missing file or column, unknown roster column, ambiguous chat format…)
+  and every roster row problem raise one :class:`InputError` per call, listing everything;
+* row-level problems in the big files stay lazy as :class:`ProblemCheck` frames, so the
+  pipeline collects them together with its main plan and the files are not read twice
+  just to validate them.
+
+Assumption: no field contains an embedded newline, so the row index plus 2 is the physical
+line number (header = line 1). Blank lines are kept by the reader as empty rows (which keeps
+numbering right) and then dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from .encoding import ensure_utf8
+from .errors import Diagnostic, InputError
+
+ChatFormat = Literal["session", "message"]
+
+FILES = {"agents": "agents.csv", "chats": "chats.csv", "orders": "orders.csv"}
+CHECK_ROWS = 20  # a check shows the first rows only: enough to see the pattern and fix it
+MONEY = pl.Decimal(38, 2)
+DATETIME = pl.Datetime("us")
+# The first format is the one the exports use (and Polars has a fast path for it); the
+# others are only tried on the rows the first one could not parse.
+DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M")
+DATETIME_HINT = "YYYY-MM-DD HH:MM:SS"
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
+# At most two decimals: a Decimal(38, 2) cast would silently truncate 12.345 to 12.34.
+MONEY_PATTERN = r"^[+-]?(?:\d+(?:\.\d{0,2})?|\.\d{1,2})$"
+
+ROSTER_REQUIRED = ("agent_id", "name", "team", "role", "grade", "hire_date")
+ROSTER_OPTIONAL = ("probation_end", "chat_nick", "leave_date", "target")
+ROSTER_ROLES = ("agent", "supervisor")
+
+CHAT_ALIASES: dict[str, tuple[str, ...]] = {
+    "agent": ("客服", "客服昵称", "旺旺昵称", "客服账号", "接待客服"),
+    "buyer": ("买家", "客户名", "买家昵称", "买家旺旺", "顾客"),
+    "start_time": ("开始时间", "接待时间", "会话开始时间"),
+    "end_time": ("结束时间", "会话结束时间"),
+    "first_response_s": ("首次响应时长", "首响时间(秒)"),
+    "avg_response_s": ("平均响应时长",),
+    "rating": ("评价", "满意度", "服务评价"),
+    "time": ("发送时间", "时间", "消息时间"),
+    "sender": ("发送账号", "发送方", "账号类型", "发送者"),
+    "content": ("内容", "消息内容"),
+}
+SESSION_REQUIRED = ("agent", "buyer", "start_time")
+SESSION_OPTIONAL = ("end_time", "first_response_s", "avg_response_s", "rating")
+MESSAGE_REQUIRED = ("time", "buyer", "agent", "sender")
+# Sender values (compared lower-cased) besides "equals the agent/buyer column".
+AGENT_SENDERS = ("客服", "卖家", "agent", "seller", "1")
+BUYER_SENDERS = ("买家", "buyer", "customer", "0")
+
+ORDER_ALIASES: dict[str, tuple[str, ...]] = {
+    "order_id": ("订单编号",),
+    "buyer": ("买家会员名",),
+    "created_at": ("订单创建时间",),
+    "paid_at": ("订单付款时间",),
+    "paid_amount": ("买家实际支付金额",),
+    "status": ("订单状态",),
+    "refund_amount": ("退款金额",),
+}
+ORDER_REQUIRED = ("order_id", "buyer", "created_at", "paid_at", "paid_amount", "status")
+
+
+@dataclass
+class ProblemCheck:
+    """Rows of one file that fail one rule, as a lazy frame (line, field, value, message)."""
+
+    file: str
+    frame: pl.LazyFrame
+    what_to_do: str
+
+
+@dataclass
+class Period:
+    folder: Path
+    year: int
+    month: int
+    roster: pl.DataFrame
+    chats: pl.LazyFrame
+    chat_format: ChatFormat
+    orders: pl.LazyFrame
+    checks: list[ProblemCheck] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A canonical column found in a file: where it is and how its header was written."""
+
+    canonical: str
+    index: int
+    written: str
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def _norm(name: str) -> str:
+    """Header matching ignores case, surrounding spaces and full-width punctuation (（秒）)."""
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+def _read_header(path: Path, display: str) -> list[str]:
+    """The header row as written (BOM removed), reading only the first line of the file."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    if not any(cell.strip() for cell in header):
+        raise InputError.single(
+            display,
+            "no header row — the first line must name the columns",
+            code="D102",
+            line=1,
+        )
+    return header
+
+
+def _lookup(
+    aliases: Mapping[str, Sequence[str]], column_map: Mapping[str, str] | None
+) -> dict[str, str]:
+    """Normalised header → canonical name; caller's column_map wins over built-in aliases."""
+    table = {_norm(alias): canonical for canonical, names in aliases.items() for alias in names}
+    table.update({_norm(canonical): canonical for canonical in aliases})
+    for source, canonical in (column_map or {}).items():
+        if canonical in aliases:  # one map serves all three files; ignore other files' names
+            table[_norm(source)] = canonical
+    return table
+
+
+def _resolve_columns(
+    header: Sequence[str],
+    aliases: Mapping[str, Sequence[str]],
+    column_map: Mapping[str, str] | None,
+    display: str,
+) -> tuple[dict[str, _Column], list[Diagnostic], list[tuple[int, str]]]:
+    """Map header cells to canonical columns; also return duplicates and unknown cells."""
+    table = _lookup(aliases, column_map)
+    found: dict[str, _Column] = {}
+    problems: list[Diagnostic] = []
+    unknown: list[tuple[int, str]] = []
+    for index, raw in enumerate(header):
+        canonical = table.get(_norm(raw))
+        if canonical is None:
+            unknown.append((index, raw))
+        elif canonical in found:
+            first = found[canonical]
+            problems.append(
+                Diagnostic(
+                    file=display,
+                    line=1,
+                    col=index + 1,
+                    code="D105",
+                    path=raw.strip(),
+                    message=f"column {index + 1} '{raw.strip()}' and column {first.index + 1} "
+                    f"'{first.written}' both mean '{canonical}' — delete one of them",
+                )
+            )
+        else:
+            found[canonical] = _Column(canonical, index, raw.strip())
+    return found, problems, unknown
+
+
+def _missing(
+    display: str,
+    found: Mapping[str, _Column],
+    required: Iterable[str],
+    aliases: Mapping[str, Sequence[str]],
+) -> list[Diagnostic]:
+    problems = []
+    for canonical in required:
+        if canonical in found:
+            continue
+        accepted = ", ".join(aliases.get(canonical, ()))
+        also = f" (or one of: {accepted})" if accepted else ""
+        problems.append(
+            Diagnostic(
+                file=display,
+                line=1,
+                code="D103",
+                path=canonical,
+                message=f"missing required column '{canonical}'{also} — add it, or map your "
+                f"header to it with column_map={{'your header': '{canonical}'}}",
+            )
+        )
+    return problems
+
+
+# --------------------------------------------------------------------------- lazy parsing
+
+
+def _parsed(name: str) -> str:
+    return f"{name}__parsed"
+
+
+def _scan(path: Path, header: Sequence[str], columns: Iterable[_Column]) -> pl.LazyFrame:
+    """One lazy scan: every column Utf8, select right away so only needed columns are parsed.
+
+    Columns are renamed by position, which sidesteps trailing spaces and duplicate names in
+    the export's header. Blank cells become null; blank lines are dropped here.
+    """
+    columns = list(columns)
+    lf = pl.scan_csv(
+        path,
+        infer_schema=False,
+        new_columns=[f"_c{i}" for i in range(len(header))],
+        row_index_name="line",
+        row_index_offset=2,  # first data row is physical line 2 (header = line 1)
+        truncate_ragged_lines=True,  # exports end rows with stray commas; we select by name
+    )
+    lf = lf.select(pl.col("line").cast(pl.Int64), *(_cell(c) for c in columns))
+    return lf.filter(pl.any_horizontal(pl.col(c.canonical).is_not_null() for c in columns))
+
+
+def _cell(column: _Column) -> pl.Expr:
+    """A cell as text without surrounding spaces; blank (or spaces only) is null."""
+    text = pl.col(f"_c{column.index}").str.strip_chars()
+    return pl.when(text.str.len_bytes() > 0).then(text).alias(column.canonical)
+
+
+def _with_datetimes(lf: pl.LazyFrame, names: Sequence[str]) -> pl.LazyFrame:
+    """Add ``<name>__parsed`` Datetime columns; bad or blank cells become null.
+
+    Fallback formats only see the rows the main format failed on (the others are masked to
+    null first), which keeps their cost near zero on a clean file.
+    """
+    first, *others = DATETIME_FORMATS
+    lf = lf.with_columns(
+        pl.col(n).str.strptime(DATETIME, first, strict=False, cache=False).alias(_parsed(n))
+        for n in names
+    )
+
+    def fallback(name: str) -> pl.Expr:
+        rest = pl.when(pl.col(_parsed(name)).is_null()).then(pl.col(name))
+        attempts = (rest.str.strptime(DATETIME, f, strict=False, cache=False) for f in others)
+        return pl.coalesce(pl.col(_parsed(name)), *attempts).alias(_parsed(name))
+
+    return lf.with_columns(fallback(n) for n in names)
+
+
+def _money_expr(name: str) -> pl.Expr:
+    """Money text → Decimal(38, 2): strips ="…", quotes, thousands commas and ¥; null if bad."""
+    text = (
+        pl.col(name)
+        .str.strip_prefix("=")
+        .str.strip_chars('"')
+        .str.replace_all(",", "", literal=True)
+        .str.strip_chars("¥￥ ")
+    )
+    return pl.when(text.str.contains(MONEY_PATTERN)).then(text).cast(MONEY, strict=False)
+
+
+def _seconds_expr(name: str) -> pl.Expr:
+    """Durations in seconds, tolerating a trailing 秒/s unit ("15秒")."""
+    text = pl.col(name).str.strip_suffix("秒").str.strip_suffix("s").str.strip_chars()
+    return text.cast(pl.Float64, strict=False)
+
+
+def _id_expr(name: str) -> pl.Expr:
+    """Ids exported as ="4100123…" (so Excel keeps the digits) lose the wrapper."""
+    return pl.col(name).str.strip_prefix("=").str.strip_chars('"').str.strip_chars()
+
+
+def _optional(found: Mapping[str, _Column], name: str, dtype: pl.DataType) -> pl.Expr:
+    """The parsed column when the file has it, else a typed null column of the same name."""
+    if name in found:
+        return pl.col(_parsed(name)).alias(name)
+    return pl.lit(None, dtype=dtype).alias(name)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _cell_check(
+    display: str,
+    base: pl.LazyFrame,
+    columns: Sequence[_Column],
+    is_bad: Callable[[str], pl.Expr],
+    message: str,
+    what_to_do: str,
+) -> ProblemCheck:
+    """Rows where ``is_bad(column)`` holds, one output row per bad cell, in one pass.
+
+    Bad cells are flagged side by side, rows without any are dropped before unpivoting, so
+    a clean file costs one filter and the (rare) bad rows are reshaped to long form.
+    """
+    flagged = [
+        pl.when(is_bad(c.canonical)).then(pl.col(c.canonical).fill_null("")).alias(c.written)
+        for c in columns
+    ]
+    frame = (
+        base.select(pl.col("line").alias("__line"), *flagged)
+        .filter(pl.any_horizontal(pl.col(c.written).is_not_null() for c in columns))
+        .unpivot(index="__line", variable_name="field", value_name="value")
+        .filter(pl.col("value").is_not_null())
+        .select(
+            pl.col("__line").alias("line"),
+            pl.col("field").cast(pl.String),
+            pl.col("value").cast(pl.String),
+            pl.lit(message, dtype=pl.String).alias("message"),
+        )
+        .sort(["line", "field"])
+        .head(CHECK_ROWS)
+    )
+    return ProblemCheck(file=display, frame=frame, what_to_do=what_to_do)
+
+
+def _empty_check(display: str, base: pl.LazyFrame, columns: Sequence[_Column]) -> ProblemCheck:
+    return _cell_check(
+        display,
+        base,
+        columns,
+        lambda name: pl.col(name).is_null(),
+        "required value is empty",
+        "fill in the value or delete the row",
+    )
+
+
+def _datetime_check(display: str, base: pl.LazyFrame, columns: Sequence[_Column]) -> ProblemCheck:
+    return _cell_check(
+        display,
+        base,
+        columns,
+        lambda name: pl.col(name).is_not_null() & pl.col(_parsed(name)).is_null(),
+        f"not a date-time ({DATETIME_HINT})",
+        f"fix the date ({DATETIME_HINT}) or delete the row",
+    )
+
+
+def _duplicate_order_check(display: str, base: pl.LazyFrame, column: _Column) -> ProblemCheck:
+    """Every row of a repeated order id, each naming all the lines the id appears on."""
+    key = _parsed("order_id")
+    dupes = base.select("line", "order_id", key).filter(
+        pl.col(key).is_not_null() & pl.col(key).is_duplicated()
+    )
+    lines = dupes.group_by(key).agg(
+        pl.col("line").sort().cast(pl.String).str.join(", ").alias("__lines")
+    )
+    frame = (
+        dupes.join(lines, on=key)
+        .select(
+            "line",
+            pl.lit(column.written, dtype=pl.String).alias("field"),
+            pl.col("order_id").alias("value"),
+            (pl.lit("order id appears more than once: lines ") + pl.col("__lines")).alias(
+                "message"
+            ),
+        )
+        .sort("line")
+        .head(CHECK_ROWS)
+    )
+    return ProblemCheck(
+        file=display,
+        frame=frame,
+        what_to_do="delete the repeated rows (an order must appear once) or re-export the month",
+    )
+
+
+# --------------------------------------------------------------------------- roster
+
+
+def _parse_date(text: str) -> date | None:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_money(text: str) -> Decimal | None:
+    """Money cell → Decimal with 2 places, or None if it is not an amount (roster, small)."""
+    cleaned = text.strip().removeprefix("=").strip('"').replace(",", "").strip("¥￥ ")
+    if not re.fullmatch(MONEY_PATTERN, cleaned):
+        return None
+    try:
+        return Decimal(cleaned).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+
+
+def _roster_header(
+    header: Sequence[str], column_map: Mapping[str, str] | None, display: str
+) -> dict[str, _Column]:
+    """Roster columns are a closed set: unknown ones are typos until proven otherwise."""
+    known = {name: () for name in (*ROSTER_REQUIRED, *ROSTER_OPTIONAL)}
+    found, problems, unknown = _resolve_columns(header, known, column_map, display)
+    for index, raw in unknown:
+        guess = difflib.get_close_matches(_norm(raw), list(known), n=1, cutoff=0.6)
+        hint = f"did you mean '{guess[0]}'? " if guess else ""
+        problems.append(
+            Diagnostic(
+                file=display,
+                line=1,
+                col=index + 1,
+                code="D104",
+                path=raw.strip(),
+                message=f"unknown column '{raw.strip()}' — {hint}known columns: {', '.join(known)}",
+            )
+        )
+    problems += _missing(display, found, ROSTER_REQUIRED, known)
+    if problems:
+        raise InputError(problems)
+    return found
+
+
+def _roster_rows(path: Path) -> Iterable[tuple[int, list[str]]]:
+    """(physical line, cells) for each non-blank data row."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                yield reader.line_num, [cell.strip() for cell in cells]
+
+
+def _check_roster_row(
+    display: str, line: int, row: dict[str, str], columns: Mapping[str, _Column]
+) -> tuple[dict[str, object], list[Diagnostic]]:
+    """Parse one roster row; return the typed values and every problem in it."""
+    problems: list[Diagnostic] = []
+
+    def problem(name: str, code: str, message: str) -> None:
+        problems.append(
+            Diagnostic(
+                file=display,
+                line=line,
+                col=columns[name].index + 1,
+                code=code,
+                path=columns[name].written,
+                message=message,
+            )
+        )
+
+    out: dict[str, object] = {name: row.get(name) or None for name in columns}
+    for name in ROSTER_REQUIRED:
+        if not row.get(name):
+            problem(name, "D201", "required value is empty — fill it in")
+    role = (row.get("role") or "").lower()
+    out["role"] = role or None
+    if role and role not in ROSTER_ROLES:
+        problem("role", "D202", f"unknown role '{row['role']}' — write agent or supervisor")
+    for name in ("hire_date", "probation_end", "leave_date"):
+        text = row.get(name)
+        out[name] = _parse_date(text) if text else None
+        if text and out[name] is None:
+            problem(name, "D203", f"not a date: '{text}' — write it as YYYY-MM-DD")
+    text = row.get("target")
+    out["target"] = parse_money(text) if text else None
+    if text and out["target"] is None:
+        problem("target", "D206", f"not an amount: '{text}' — write it like 12000.00")
+    return out, problems
+
+
+def _duplicates(
+    display: str, records: Sequence[dict[str, object]], column: _Column | None, code: str
+) -> list[Diagnostic]:
+    """A repeated value in a column that must be unique, reported on each later line."""
+    if column is None:
+        return []
+    first_line: dict[object, int] = {}
+    problems = []
+    for record in records:
+        value = record[column.canonical]
+        if value is None:
+            continue
+        if value in first_line:
+            problems.append(
+                Diagnostic(
+                    file=display,
+                    line=int(record["line"]),  # type: ignore[call-overload]
+                    col=column.index + 1,
+                    code=code,
+                    path=column.written,
+                    message=f"'{value}' is already on line {first_line[value]} — each "
+                    "value must appear once; delete or fix one of the rows",
+                )
+            )
+        else:
+            first_line[value] = int(record["line"])  # type: ignore[call-overload]
+    return problems
+
+
+ROSTER_SCHEMA = {
+    "agent_id": pl.String,
+    "name": pl.String,
+    "team": pl.String,
+    "role": pl.String,
+    "grade": pl.String,
+    "hire_date": pl.Date,
+    "probation_end": pl.Date,
+    "chat_nick": pl.String,
+    "leave_date": pl.Date,
+    "target": MONEY,
+    "line": pl.Int64,
+}
+
+
+def load_roster(
+    path: Path, *, work_dir: Path, column_map: Mapping[str, str] | None = None
+) -> pl.DataFrame:
+    """agents.csv → eager, typed roster; every bad row is reported in one InputError."""
+    display = str(path)
+    readable = ensure_utf8(path, work_dir, display=display)
+    header = _read_header(readable, display)
+    columns = _roster_header(header, column_map, display)
+    records: list[dict[str, object]] = []
+    problems: list[Diagnostic] = []
+    for line, cells in _roster_rows(readable):
+        row = {
+            c.canonical: cells[c.index] if c.index < len(cells) else "" for c in columns.values()
+        }
+        record, row_problems = _check_roster_row(display, line, row, columns)
+        records.append({**record, "line": line})
+        problems += row_problems
+    problems += _duplicates(display, records, columns.get("agent_id"), "D204")
+    problems += _duplicates(display, records, columns.get("chat_nick"), "D205")
+    if not records:
+        problems.append(
+            Diagnostic(
+                file=display, line=2, code="D207", message="no agents — add one row per agent"
+            )
+        )
+    if problems:
+        raise InputError(sorted(problems, key=lambda d: (d.line or 0, d.col or 0)))
+    data = {name: [record.get(name) for record in records] for name in ROSTER_SCHEMA}
+    return pl.DataFrame(data, schema=ROSTER_SCHEMA)
+
+
+# --------------------------------------------------------------------------- chats
+
+
+def _chat_format(found: Mapping[str, _Column], display: str) -> ChatFormat:
+    """Session export if it has start_time, message export if it has time + sender."""
+    session = "start_time" in found
+    message = "time" in found or "sender" in found
+    if session and message:
+        raise InputError.single(
+            display,
+            "has both session columns (start_time) and message columns (time/sender) — keep "
+            "one kind, or remap with column_map",
+            code="D106",
+            line=1,
+            path="start_time",
+        )
+    return "message" if message else "session"
+
+
+def load_chats(
+    path: Path,
+    *,
+    work_dir: Path,
+    column_map: Mapping[str, str] | None = None,
+    session_gap_minutes: int = 10,
+) -> tuple[pl.LazyFrame, ChatFormat, list[ProblemCheck]]:
+    """chats.csv → lazy session-level frame, its detected format and its row checks."""
+    display = str(path)
+    readable = ensure_utf8(path, work_dir, display=display)
+    header = _read_header(readable, display)
+    found, problems, _ = _resolve_columns(header, CHAT_ALIASES, column_map, display)
+    chat_format = _chat_format(found, display)
+    required = SESSION_REQUIRED if chat_format == "session" else MESSAGE_REQUIRED
+    problems += _missing(display, found, required, CHAT_ALIASES)
+    if problems:
+        raise InputError(problems)
+    if chat_format == "session":
+        wanted = [found[n] for n in (*SESSION_REQUIRED, *SESSION_OPTIONAL) if n in found]
+        base = _session_base(_scan(readable, header, wanted), found)
+        return _session_frame(base, found), chat_format, _session_checks(display, base, found)
+    wanted = [found[n] for n in MESSAGE_REQUIRED]
+    base = _with_datetimes(_scan(readable, header, wanted), ["time"])
+    checks = [
+        _empty_check(display, base, wanted),
+        _datetime_check(display, base, [found["time"]]),
+        _cell_check(
+            display,
+            base,
+            [found["sender"]],
+            lambda name: pl.col(name).is_not_null() & ~(_is_agent() | _is_buyer()),
+            "sender is neither the agent nor the buyer",
+            "write 客服 or 买家 (or the agent's / buyer's account name) as the sender",
+        ),
+    ]
+    return sessions_from_messages(base, session_gap_minutes), chat_format, checks
+
+
+def _session_base(lf: pl.LazyFrame, found: Mapping[str, _Column]) -> pl.LazyFrame:
+    lf = _with_datetimes(lf, [n for n in ("start_time", "end_time") if n in found])
+    return lf.with_columns(
+        _seconds_expr(n).alias(_parsed(n))
+        for n in ("first_response_s", "avg_response_s")
+        if n in found
+    )
+
+
+def _session_frame(base: pl.LazyFrame, found: Mapping[str, _Column]) -> pl.LazyFrame:
+    rating = pl.col("rating") if "rating" in found else pl.lit(None, dtype=pl.String)
+    return base.select(
+        "agent",
+        "buyer",
+        pl.col(_parsed("start_time")).alias("start_time"),
+        _optional(found, "end_time", DATETIME),
+        _optional(found, "first_response_s", pl.Float64),
+        _optional(found, "avg_response_s", pl.Float64),
+        rating.alias("rating"),
+        "line",
+    )
+
+
+def _session_checks(
+    display: str, base: pl.LazyFrame, found: Mapping[str, _Column]
+) -> list[ProblemCheck]:
+    checks = [
+        _empty_check(display, base, [found[n] for n in SESSION_REQUIRED]),
+        _datetime_check(
+            display, base, [found[n] for n in ("start_time", "end_time") if n in found]
+        ),
+    ]
+    durations = [found[n] for n in ("first_response_s", "avg_response_s") if n in found]
+    if durations:  # optional columns: no check at all when the export has neither
+        checks.append(
+            _cell_check(
+                display,
+                base,
+                durations,
+                lambda name: pl.col(name).is_not_null() & pl.col(_parsed(name)).is_null(),
+                "not a number of seconds",
+                "write the duration in seconds, e.g. 15 or 15.5, or leave it empty",
+            )
+        )
+    return checks
+
+
+def _is_agent() -> pl.Expr:
+    sender = pl.col("sender")
+    return sender.str.to_lowercase().is_in(AGENT_SENDERS) | (sender == pl.col("agent"))
+
+
+def _is_buyer() -> pl.Expr:
+    sender = pl.col("sender")
+    return sender.str.to_lowercase().is_in(BUYER_SENDERS) | (sender == pl.col("buyer"))
+
+
+def sessions_from_messages(messages: pl.LazyFrame, gap_minutes: int = 10) -> pl.LazyFrame:
+    """Message rows (line, agent, buyer, sender, time__parsed) → canonical session rows.
+
+    Sorted by agent, buyer, time (line breaks ties, so file order decides), a session starts
+    at a pair's first message or after a silence ≥ ``gap_minutes``. Everything is computed
+    with shifts and cumulative sums over the sorted frame, then one group_by per session.
+    """
+    if gap_minutes <= 0:
+        raise ValueError("session_gap_minutes must be positive")
+    t = pl.col("__t")
+    same_pair = (pl.col("agent") == pl.col("agent").shift(1)) & (
+        pl.col("buyer") == pl.col("buyer").shift(1)
+    )
+    close = (t - t.shift(1)) < pl.duration(minutes=gap_minutes)
+    buyer_n = pl.col("__buyer").cast(pl.UInt32)
+    lf = (
+        messages.filter(
+            pl.col(_parsed("time")).is_not_null()
+            & pl.col("agent").is_not_null()
+            & pl.col("buyer").is_not_null()
+        )
+        .select(
+            "line",
+            "agent",
+            "buyer",
+            pl.col(_parsed("time")).alias("__t"),
+            _is_agent().fill_null(False).alias("__agent"),
+            (~_is_agent() & _is_buyer()).fill_null(False).alias("__buyer"),
+        )
+        .sort(["agent", "buyer", "__t", "line"])
+        .with_columns(__new=~(same_pair & close).fill_null(False))
+        .with_columns(
+            __session=pl.col("__new").cast(pl.UInt32).cum_sum(),
+            # A reply gap: an agent message right after a buyer message of the same session.
+            __reply_s=pl.when(
+                pl.col("__agent") & pl.col("__buyer").shift(1).fill_null(False) & ~pl.col("__new")
+            ).then((t - t.shift(1)).dt.total_microseconds() / 1e6),
+            # Buyer messages so far in this session = running total minus the total at its start.
+            __buyers_seen=buyer_n.cum_sum()
+            - pl.when(pl.col("__new")).then(buyer_n.cum_sum() - buyer_n).forward_fill(),
+        )
+    )
+    sessions = lf.group_by("__session").agg(
+        pl.col("agent").first(),
+        pl.col("buyer").first(),
+        t.min().alias("start_time"),
+        t.max().alias("end_time"),
+        t.filter(pl.col("__buyer")).min().alias("__first_buyer"),
+        t.filter(pl.col("__agent") & (pl.col("__buyers_seen") > 0)).min().alias("__first_reply"),
+        pl.col("__reply_s").mean().alias("avg_response_s"),
+        pl.col("line").filter(pl.col("__new")).first().alias("line"),
+    )
+    first_response = (pl.col("__first_reply") - pl.col("__first_buyer")).dt.total_microseconds()
+    return sessions.select(
+        "agent",
+        "buyer",
+        "start_time",
+        "end_time",
+        (first_response / 1e6).alias("first_response_s"),
+        pl.col("avg_response_s").cast(pl.Float64),
+        pl.lit(None, dtype=pl.String).alias("rating"),
+        "line",
+    )
+
+
+# --------------------------------------------------------------------------- orders
+
+
+def load_orders(
+    path: Path, *, work_dir: Path, column_map: Mapping[str, str] | None = None
+) -> tuple[pl.LazyFrame, list[ProblemCheck]]:
+    """orders.csv (Taobao ExportOrderList or canonical English) → lazy orders + row checks."""
+    display = str(path)
+    readable = ensure_utf8(path, work_dir, display=display)
+    header = _read_header(readable, display)
+    found, problems, _ = _resolve_columns(header, ORDER_ALIASES, column_map, display)
+    problems += _missing(display, found, ORDER_REQUIRED, ORDER_ALIASES)
+    if problems:
+        raise InputError(problems)
+    wanted = [found[n] for n in ORDER_ALIASES if n in found]
+    base = _with_datetimes(_scan(readable, header, wanted), ["created_at", "paid_at"])
+    money = [n for n in ("paid_amount", "refund_amount") if n in found]
+    base = base.with_columns(
+        _id_expr("order_id").alias(_parsed("order_id")),
+        *(_money_expr(n).alias(_parsed(n)) for n in money),
+    )
+    refund = (
+        pl.col(_parsed("refund_amount")).fill_null(pl.lit(0, dtype=MONEY))
+        if "refund_amount" in found
+        else pl.lit(0, dtype=MONEY)
+    )
+    orders = base.select(
+        pl.col(_parsed("order_id")).alias("order_id"),
+        "buyer",
+        pl.col(_parsed("created_at")).alias("created_at"),
+        pl.col(_parsed("paid_at")).alias("paid_at"),
+        pl.col(_parsed("paid_amount")).alias("paid_amount"),
+        "status",
+        refund.alias("refund_amount"),
+        "line",
+    )
+    required = [found[n] for n in ("order_id", "buyer", "created_at", "paid_amount", "status")]
+    checks = [
+        _empty_check(display, base, required),
+        _datetime_check(display, base, [found["created_at"], found["paid_at"]]),
+        _cell_check(
+            display,
+            base,
+            [found[n] for n in money],
+            lambda name: pl.col(name).is_not_null() & pl.col(_parsed(name)).is_null(),
+            "not an amount of money (at most 2 decimals)",
+            "write the amount like 128.00 or re-export the order report",
+        ),
+        _duplicate_order_check(display, base, found["order_id"]),
+    ]
+    return orders, checks
+
+
+# --------------------------------------------------------------------------- period
+
+
+def _period_month(folder: Path, month: tuple[int, int] | None) -> tuple[int, int]:
+    """(year, month) from the ``month=`` argument, else from a folder named YYYY-MM."""
+    if month is not None:
+        year, mon = month
+    else:
+        match = re.fullmatch(r"(\d{4})-(\d{2})", folder.name)
+        if match is None:
+            raise InputError.single(
+                str(folder),
+                "the folder name is not a month (YYYY-MM) — rename it like 2026-10 or pass "
+                "the month explicitly",
+                code="D100",
+            )
+        year, mon = int(match[1]), int(match[2])
+    if not 1 <= mon <= 12:
+        raise InputError.single(
+            str(folder), f"month {mon} is not 1–12 — use YYYY-MM like 2026-10", code="D100"
+        )
+    return year, mon
+
+
+def load_period(
+    folder: Path,
+    *,
+    work_dir: Path,
+    column_map: dict[str, str] | None = None,
+    month: tuple[int, int] | None = None,
+    session_gap_minutes: int = 10,
+) -> Period:
+    """Read a period folder: roster eagerly, chats and orders lazily with their row checks.
+
+    All file-level problems of all three files are gathered into one InputError, so one run
+    shows everything that must be fixed before the month can be computed.
+    """
+    folder, work_dir = Path(folder), Path(work_dir)
+    problems: list[Diagnostic] = []
+    files = {logical: folder / name for logical, name in FILES.items()}
+    try:
+        year, mon = _period_month(folder, month)
+    except InputError as exc:
+        problems += exc.diagnostics
+    for path in files.values():
+        if not path.is_file():
+            problems.append(
+                Diagnostic(
+                    file=str(path),
+                    code="D101",
+                    message=f"file not found — put {path.name} in {folder}",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+
+    roster: pl.DataFrame | None = None
+    chats: tuple[pl.LazyFrame, ChatFormat, list[ProblemCheck]] | None = None
+    orders: tuple[pl.LazyFrame, list[ProblemCheck]] | None = None
+    try:
+        roster = load_roster(files["agents"], work_dir=work_dir, column_map=column_map)
+    except InputError as exc:
+        problems += exc.diagnostics
+    try:
+        chats = load_chats(
+            files["chats"],
+            work_dir=work_dir,
+            column_map=column_map,
+            session_gap_minutes=session_gap_minutes,
+        )
+    except InputError as exc:
+        problems += exc.diagnostics
+    try:
+        orders = load_orders(files["orders"], work_dir=work_dir, column_map=column_map)
+    except InputError as exc:
+        problems += exc.diagnostics
+    if problems or roster is None or chats is None or orders is None:
+        raise InputError(problems)
+    chat_frame, chat_format, chat_checks = chats
+    order_frame, order_checks = orders
+    return Period(
+        folder=folder,
+        year=year,
+        month=mon,
+        roster=roster,
+        chats=chat_frame,
+        chat_format=chat_format,
+        orders=order_frame,
+        checks=[*chat_checks, *order_checks],
+        files=files,
+    )
