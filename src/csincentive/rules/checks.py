@@ -1,0 +1,293 @@
+"""Meaning checks on a rules file whose shape is valid: names that exist, no cycles, tier
+tables without gaps or overlaps, rates that look like a forgotten "%". Each check is a
+small function returning diagnostics; ``check_meaning`` runs them all."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+from csincentive.errors import Diagnostic
+from csincentive.formula import FUNCTIONS, Binary, Call, FormulaError, Name, Node, Unary, parse
+from csincentive.names import BUILTIN, TEXT_FIELDS
+from csincentive.rules.locate import SourceMap
+from csincentive.rules.model import (
+    ComponentBase,
+    MarginalComponent,
+    MatchComponent,
+    RateComponent,
+    RuleSet,
+    TableComponent,
+    formula_fields,
+)
+
+Loc = tuple[str | int, ...]
+_KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
+
+
+class _Report:
+    """Collects diagnostics with their positions in the rules file."""
+
+    def __init__(self, file: str, source: SourceMap) -> None:
+        self.file = file
+        self.source = source
+        self.items: list[Diagnostic] = []
+
+    def add(self, code: str, loc: Loc, message: str, *, offset: int | None = None) -> None:
+        """`offset`: point at that character of the string value at `loc` (a formula)."""
+        from csincentive.rules.loader import dotted
+
+        if offset is None:
+            line, col = self.source.position(loc)
+        else:
+            line, col = self.source.string_position(loc, offset)
+        severity = "warning" if code.startswith("W") else "error"
+        self.items.append(Diagnostic(self.file, message, code, line, col, dotted(loc), severity))
+
+    def written(self, loc: Loc, value: Decimal) -> str:
+        """A number as the file wrote it: "40%" when it was written as a percentage."""
+        chars = self.source.strings.get(loc)
+        text = "".join(self.source.text[i] for i in chars[:-1]) if chars else ""
+        if text.strip().endswith("%"):
+            return f'"{_show(value * 100)}%"'
+        return _show(value)
+
+
+def check_meaning(rules: RuleSet, file: str, source: SourceMap) -> list[Diagnostic]:
+    report = _Report(file, source)
+    known = _known_names(rules)
+    _check_ids(rules, report)
+    edges = _check_formulas(rules, report, known)
+    _check_cycles(rules, report, edges)
+    for cid, component in rules.components.items():
+        _check_component(rules, report, ("components", cid), component)
+    return sorted(report.items, key=lambda d: (d.line or 0, d.col or 0, d.code))
+
+
+def _check_component(rules: RuleSet, report: _Report, loc: Loc, component: ComponentBase) -> None:
+    if isinstance(component, TableComponent):
+        _check_intervals(report, loc, component.rows, open_start=True)
+        _check_ratio_rows(rules, report, loc, component)
+    if isinstance(component, MarginalComponent):
+        _check_intervals(report, loc, component.rows, open_start=False)
+        for i, row in enumerate(component.rows):
+            _check_rate(report, (*loc, "rows", i, "rate"), row.rate)
+    if isinstance(component, RateComponent):
+        _check_rate(report, (*loc, "rate"), component.rate)
+    if isinstance(component, MatchComponent):
+        _check_match_on(report, (*loc, "on"), component.on)
+
+
+def _known_names(rules: RuleSet) -> dict[str, str]:
+    """name → what it is, for every name a formula may use."""
+    known = {name: "metric" for name in BUILTIN}
+    known.update({name: "param" for name in rules.params})
+    known.update({name: "component" for name in rules.components})
+    return known
+
+
+# ----------------------------------------------------------------------------------- ids
+
+
+def _check_ids(rules: RuleSet, report: _Report) -> None:
+    for name in rules.params:
+        _check_id(report, ("params", name), name, "parameter")
+        if name in BUILTIN:
+            message = f"parameter '{name}' is a built-in name; rename the parameter"
+            report.add("E152", ("params", name), message)
+    for cid in rules.components:
+        loc = ("components", cid)
+        _check_id(report, loc, cid, "component")
+        if cid in BUILTIN or cid in rules.params:
+            what = "a built-in name" if cid in BUILTIN else "also a parameter"
+            report.add("E152", loc, f"component id '{cid}' is {what}; rename the component")
+        if cid == rules.total.id:
+            message = f"component id '{cid}' is the total's id; rename the component"
+            report.add("E152", loc, message)
+    total = rules.total.id
+    if total in BUILTIN or total in rules.params:
+        what = "a built-in name" if total in BUILTIN else "also a parameter"
+        report.add("E152", ("total", "id"), f"total id '{total}' is {what}; choose another id")
+
+
+def _check_id(report: _Report, loc: Loc, name: str, what: str) -> None:
+    """An id is a name formulas can use: a letter or _, then letters, digits or _."""
+    if name in _KEYWORDS or name in FUNCTIONS:
+        message = f"{what} id '{name}' is a formula word ({'keyword' if name in _KEYWORDS else 'function'}); rename the {what}"
+        report.add("E153", loc, message)
+    elif not re.fullmatch(r"[^\W\d]\w*", name) or not name.isidentifier():
+        fixed = re.sub(r"\W", "_", name)
+        fixed = fixed if fixed[:1].isalpha() or fixed[:1] == "_" else f"_{fixed}"
+        message = f"{what} id '{name}' cannot be used in formulas: start with a letter or _ and use only letters, digits and _ (e.g. '{fixed}')"
+        report.add("E153", loc, message)
+
+
+# ------------------------------------------------------------------------------ formulas
+
+
+def _check_formulas(rules: RuleSet, report: _Report, known: dict[str, str]) -> dict[str, set[str]]:
+    """Parse every formula; unknown names get a did-you-mean. Returns component → the
+    components it reads, for the cycle check."""
+    edges: dict[str, set[str]] = {}
+    for cid, component in rules.components.items():
+        edges[cid] = set()
+        for field, text in formula_fields(component).items():
+            loc = ("components", cid, field)
+            try:
+                formula = parse(text)
+            except FormulaError as exc:
+                report.add("E111", loc, f"formula: {exc.message}", offset=exc.offset or 0)
+                continue
+            offsets = _name_offsets(formula.root)
+            for name in sorted(formula.names):
+                if name not in known:
+                    report.add("E110", loc, _unknown_name(name, known), offset=offsets[name])
+                elif known[name] == "component":
+                    edges[cid].add(name)
+    return edges
+
+
+def _name_offsets(node: Node) -> dict[str, int]:
+    """Each name's first use in the formula (a name inside a "string" is not a use)."""
+    out: dict[str, int] = {}
+    stack: list[Node] = [node]
+    while stack:
+        here = stack.pop()
+        if isinstance(here, Name):
+            out[here.name] = min(here.offset, out.get(here.name, here.offset))
+        elif isinstance(here, Unary):
+            stack.append(here.operand)
+        elif isinstance(here, Binary):
+            stack.extend((here.left, here.right))
+        elif isinstance(here, Call):
+            stack.extend(here.args)
+    return out
+
+
+def _unknown_name(name: str, known: dict[str, str]) -> str:
+    hint = difflib.get_close_matches(name, [*known, *FUNCTIONS], n=1)
+    message = f"unknown name '{name}'"
+    if hint:
+        return message + f"; did you mean '{hint[0]}'?"
+    return (
+        message + "; it is not a metric, roster field, parameter or component"
+        " (run `csincentive names` to list them, or add it under [params])"
+    )
+
+
+def _check_match_on(report: _Report, loc: Loc, on: str) -> None:
+    fields = ", ".join(sorted(TEXT_FIELDS))
+    if on in BUILTIN:
+        message = f"match compares text, but '{on}' is a {BUILTIN[on].unit} value; match on one of {fields}, or use kind = \"table\" for number ranges"
+    else:
+        message = f"'{on}' is not a roster text field; match on one of {fields}"
+    report.add("E112", loc, message)
+
+
+# -------------------------------------------------------------------------------- cycles
+
+
+def _check_cycles(rules: RuleSet, report: _Report, edges: dict[str, set[str]]) -> None:
+    reported: set[frozenset[str]] = set()
+    for start in rules.components:
+        cycle = _find_cycle(start, edges)
+        if cycle and frozenset(cycle) not in reported:
+            reported.add(frozenset(cycle))
+            path = " → ".join([*cycle, cycle[0]])
+            message = f"components depend on each other in a cycle: {path}; one of them must not use the other"
+            report.add("E120", ("components", cycle[0]), message)
+
+
+def _find_cycle(start: str, edges: dict[str, set[str]]) -> list[str] | None:
+    stack: list[tuple[str, Iterator[str]]] = [(start, iter(sorted(edges.get(start, ()))))]
+    path = [start]
+    seen: set[str] = set()
+    while stack:
+        node, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            path.pop()
+            seen.add(node)
+            continue
+        if child == start:
+            return list(path)
+        if child not in seen and child not in path:
+            stack.append((child, iter(sorted(edges.get(child, ())))))
+            path.append(child)
+    return None
+
+
+# ------------------------------------------------------------------------------- tiers
+
+
+def _check_intervals(report: _Report, loc: Loc, rows: list, *, open_start: bool) -> None:
+    """Rows must ascend and touch: each row's `from` equals the previous row's `below`."""
+    previous_below: Decimal | None = None
+    for i, row in enumerate(rows):
+        here = (*loc, "rows", i)
+        start, end = row.from_, row.below
+        if start is None and i > 0:
+            message = f"only the first row may leave 'from' open; this row overlaps the rows before it (add from = {_previous(report, loc, i, previous_below)})"
+            report.add("E131", here, message)
+        if start is not None and end is not None and start >= end:
+            message = f"bounds do not ascend: from {report.written((*here, 'from'), start)} is not below {report.written((*here, 'below'), end)}; 'below' must be greater than 'from'"
+            report.add("E132", (*here, "below"), message)
+        if i > 0:
+            _check_touch(report, loc, i, start, previous_below)
+        previous_below = end
+    if not open_start and rows and rows[0].from_ != 0:
+        report.add("E130", (*loc, "rows", 0, "from"), "marginal tiers must start at 0; write from = 0 in the first row")
+
+
+def _check_touch(report: _Report, loc: Loc, i: int, start: Decimal | None, previous_below: Decimal | None) -> None:
+    here = (*loc, "rows", i)
+    if previous_below is None:
+        message = "unreachable: the row before has no 'below', so it takes every value from its 'from' up; give that row a 'below' or remove this one"
+        report.add("W133", here, message)
+    elif start is not None and start != previous_below:
+        shown = report.written((*here, "from"), start)
+        before = _previous(report, loc, i, previous_below)
+        if start > previous_below:
+            message = f"gap: values from {before} up to {shown} match no row; start this row at from = {before}, where the row before ends"
+            report.add("E130", (*here, "from"), message)
+        else:
+            message = f"overlap: values from {shown} up to {before} match two rows; start this row at from = {before}, where the row before ends"
+            report.add("E131", (*here, "from"), message)
+
+
+def _previous(report: _Report, loc: Loc, i: int, previous_below: Decimal | None) -> str:
+    if previous_below is None:
+        return "…"
+    return report.written((*loc, "rows", i - 1, "below"), previous_below)
+
+
+def _check_ratio_rows(rules: RuleSet, report: _Report, loc: Loc, table: TableComponent) -> None:
+    """A table on a ratio (conversion, refund rate…) cannot reach a row starting above 100%."""
+    on = table.on.strip()
+    source = rules.components.get(on)
+    is_ratio = (
+        (on in BUILTIN and BUILTIN[on].unit == "ratio")
+        or (source is not None and source.format == "percent")
+        or table.format == "percent"
+    )
+    if not is_ratio:
+        return
+    for i, row in enumerate(table.rows):
+        if row.from_ is not None and row.from_ > 1:
+            shown = _show(row.from_)
+            message = f"unreachable: '{on}' is a ratio (at most 100%) and this row starts at {shown}; did you mean \"{shown}%\"?"
+            report.add("W133", (*loc, "rows", i, "from"), message)
+
+
+def _check_rate(report: _Report, loc: Loc, rate: Decimal) -> None:
+    if rate > 1:
+        shown = _show(rate)
+        message = f"rate {shown} means ×{shown} ({_show(rate * 100)}%); if you meant {shown}%, write \"{shown}%\""
+        report.add("W140", loc, message)
+
+
+def _show(value: Decimal) -> str:
+    return format(value.normalize(), "f")

@@ -1,0 +1,301 @@
+"""Read a rules file: TOML → pydantic models → meaning checks, every problem located.
+
+``check_rules`` never raises for a bad file: it returns the rule set (when the shape is
+valid) and every diagnostic, so ``validate`` can show them all at once. ``load_rules`` is
+the strict form the pipeline uses: any error raises one InputError with all of them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from csincentive.errors import Diagnostic, InputError, errors_only
+from csincentive.money import D
+from csincentive.rules.locate import SourceMap
+from csincentive.rules.model import COMPONENT_KINDS, RuleSet
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+Loc = tuple[str | int, ...]
+
+
+def load_rules(path: str | Path) -> tuple[RuleSet, list[Diagnostic]]:
+    """The rule set and its warnings; raises InputError if there is any error."""
+    rules, diagnostics = check_rules(path)
+    if rules is None or errors_only(diagnostics):
+        raise InputError(errors_only(diagnostics))
+    return rules, diagnostics
+
+
+def check_rules(path: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
+    path = Path(path)
+    display = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return None, [Diagnostic(display, "no such rules file", code="E001")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Diagnostic(display, f"cannot read the rules file: {exc}", code="E001")]
+    try:
+        data = tomllib.loads(text, parse_float=D)
+    except tomllib.TOMLDecodeError as exc:
+        return None, [_syntax_diagnostic(display, exc, text)]
+
+    source = SourceMap.from_text(text)
+    try:
+        rules = RuleSet.model_validate(data)
+    except ValidationError as exc:
+        return None, _shape_diagnostics(display, source, exc.errors(), data)
+
+    from csincentive.rules.checks import check_meaning
+
+    return rules, check_meaning(rules, display, source)
+
+
+# ------------------------------------------------------------------------- TOML syntax
+
+_WHERE = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
+_SYNTAX_HINTS = {
+    "Illegal character '\\n'": "a string is not closed on this line; add the closing quote"
+    ' (use """ … """ for text over several lines)',
+    "Unterminated string": 'a string is never closed; add the closing quote (or """)',
+    "Cannot overwrite a value": "a key or [table] is defined twice; keep only one",
+    "Cannot declare": "a [table] is defined twice; merge the two into one",
+    "Expected '=' after a key in a key/value pair": "write key = value",
+    "Invalid value": 'a value must be a number, true/false, a date or text in quotes ("…")',
+}
+
+
+def _syntax_diagnostic(display: str, exc: Exception, text: str) -> Diagnostic:
+    """tomllib (before 3.14) only puts the position in the message: "… (at line 3, column
+    7)" or "… (at end of document)"."""
+    raw = getattr(exc, "msg", None) or str(exc)
+    line: int | None = getattr(exc, "lineno", None)
+    col: int | None = getattr(exc, "colno", None)
+    where = _WHERE.search(raw)
+    if where:
+        raw = raw[: where.start()]
+        if where.group(1):
+            line, col = int(where.group(1)), int(where.group(2))
+        elif line is None:
+            lines = text.rstrip("\n").split("\n")
+            line, col = len(lines), len(lines[-1]) + 1
+    hint = next((h for start, h in _SYNTAX_HINTS.items() if raw.startswith(start)), "")
+    message = f"TOML syntax: {raw}" + (f"; {hint}" if hint else "")
+    return Diagnostic(display, message, code="E100", line=line, col=col)
+
+
+# ----------------------------------------------------------------------- pydantic shape
+
+
+def dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _shape_diagnostics(
+    display: str, source: SourceMap, errors: list[Any], data: dict[str, Any]
+) -> list[Diagnostic]:
+    """One diagnostic per offending place: the members of a union (a number or a formula)
+    each fail on their own, so errors at the same place are merged into one."""
+    by_loc: dict[Loc, list[Any]] = {}
+    for err in errors:
+        by_loc.setdefault(_real_loc(err["loc"], data), []).append(err)
+    out = [_shape_diagnostic(display, source, loc, errs, data) for loc, errs in by_loc.items()]
+    out = _drop_missing_explained_by_typo(out)
+    return sorted(out, key=lambda d: (d.line or 0, d.col or 0, d.code))
+
+
+def _shape_diagnostic(
+    display: str, source: SourceMap, loc: Loc, errs: list[Any], data: dict[str, Any]
+) -> Diagnostic:
+    err = errs[0]
+    kind = err["type"]
+    line, col = source.position(loc)
+    if kind == "extra_forbidden":
+        return Diagnostic(display, _unknown_key(loc, data), "E101", line, col, dotted(loc))
+    if kind == "missing":
+        return Diagnostic(display, _missing_key(loc), "E102", line, col, dotted(loc))
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        where = (*loc, "kind")
+        line, col = source.position(where)
+        return Diagnostic(display, _bad_kind(err), "E104", line, col, dotted(where))
+    if len(errs) > 1:  # every member of `number | formula` failed
+        message = _number_or_formula(err["input"])
+    else:
+        message = _bad_value(err)
+    return Diagnostic(display, message, "E103", line, col, dotted(loc))
+
+
+def _real_loc(loc: tuple[Any, ...], data: Any) -> Loc:
+    """The path as the user wrote it: drop pydantic's union-member tags (the component kind
+    after ``components.<id>``, ``function-before[parse_number(), decimal]``,
+    ``constrained-str``, …). Walks the data alongside, so a key that really exists is never
+    mistaken for a tag."""
+    out: list[str | int] = []
+    node: Any = data
+    for i, part in enumerate(loc):
+        if i == 2 and loc[0] == "components" and part in COMPONENT_KINDS:
+            continue  # the discriminator tag: always there, whatever the data holds
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(part, str) and (not isinstance(node, dict) or _is_tag(part)):
+            continue
+        else:
+            node = None  # a missing key: keep it, nothing below it exists
+        out.append(part)
+    return tuple(out)
+
+
+_SCHEMA_TAGS = frozenset(
+    {"decimal", "str", "constrained-str", "int", "float", "bool", "date", "list", "dict"}
+)
+
+
+def _is_tag(part: str) -> bool:
+    return part in _SCHEMA_TAGS or "[" in part
+
+
+def _drop_missing_explained_by_typo(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """`lable = …` gives E101 (did you mean 'label'?) and E102 (label is missing): the
+    first already says what to do, so the second is noise."""
+    hinted = {
+        (d.path.rpartition(".")[0], m.group(1))
+        for d in diagnostics
+        if d.code == "E101" and (m := re.search(r"did you mean '([^']+)'", d.message))
+    }
+    return [
+        d
+        for d in diagnostics
+        if not (d.code == "E102" and tuple(d.path.rpartition(".")[::2]) in hinted)
+    ]
+
+
+# ------------------------------------------------------------------------------ messages
+
+
+def _unknown_key(loc: Loc, data: dict[str, Any]) -> str:
+    key = str(loc[-1])
+    allowed = _allowed_keys(loc[:-1], data)
+    hint = difflib.get_close_matches(key, allowed, n=1)
+    message = f"unknown key '{key}'"
+    message += f"; did you mean '{hint[0]}'?" if hint else "."
+    if allowed:
+        message += f" Allowed keys here: {', '.join(sorted(allowed))}."
+    return message
+
+
+def _missing_key(loc: Loc) -> str:
+    key = str(loc[-1])
+    if loc == ("scheme",):
+        return "required table [scheme] is missing; add it with id, name and valid_from"
+    if loc == ("components",):
+        return "no components; add at least one [components.<id>] table"
+    if len(loc) >= 2 and isinstance(loc[-2], int):
+        return f"required key '{key}' is missing; add {key} = … to this row"
+    return f"required key '{key}' is missing; add {key} = … here"
+
+
+def _bad_kind(err: dict[str, Any]) -> str:
+    kinds = ", ".join(COMPONENT_KINDS)
+    raw = err["input"].get("kind") if isinstance(err["input"], dict) else None
+    if raw is None:
+        return f"every component needs a kind; add kind = one of: {kinds}"
+    hint = difflib.get_close_matches(str(raw), COMPONENT_KINDS, n=1)
+    message = f"unknown component kind '{raw}'"
+    message += f"; did you mean '{hint[0]}'?" if hint else ";"
+    return message + f" kind must be one of: {kinds}"
+
+
+def _toml(value: Any) -> str:
+    """A value as TOML spells it, for messages: true, "text", 12."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(value)
+
+
+def _number_or_formula(value: Any) -> str:
+    if value == "":
+        return 'is empty; write a number (500 or "40%") or a formula in quotes'
+    return f'expected a number (500 or "40%") or a formula in quotes, not {_toml(value)}'
+
+
+def _bad_value(err: dict[str, Any]) -> str:
+    """pydantic's message, reworded to say what to write instead."""
+    kind, raw, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    value = _toml(raw)
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    if kind == "literal_error":
+        return f"{value} is not allowed here; write {ctx.get('expected', 'one of the listed')}"
+    if kind.startswith(("date_", "datetime_")):
+        return f"not a date: {value}; write a date like 2026-01-01"
+    if kind in ("string_too_short", "too_short") and not raw:
+        return "must not be empty" + (
+            "; add at least one [components.<id>] table" if kind == "too_short" else ""
+        )
+    if kind == "finite_number":
+        return 'must be a finite number; write 2500, 1.5 or "40%"'
+    if kind == "string_type":
+        return f"expected text in quotes, not {value}"
+    if kind.startswith("bool_"):
+        return f"expected true or false, not {value}"
+    if kind.startswith("int_"):
+        return f"expected a whole number, not {value}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = "at least" if kind == "greater_than_equal" else "at most"
+        limit = ctx.get("ge", ctx.get("le"))
+        return f"must be {bound} {limit}, not {value}"
+    if kind in ("list_type", "tuple_type"):
+        return f"expected a list like [1, 2], not {value}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a table (key = value pairs), not {value}"
+    return str(err["msg"])
+
+
+def _allowed_keys(parent: Loc, data: dict[str, Any]) -> list[str]:
+    """The keys a table at `parent` may hold, for did-you-mean; components by their kind."""
+    from csincentive.rules import model
+
+    node: type[BaseModel] | None = model.RuleSet
+    rest = parent
+    if parent[:1] == ("components",) and len(parent) >= 2:
+        raw = data.get("components", {}).get(parent[1], {})
+        kind = raw.get("kind") if isinstance(raw, dict) else None
+        node = model.COMPONENT_CLASSES.get(str(kind), model.ComponentBase)
+        rest = parent[2:]
+    for part in rest:
+        if node is None:
+            return []
+        if isinstance(part, int):
+            continue
+        field = node.model_fields.get(str(part))
+        node = _model_of(field.annotation) if field else None
+    if node is None:
+        return []
+    return [f.alias or k for k, f in node.model_fields.items()]
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
