@@ -15,11 +15,23 @@ outside_window (the buyer's last chat is too old), unpaid (no payment time), oth
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import warnings
+from collections.abc import Iterator
 
 import polars as pl
 
 UNKNOWN_PREFIX = "?"  # chats from an account not in the roster keep their raw name after it
+
+
+@contextlib.contextmanager
+def sorted_by_us() -> Iterator[None]:
+    """Polars warns that it cannot check sortedness of an as-of join with `by`; both sides
+    are sorted explicitly in attribute_orders, so the warning is noise for our users."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sortedness of columns cannot be checked")
+        yield
 
 
 def chat_agent_keys(roster: pl.DataFrame) -> pl.LazyFrame:

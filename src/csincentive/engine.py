@@ -15,7 +15,7 @@ from decimal import Decimal
 import polars as pl
 
 from csincentive.display import show_expr, show_number
-from csincentive.formula import Formula, compile_formula, parse, render
+from csincentive.formula import Formula, compile_formula, explain_terms, parse, render
 from csincentive.money import ENGINE_SCALE, to_fen
 from csincentive.names import BUILTIN, TEXT_FIELDS
 from csincentive.rules.model import (
@@ -79,19 +79,29 @@ class Compiler:
         return compile_formula(parse(text), self.resolve)
 
     def inputs_shown(self, texts: list[str]) -> pl.Expr | None:
-        """'net_sales=52340.00, role=agent' for the names a formula reads."""
-        names: list[str] = []
+        """'net_sales=52340.00; role=agent' for the values a formula reads; a team aggregate
+        shows its result, parameters are left out (they are the same for everyone)."""
+        terms: dict[str, Formula] = {}
         for text in texts:
-            for name in sorted(parse(text).names):
-                if name not in names and name not in self.rules.params:
-                    names.append(name)
-        if not names:
+            for term in explain_terms(parse(text)):
+                if term.text not in self.rules.params:
+                    terms.setdefault(term.text, term)
+        if not terms:
             return None
         parts: list[pl.Expr] = []
-        for i, name in enumerate(names):
-            parts.append(pl.lit(("; " if i else "") + f"{name}="))
-            parts.append(show_expr(pl.col(name), self.unit_of(name)).fill_null("—"))
+        for i, (text, term) in enumerate(terms.items()):
+            unit = self.unit_of(text) if text in term.names else self._aggregate_unit(term)
+            parts.append(pl.lit(("; " if i else "") + f"{text}="))
+            value = compile_formula(term, self.resolve)
+            parts.append(show_expr(value, unit).fill_null("—"))
         return pl.concat_str(parts)
+
+    def _aggregate_unit(self, term: Formula) -> str:
+        """team_sum(net_sales) is money; team_count(...) and sums of counts are counts."""
+        if term.text.startswith("team_mean"):
+            return "number"  # a mean of fen amounts has more places than the fen; show them
+        units = {self.unit_of(n) for n in term.names if n not in TEXT_FIELDS}
+        return units.pop() if len(units) == 1 else "number"
 
     # -- components ---------------------------------------------------------------------
     def lines(self) -> list[CompiledLine]:

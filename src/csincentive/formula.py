@@ -421,6 +421,36 @@ def _names(node: Node) -> set[str]:
     return set()
 
 
+def explain_terms(formula: Formula) -> list[Formula]:
+    """The values a payslip explanation should show for a formula: each name read directly,
+    and each team aggregate as a whole (its result, not the agent's own inputs), in order
+    of first appearance."""
+    found: dict[str, Formula] = {}
+
+    def visit(node: Node) -> None:
+        if isinstance(node, Call) and node.name.startswith("team_"):
+            text = _render(node)
+            found.setdefault(text, Formula(text=text, names=frozenset(_names(node)), root=node))
+            return
+        if isinstance(node, Name):
+            found.setdefault(node.name, Formula(text=node.name, names=frozenset({node.name}), root=node))
+        for child in _children(node):
+            visit(child)
+
+    visit(formula.root)
+    return list(found.values())
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Call):
+        return node.args
+    return ()
+
+
 def parse(text: str) -> Formula:
     """Parse a formula; raises FormulaError with the offset of the problem."""
     root = _Parser(text).parse()

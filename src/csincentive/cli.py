@@ -1,0 +1,164 @@
+"""The command line: parse arguments, call the library, render, map errors to exit codes
+(0 ok, 1 bad input or rules, 2 usage). No computation lives here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    help="Monthly pay for e-commerce customer-service teams: rules in TOML, exact to the fen.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+RulesOption = Annotated[
+    Path,
+    typer.Option("--rules", "-r", help="The rules file (TOML).", dir_okay=False),
+]
+PeriodArgument = Annotated[
+    Path,
+    typer.Argument(help="The month's folder (agents.csv, chats.csv, orders.csv), e.g. examples/2026-10."),
+]
+MonthOption = Annotated[
+    Optional[str],
+    typer.Option("--month", help="The month paid, YYYY-MM, when the folder is not named so."),
+]
+
+
+def _month(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        year, month = (int(p) for p in text.split("-"))
+        if not 1 <= month <= 12:
+            raise ValueError
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a month; write YYYY-MM", param_hint="--month") from None
+    return year, month
+
+
+def _fail(error: Exception) -> typer.Exit:
+    from csincentive import render
+    from csincentive.errors import InputError
+
+    console = render.stderr()
+    if isinstance(error, InputError):
+        render.diagnostics(console, error.diagnostics)
+        count = len(error.diagnostics)
+        console.print(f"{count} problem{'s' if count != 1 else ''}; nothing was written.", style="red")
+    else:
+        console.print(str(error), style="red", markup=False)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def run(
+    period: PeriodArgument,
+    rules: RulesOption,
+    out: Annotated[Optional[Path], typer.Option(help="Where to write; default PERIOD/out/.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a payroll already written there.")] = False,
+    month: MonthOption = None,
+) -> None:
+    """Calculate a month's pay.
+
+    Writes payroll.csv, lines.csv (every pay line with its explanation), metrics.csv,
+    reconciliation.csv and payroll.xlsx, then prints a summary.
+
+    Example: csincentive run examples/2026-10 --rules rules/taobao-presales.toml
+    """
+    from csincentive import render
+    from csincentive.errors import InputError
+    from csincentive.outputs import write_month
+    from csincentive.pipeline import compute_month
+
+    try:
+        result = compute_month(period, rules, month=_month(month))
+        written = write_month(result, out or period / "out", force=force)
+    except InputError as error:
+        raise _fail(error) from None
+    console = render.stdout()
+    render.diagnostics(render.stderr(), result.warnings)
+    render.month_summary(console, result)
+    console.print(f"Wrote {', '.join(str(p) for p in written)}", markup=False)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Rules files to check.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Diagnostics as JSON.")] = False,
+) -> None:
+    """Check rules files: shape, names, cycles, tier tables, likely mistakes.
+
+    Every problem is printed as file:line:col: CODE path: message. Exit 0 when every file is
+    valid (warnings allowed), 1 otherwise.
+
+    Example: csincentive validate rules/*.toml
+    """
+    from csincentive import render
+    from csincentive.errors import errors_only
+    from csincentive.rules.loader import check_rules
+
+    found = []
+    for file in files:
+        found.extend(check_rules(file)[1])
+    if json_output:
+        render.stdout().print(render.as_json([d.as_dict() for d in found]), markup=False)
+    else:
+        render.diagnostics(render.stdout(), found)
+        errors = len(errors_only(found))
+        summary = f"{len(files)} file{'s' if len(files) != 1 else ''}: {errors} error(s), {len(found) - errors} warning(s)"
+        render.stdout().print(summary, markup=False)
+    if errors_only(found):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def rank(
+    period: PeriodArgument,
+    rules: RulesOption,
+    by: Annotated[str, typer.Option(help="A metric (conversion, net_sales…) or a component id.")] = "net_sales",
+    team: Annotated[Optional[str], typer.Option(help="Only this team.")] = None,
+    top: Annotated[Optional[int], typer.Option(min=1, help="Only ranks 1..N.")] = None,
+    ascending: Annotated[bool, typer.Option("--ascending", help="Smallest first.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="The table as JSON.")] = False,
+    month: MonthOption = None,
+) -> None:
+    """Rank people by a metric or a component; ties share a rank.
+
+    Example: csincentive rank examples/2026-10 --rules rules/taobao-presales.toml --by conversion --top 3
+    """
+    from csincentive import render
+    from csincentive.errors import InputError
+    from csincentive.pipeline import compute_month
+    from csincentive.ranking import rank_table
+
+    try:
+        result = compute_month(period, rules, month=_month(month))
+        table = rank_table(result, by, team=team, top=top, ascending=ascending)
+    except InputError as error:
+        raise _fail(error) from None
+    if json_output:
+        render.stdout().print(render.as_json(table.to_dicts()), markup=False)
+        return
+    render.stdout().print(render.frame_table(table, f"{result.period} by {by}"))
+
+
+@app.command()
+def names() -> None:
+    """List the metrics, roster fields and calendar facts a rules formula can use."""
+    from csincentive import render
+    from csincentive.names import CALENDAR, METRICS, ROSTER
+
+    console = render.stdout()
+    for title, group in (("metrics", METRICS), ("roster", ROSTER), ("calendar", CALENDAR)):
+        console.print(f"[bold]{title}[/bold]")
+        for item in group:
+            console.print(f"  {item.name:<22} {item.unit:<8} {item.meaning}", markup=False)
+
+
+def main() -> None:
+    app()

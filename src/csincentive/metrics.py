@@ -1,0 +1,158 @@
+"""Per-agent figures for the month, as one lazy frame: roster fields, calendar facts
+(days employed, probation days), chat metrics and credited-sales metrics. Every rate is a
+ratio of sums computed as an exact Decimal (0 when the denominator is 0)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+
+from csincentive.attribution import month_bounds
+
+DEC = pl.Decimal(38, 10)
+MONEY = pl.Decimal(38, 2)
+SATISFIED = ("很满意", "满意", "非常满意", "好评", "5", "4")
+
+
+def ratio(numerator: str, denominator: str) -> pl.Expr:
+    den = pl.col(denominator).cast(DEC)
+    return (
+        pl.when(den == 0)
+        .then(pl.lit(Decimal(0), dtype=DEC))
+        .otherwise(pl.col(numerator).cast(DEC) / den)
+        .cast(DEC)
+    )
+
+
+def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
+    """Sessions that started in the month (earlier chats only serve attribution)."""
+    start, end = month_bounds(year, month)
+    in_month = chats.filter(pl.col("start_time").is_between(pl.lit(start), pl.lit(end), closed="left"))
+    rating = pl.col("rating").str.strip_chars()
+    return in_month.group_by("agent_key").agg(
+        pl.len().alias("sessions"),
+        pl.col("buyer").n_unique().alias("inquiring_buyers"),
+        pl.col("first_response_s").mean().alias("avg_first_response_s"),
+        (rating.is_not_null() & (rating != "")).sum().alias("rated_sessions"),
+        rating.is_in(list(SATISFIED)).sum().alias("satisfied_sessions"),
+    )
+
+
+def sales_metrics(attributed: pl.LazyFrame) -> pl.LazyFrame:
+    credited = attributed.filter(pl.col("outcome") == "credited")
+    return credited.group_by("agent_key").agg(
+        pl.len().alias("orders"),
+        pl.col("buyer").n_unique().alias("paying_buyers"),
+        pl.col("paid_amount").sum().cast(MONEY).alias("sales"),
+        pl.col("refund_amount").sum().cast(MONEY).alias("refunds"),
+    )
+
+
+def calendar_columns(year: int, month: int, probation_months: int) -> list[pl.Expr]:
+    """Days employed in the month and how many of them were on probation.
+
+    Probation runs from hire_date for `probation_months` months (probation_end in the
+    roster, the last day of probation, overrides it)."""
+    first = dt.date(year, month, 1)
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    days_in_month = (last - first).days + 1
+    work_from = pl.max_horizontal(pl.col("hire_date"), pl.lit(first))
+    work_to = pl.min_horizontal(pl.col("leave_date").fill_null(pl.lit(last)), pl.lit(last))
+    employed = ((work_to - work_from).dt.total_days() + 1).clip(lower_bound=0)
+    probation_end = pl.coalesce(
+        pl.col("probation_end"),
+        pl.col("hire_date").dt.offset_by(f"{probation_months}mo") - pl.duration(days=1),
+    )
+    probation_to = pl.min_horizontal(probation_end, work_to)
+    on_probation_days = ((probation_to - work_from).dt.total_days() + 1).clip(lower_bound=0)
+    tenure = (
+        (pl.lit(last).dt.year() - pl.col("hire_date").dt.year()) * 12
+        + pl.lit(last).dt.month().cast(pl.Int64) - pl.col("hire_date").dt.month().cast(pl.Int64)
+        - (pl.lit(last).dt.day() < pl.col("hire_date").dt.day()).cast(pl.Int64)
+    ).clip(lower_bound=0)
+    return [
+        pl.lit(days_in_month, dtype=pl.Int64).alias("days_in_month"),
+        employed.cast(pl.Int64).alias("days_employed"),
+        pl.min_horizontal(on_probation_days, employed).cast(pl.Int64).alias("probation_days"),
+        (employed - pl.min_horizontal(on_probation_days, employed)).cast(pl.Int64).alias("regular_days"),
+        tenure.cast(pl.Int64).alias("tenure_months"),
+        (probation_end >= pl.lit(last)).cast(pl.Int64).alias("on_probation"),
+    ]
+
+
+def agent_frame(
+    roster: pl.DataFrame,
+    chat_stats: pl.LazyFrame,
+    sales_stats: pl.LazyFrame,
+    *,
+    year: int,
+    month: int,
+    probation_months: int,
+) -> pl.LazyFrame:
+    """One row per roster person with every built-in name of csincentive.names."""
+    counts = ["sessions", "inquiring_buyers", "rated_sessions", "satisfied_sessions",
+              "orders", "paying_buyers"]
+    zero_money = pl.lit(Decimal(0), dtype=MONEY)
+    frame = (
+        roster.lazy()
+        .join(chat_stats, left_on="agent_id", right_on="agent_key", how="left")
+        .join(sales_stats, left_on="agent_id", right_on="agent_key", how="left")
+        .with_columns(
+            *[pl.col(c).fill_null(0).cast(pl.Int64) for c in counts],
+            pl.col("sales").fill_null(zero_money),
+            pl.col("refunds").fill_null(zero_money),
+            pl.col("target").fill_null(zero_money).cast(MONEY),
+        )
+        .with_columns(
+            (pl.col("sales") - pl.col("refunds")).cast(MONEY).alias("net_sales"),
+            ratio("paying_buyers", "inquiring_buyers").alias("conversion"),
+            ratio("refunds", "sales").alias("refund_rate"),
+            ratio("sales", "orders").alias("avg_order_value"),
+            ratio("satisfied_sessions", "rated_sessions").alias("satisfaction"),
+            *calendar_columns(year, month, probation_months),
+        )
+    )
+    return frame.sort("agent_id")
+
+
+def reconciliation(attributed: pl.LazyFrame) -> pl.LazyFrame:
+    """Orders and money by outcome, so every order is accounted for."""
+    return (
+        attributed.group_by("outcome")
+        .agg(
+            pl.len().alias("orders"),
+            pl.col("paid_amount").sum().cast(MONEY).alias("paid_amount"),
+            pl.col("refund_amount").sum().cast(MONEY).alias("refund_amount"),
+        )
+        .sort("outcome")
+    )
+
+
+def unknown_agents(chats: pl.LazyFrame, attributed: pl.LazyFrame) -> pl.LazyFrame:
+    """Chat accounts not in the roster: their sessions, first line, and orders they took."""
+    from csincentive.attribution import UNKNOWN_PREFIX
+
+    unknown_chats = chats.filter(pl.col("agent_key").str.starts_with(UNKNOWN_PREFIX))
+    sessions = unknown_chats.group_by("agent_key").agg(
+        pl.len().alias("sessions"), pl.col("line").min().alias("first_line")
+    )
+    taken = (
+        attributed.filter(
+            (pl.col("outcome") == "credited") & pl.col("agent_key").str.starts_with(UNKNOWN_PREFIX)
+        )
+        .group_by("agent_key")
+        .agg(pl.len().alias("orders"), pl.col("paid_amount").sum().cast(MONEY).alias("sales"))
+    )
+    return (
+        sessions.join(taken, on="agent_key", how="left")
+        .with_columns(
+            pl.col("agent_key").str.strip_prefix(UNKNOWN_PREFIX).alias("account"),
+            pl.col("orders").fill_null(0),
+            pl.col("sales").fill_null(pl.lit(Decimal(0), dtype=MONEY)),
+        )
+        .select("account", "sessions", "first_line", "orders", "sales")
+        .sort("account")
+    )

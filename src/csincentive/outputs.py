@@ -1,0 +1,90 @@
+"""Writing a month's results: payroll.csv, lines.csv, metrics.csv (UTF-8 with BOM so Excel
+shows Chinese), reconciliation.csv and payroll.xlsx.
+
+Files are first written into a temporary folder beside the destination and then moved in,
+so a crash never leaves half a payroll. An existing payroll is never replaced unless the
+caller says ``force``. Same inputs → byte-identical files (the xlsx carries a fixed
+creation date: the first day of the month paid)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from csincentive.errors import InputError
+from csincentive.pipeline import MonthResult
+
+OUTPUT_FILES = ("payroll.csv", "lines.csv", "metrics.csv", "reconciliation.csv", "payroll.xlsx")
+
+
+def write_month(result: MonthResult, out_dir: Path, *, force: bool = False) -> list[Path]:
+    out_dir = Path(out_dir)
+    existing = [out_dir / name for name in OUTPUT_FILES if (out_dir / name).exists()]
+    if existing and not force:
+        raise InputError.single(
+            existing[0],
+            "a payroll was already written here; pass --force to replace it, or --out to "
+            "write somewhere else",
+            code="O100",
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".csincentive-", dir=out_dir))
+    try:
+        _csv(result.payroll, staging / "payroll.csv")
+        _csv(result.lines, staging / "lines.csv")
+        _csv(result.metrics, staging / "metrics.csv")
+        _csv(result.reconciliation, staging / "reconciliation.csv")
+        write_xlsx(result, staging / "payroll.xlsx")
+        written = []
+        for name in OUTPUT_FILES:
+            os.replace(staging / name, out_dir / name)
+            written.append(out_dir / name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _csv(frame: pl.DataFrame, path: Path) -> None:
+    frame.write_csv(path, include_bom=True, line_terminator="\r\n")
+
+
+def write_xlsx(result: MonthResult, path: Path) -> None:
+    import xlsxwriter
+
+    year, month = (int(part) for part in result.period.split("-"))
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    workbook.set_properties({
+        "title": f"{result.rules.scheme.name} {result.period}",
+        "created": dt.datetime(year, month, 1),
+    })
+    money = workbook.add_format({"num_format": "#,##0.00"})
+    header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    labels = {line.id: f"{line.label}\n{line.id}" for line in result.lines_meta}
+    labels[result.total_id] = f"{result.rules.total.label}\n{result.total_id}"
+    _sheet(workbook, "payroll 工资表", result.payroll, header, money, labels, money_from=4)
+    _sheet(workbook, "lines 明细", result.lines, header, money, {}, money_from=None)
+    _sheet(workbook, "metrics 指标", result.metrics, header, money, {}, money_from=None)
+    workbook.close()
+
+
+def _sheet(workbook, name, frame: pl.DataFrame, header, money, labels, money_from) -> None:  # type: ignore[no-untyped-def]
+    sheet = workbook.add_worksheet(name)
+    for col, column in enumerate(frame.columns):
+        sheet.write(0, col, labels.get(column, column), header)
+        width = max(10, min(60, max((len(str(v)) for v in frame[column].to_list()), default=8) + 2))
+        sheet.set_column(col, col, width)
+        for row, value in enumerate(frame[column].to_list(), start=1):
+            if value is None:
+                continue
+            if money_from is not None and col >= money_from:
+                sheet.write_number(row, col, float(value), money)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                sheet.write_number(row, col, value)
+            else:
+                sheet.write(row, col, str(value) if not isinstance(value, bool) else value)
+    sheet.freeze_panes(1, 0)

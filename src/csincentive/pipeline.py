@@ -1,0 +1,164 @@
+"""One month, end to end: load the period folder and the rules, attribute orders, build the
+per-agent frame, apply the pay components, and collect everything — the row checks of the
+inputs included — in one Polars plan."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from csincentive.attribution import attribute_orders, resolve_agents, sorted_by_us
+from csincentive.engine import WHY, CompiledLine, Compiler
+from csincentive.display import show_expr
+from csincentive.errors import Diagnostic, InputError
+from csincentive.inputs import Period, ProblemCheck, load_period
+from csincentive.metrics import agent_frame, chat_metrics, reconciliation, sales_metrics, unknown_agents
+from csincentive.names import CALENDAR, METRICS
+from csincentive.rules.loader import load_rules
+from csincentive.rules.model import RuleSet
+
+PERSON = ["agent_id", "name", "team", "role"]
+
+
+@dataclass
+class MonthResult:
+    period: str  # "2026-10"
+    rules: RuleSet
+    rules_file: Path
+    lines_meta: list[CompiledLine]
+    payroll: pl.DataFrame  # one row per person: PERSON, pay components, total
+    lines: pl.DataFrame  # person × component: amount, explanation
+    metrics: pl.DataFrame  # person × built-in metrics and calendar facts
+    reconciliation: pl.DataFrame  # orders by outcome
+    unknown_agents: pl.DataFrame  # chat accounts not in the roster
+    warnings: list[Diagnostic] = field(default_factory=list)
+    input_files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def total_id(self) -> str:
+        return self.rules.total.id
+
+
+def compute_month(
+    period_dir: str | Path,
+    rules_file: str | Path,
+    *,
+    month: tuple[int, int] | None = None,
+) -> MonthResult:
+    """Pay for one month. Raises InputError (with every problem found) on bad input."""
+    rules, warnings = load_rules(rules_file)
+    with tempfile.TemporaryDirectory(prefix="csincentive-") as work_dir:
+        period = load_period(
+            Path(period_dir),
+            work_dir=Path(work_dir),
+            column_map=dict(rules.inputs.columns),
+            month=month,
+            session_gap_minutes=rules.inputs.session_gap_minutes,
+        )
+        return _compute(period, rules, Path(rules_file), warnings)
+
+
+def _compute(
+    period: Period, rules: RuleSet, rules_file: Path, warnings: list[Diagnostic]
+) -> MonthResult:
+    year, month = period.year, period.month
+    chats = resolve_agents(period.chats, period.roster)
+    attributed = attribute_orders(
+        period.orders, chats, year=year, month=month,
+        window_days=rules.attribution.window_days, judge_by=rules.attribution.judge_by,
+    )
+    probation_months = int(rules.params.get("probation_months", 3))
+    frame = agent_frame(
+        period.roster, chat_metrics(chats, year, month), sales_metrics(attributed),
+        year=year, month=month, probation_months=probation_months,
+    )
+    compiler = Compiler(rules)
+    computed = compiler.apply(frame)
+    plans = [computed, reconciliation(attributed), unknown_agents(chats, attributed)]
+    plans += [check.frame for check in period.checks]
+    with sorted_by_us():
+        collected = pl.collect_all(plans)
+    computed_df, recon_df, unknown_df = collected[:3]
+    _raise_on_problems(period.checks, collected[3:])
+
+    lines_meta = compiler.lines()
+    total = rules.total.id
+    pay_ids = [line.id for line in lines_meta if line.pays]
+    payroll = computed_df.select(*PERSON, *pay_ids, total)
+    warnings = warnings + _unknown_agent_warnings(period, unknown_df)
+    return MonthResult(
+        period=f"{year:04d}-{month:02d}",
+        rules=rules,
+        rules_file=rules_file,
+        lines_meta=lines_meta,
+        payroll=payroll,
+        lines=_lines(computed_df, lines_meta),
+        metrics=_metrics(computed_df),
+        reconciliation=recon_df,
+        unknown_agents=unknown_df,
+        warnings=warnings,
+        input_files=dict(period.files),
+    )
+
+
+def _raise_on_problems(checks: list[ProblemCheck], frames: list[pl.DataFrame]) -> None:
+    diagnostics: list[Diagnostic] = []
+    for check, rows in zip(checks, frames):
+        for row in rows.sort("line").iter_rows(named=True):
+            message = f"{row['message']}: {row['value']!r} — {check.what_to_do}"
+            diagnostics.append(
+                Diagnostic(check.file, message, code="D300", line=row["line"], path=row["field"])
+            )
+    if diagnostics:
+        raise InputError(diagnostics)
+
+
+def _unknown_agent_warnings(period: Period, unknown: pl.DataFrame) -> list[Diagnostic]:
+    chats_file = str(period.files.get("chats", "chats.csv"))
+    out = []
+    for row in unknown.iter_rows(named=True):
+        message = (
+            f"chat account '{row['account']}' is not in the roster ({row['sessions']} sessions, "
+            f"{row['orders']} orders worth {row['sales']} credited to it and paid to nobody); "
+            "add it to agents.csv as an agent_id or chat_nick"
+        )
+        out.append(
+            Diagnostic(chats_file, message, code="W301", line=row["first_line"], path="agent", severity="warning")
+        )
+    return out
+
+
+def _lines(computed: pl.DataFrame, meta: list[CompiledLine]) -> pl.DataFrame:
+    parts = []
+    for position, line in enumerate(meta):
+        parts.append(
+            computed.select(
+                *PERSON,
+                pl.lit(position, dtype=pl.Int64).alias("_order"),
+                pl.lit(line.id).alias("component"),
+                pl.lit(line.label).alias("label"),
+                pl.lit(line.rule).alias("rule"),
+                pl.lit(line.pays).alias("pays"),
+                show_expr(pl.col(line.id), line.unit).alias("amount"),
+                pl.col(line.id + WHY).alias("explanation"),
+            ).filter(pl.col("explanation").is_not_null())
+        )
+    lines = pl.concat(parts, how="vertical")
+    return lines.sort("agent_id", "_order").drop("_order")
+
+
+def _metrics(computed: pl.DataFrame) -> pl.DataFrame:
+    names = [m.name for m in METRICS] + [c.name for c in CALENDAR]
+    ratios = {m.name for m in METRICS if m.unit == "ratio"}
+    columns = []
+    for name in names:
+        column = pl.col(name)
+        if name in ratios:
+            column = column.round(4, mode="half_away_from_zero").cast(pl.Decimal(38, 4))
+        elif name == "avg_first_response_s":
+            column = column.round(1)
+        columns.append(column)
+    return computed.select(*PERSON, *columns).sort("agent_id")

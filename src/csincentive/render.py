@@ -1,0 +1,73 @@
+"""Terminal rendering — the only module that imports rich."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from csincentive.errors import Diagnostic
+    from csincentive.pipeline import MonthResult
+
+OUTCOME_WORDS = {
+    "credited": "credited to an agent",
+    "silent": "silent (静默, no chat before the order)",
+    "outside_window": "outside the window (last chat too old)",
+    "unpaid": "unpaid (no 付款时间)",
+    "other_month": "paid in another month",
+}
+
+
+def _console(**options: Any) -> Console:
+    console = Console(highlight=False, soft_wrap=True, **options)
+    if not console.is_terminal:  # piped or captured: don't squeeze tables into 80 columns
+        console.width = max(console.width, 160)
+    return console
+
+
+def stdout() -> Console:
+    return _console()
+
+
+def stderr() -> Console:
+    return _console(stderr=True)
+
+
+def diagnostics(console: Console, items: list[Diagnostic]) -> None:
+    for item in items:
+        style = "yellow" if item.severity == "warning" else "red"
+        console.print(item.render(), style=style, markup=False)
+
+
+def frame_table(frame: pl.DataFrame, title: str, *, total_row: list[str] | None = None) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        numeric = frame[column].dtype.is_numeric() or str(frame[column].dtype).startswith("Decimal")
+        table.add_column(column, justify="right" if numeric else "left")
+    for row in frame.iter_rows():
+        table.add_row(*["" if v is None else str(v) for v in row])
+    if total_row is not None:
+        table.add_section()
+        table.add_row(*total_row, style="bold")
+    return table
+
+
+def month_summary(console: Console, result: MonthResult) -> None:
+    payroll = result.payroll
+    money_columns = payroll.columns[4:]
+    totals = ["", "total", "", f"{payroll.height} people"]
+    totals += [str(payroll[c].sum()) for c in money_columns]
+    console.print(frame_table(payroll, f"{result.rules.scheme.name} — {result.period}", total_row=totals))
+    recon = result.reconciliation.with_columns(
+        result.reconciliation["outcome"].replace_strict(OUTCOME_WORDS, default=result.reconciliation["outcome"])
+    )
+    console.print(frame_table(recon, "Orders reconciliation"))
+
+
+def as_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
