@@ -1,0 +1,126 @@
+"""Baseline: per-agent metrics and a simple pay in pandas (merge_asof).
+
+    python benchmarks/baseline_pandas.py DATA_DIR [--month 2026-10] [--out per_agent.csv]
+
+Same computation and tie-break rule as baseline_duckdb.py (see its docstring); prints the same
+summary line, so the two can be compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TS = "%Y-%m-%d %H:%M:%S"
+K = 65536  # asof key = epoch_ms * K + agent rank: ties in time go to the highest agent_id
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("data_dir", type=Path)
+    p.add_argument("--month", default="2026-10")
+    p.add_argument("--out", type=Path)
+    a = p.parse_args()
+    m_start = pd.Timestamp(a.month + "-01")
+    m_end = m_start + pd.offsets.MonthBegin(1)
+    d = a.data_dir
+
+    ag = pd.read_csv(d / "agents.csv", dtype=str, keep_default_na=False)
+    ag = ag.sort_values("agent_id", kind="stable").reset_index(drop=True)
+    if len(ag) >= K:
+        sys.exit("too many agents for the asof key encoding")
+    aix = pd.Series(np.arange(len(ag), dtype=np.int64), index=ag["agent_id"])
+    key_to_ix = dict(zip(ag["chat_nick"], aix.values, strict=True))
+    key_to_ix.update(zip(ag["agent_id"], aix.values, strict=True))
+    key_to_ix.pop("", None)
+
+    ch = pd.read_csv(
+        d / "chats.csv",
+        usecols=["客服昵称", "买家昵称", "接待时间"],
+        dtype=str,
+        keep_default_na=False,
+    )
+    ix = ch["客服昵称"].map(key_to_ix)
+    keep = ix.notna().to_numpy()
+    ch = pd.DataFrame(
+        {
+            "aix": ix[keep].astype(np.int64).to_numpy(),
+            "buyer": ch["买家昵称"].to_numpy()[keep],
+            "ts": pd.to_datetime(ch["接待时间"][keep], format=TS).to_numpy(),
+        }
+    )
+    ch["akey"] = ch["ts"].to_numpy().astype("datetime64[ms]").astype(np.int64) * K + ch["aix"]
+
+    od = pd.read_csv(
+        d / "orders.csv",
+        usecols=["buyer", "created_at", "paid_at", "paid_amount", "refund_amount"],
+        dtype={"buyer": str, "created_at": str, "paid_at": str},
+        keep_default_na=False,
+    )
+    od = od[od["paid_at"] != ""]
+    od = pd.DataFrame(
+        {
+            "buyer": od["buyer"].to_numpy(),
+            "created": pd.to_datetime(od["created_at"], format=TS).to_numpy(),
+            "paid": np.rint(od["paid_amount"].to_numpy(dtype=np.float64) * 100).astype(np.int64),
+            "refund": np.rint(od["refund_amount"].to_numpy(dtype=np.float64) * 100).astype(
+                np.int64
+            ),
+        }
+    )
+    od["okey"] = od["created"].to_numpy().astype("datetime64[ms]").astype(np.int64) * K + (K - 1)
+
+    right = ch[["buyer", "akey", "aix", "ts"]].sort_values("akey", kind="stable")
+    left = od.sort_values("okey", kind="stable")
+    cr = pd.merge_asof(
+        left, right, left_on="okey", right_on="akey", by="buyer", direction="backward"
+    )
+    cr = cr[cr["aix"].notna()]
+    in_win = cr["ts"].dt.normalize() >= cr["created"].dt.normalize() - pd.Timedelta(days=1)
+    cr = cr[in_win]
+    cr["aix"] = cr["aix"].astype(np.int64)
+
+    in_month = (ch["ts"] >= m_start) & (ch["ts"] < m_end)
+    s = (
+        ch[in_month]
+        .groupby("aix")
+        .agg(sessions=("buyer", "size"), inquiring_buyers=("buyer", "nunique"))
+    )
+    o = cr.groupby("aix").agg(
+        orders=("buyer", "size"),
+        paying_buyers=("buyer", "nunique"),
+        sales_fen=("paid", "sum"),
+        refunds_fen=("refund", "sum"),
+    )
+    per = pd.DataFrame({"agent_id": ag["agent_id"]}).join(s).join(o)
+    for c in (
+        "sessions",
+        "inquiring_buyers",
+        "orders",
+        "paying_buyers",
+        "sales_fen",
+        "refunds_fen",
+    ):
+        per[c] = per[c].fillna(0).astype(np.int64)
+    per["conversion"] = np.where(
+        per["inquiring_buyers"] > 0,
+        per["paying_buyers"] / per["inquiring_buyers"].where(per["inquiring_buyers"] > 0, 1),
+        0.0,
+    )
+    per["net_fen"] = per["sales_fen"] - per["refunds_fen"]
+    per["pay_fen"] = 250000 + (per["net_fen"] + 50) // 100
+    if a.out:
+        per.to_csv(a.out, index=False)
+    print(
+        f"agents={len(per)} sessions={int(per['sessions'].sum())} "
+        f"credited_orders={int(per['orders'].sum())} "
+        f"net_sales={per['net_fen'].sum() / 100:.2f} pay={per['pay_fen'].sum() / 100:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""Benchmark driver: csincentive vs DuckDB vs pandas vs the Polars I/O floor.
+
+    python benchmarks/run.py --size small|5m|20m [--only csincentive,duckdb,pandas,floor]
+                             [--repeat N] [--timeout S] [--keep-out]
+
+Generates the data set (canonical UTF-8 orders) into benchmarks/data/<size>/ unless it is
+already there, then runs every contender in a fresh subprocess and prints wall time and peak
+RSS (from wait4's rusage of that very child). A contender that fails is reported and the
+driver carries on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BIN = Path(sys.executable).parent
+
+SIZES = {  # agents, sessions, orders
+    "small": (200, 100_000, 40_000),
+    "5m": (2000, 5_000_000, 2_000_000),
+    "20m": (2000, 20_000_000, 8_000_000),
+}
+SEED = 7
+MONTH = "2026-10"
+FILES = ("agents.csv", "chats.csv", "orders.csv")
+CONTENDERS = ("floor", "csincentive", "duckdb", "pandas")
+
+FLOOR = """
+import sys
+import polars as pl
+d = sys.argv[1]
+n = [
+    pl.scan_csv(f"{d}/{f}", infer_schema=False).select(pl.len()).collect().item()
+    for f in ("agents.csv", "chats.csv", "orders.csv")
+]
+print("rows agents/chats/orders=" + "/".join(map(str, n)))
+"""
+
+
+def ensure_data(size: str) -> Path:
+    agents, sessions, orders = SIZES[size]
+    out = HERE / "data" / size
+    args = [
+        str(out),
+        "--agents",
+        str(agents),
+        "--sessions",
+        str(sessions),
+        "--orders",
+        str(orders),
+        "--seed",
+        str(SEED),
+        "--month",
+        MONTH,
+        "--orders-format",
+        "canonical",
+        "--encoding",
+        "utf-8",
+    ]
+    marker = out / ".generated"
+    stamp = " ".join(args[1:])
+    if (
+        marker.exists()
+        and marker.read_text().strip() == stamp
+        and all((out / f).exists() for f in FILES)
+    ):
+        return out
+    print(f"generating {size} data into {out} ...", flush=True)
+    t = time.perf_counter()
+    subprocess.run([sys.executable, str(HERE / "generate.py"), *args], check=True)
+    marker.write_text(stamp + "\n")
+    print(f"generated in {time.perf_counter() - t:.1f} s", flush=True)
+    return out
+
+
+def warm(data: Path) -> None:
+    """Read the inputs once so no contender pays for a cold page cache."""
+    for f in FILES:
+        with open(data / f, "rb") as fh:
+            while fh.read(1 << 23):
+                pass
+
+
+def command(name: str, data: Path, out_dir: Path) -> list[str] | str:
+    if name == "floor":
+        return [sys.executable, "-c", FLOOR, str(data)]
+    if name == "duckdb":
+        return [sys.executable, str(HERE / "baseline_duckdb.py"), str(data)]
+    if name == "pandas":
+        return [sys.executable, str(HERE / "baseline_pandas.py"), str(data)]
+    if name == "csincentive":
+        exe = BIN / "csincentive"
+        if not exe.exists():
+            return f"no executable {exe}"
+        rules = ROOT / "rules" / "taobao-presales.toml"
+        return [
+            str(exe),
+            "run",
+            str(data),
+            "--rules",
+            str(rules),
+            "--out",
+            str(out_dir),
+            "--force",
+            "--month",
+            MONTH,
+        ]
+    raise ValueError(name)
+
+
+def measure(cmd: list[str], timeout: float) -> dict:
+    """Run cmd; wall seconds and peak RSS of that child (wait4 rusage, KiB on Linux)."""
+    with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, cwd=ROOT, stdout=so, stderr=se, stdin=subprocess.DEVNULL)
+        killer = threading.Timer(timeout, p.kill)
+        killer.start()
+        try:
+            _, status, ru = os.wait4(p.pid, 0)
+        finally:
+            killer.cancel()
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        so.seek(0)
+        se.seek(0)
+        out = so.read().decode("utf-8", "replace")
+        err = se.read().decode("utf-8", "replace")
+    return {
+        "rc": p.returncode,
+        "wall": wall,
+        "rss_mb": ru.ru_maxrss / 1024,
+        "stdout": out,
+        "stderr": err,
+        "timed_out": wall >= timeout and p.returncode != 0,
+    }
+
+
+def csincentive_summary(out_dir: Path) -> str | None:
+    """The baselines' summary line, recomputed from csincentive's metrics.csv."""
+    import csv
+    from decimal import Decimal
+
+    path = out_dir / "metrics.csv"
+    if not path.exists():
+        return None
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        sessions = sum(int(r["sessions"]) for r in rows)
+        orders = sum(int(r["orders"]) for r in rows)
+        net = sum(Decimal(r["net_sales"]) for r in rows)
+    except (KeyError, ValueError, ArithmeticError):
+        return None
+    return f"agents={len(rows)} sessions={sessions} credited_orders={orders} net_sales={net:.2f}"
+
+
+def last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", choices=list(SIZES), default="small")
+    ap.add_argument("--only", default=",".join(CONTENDERS))
+    ap.add_argument("--repeat", type=int, default=1, help="runs per contender; best wall kept")
+    ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
+    ap.add_argument("--keep-out", action="store_true", help="keep csincentive's output dir")
+    a = ap.parse_args()
+    only = [c.strip() for c in a.only.split(",") if c.strip()]
+    bad = [c for c in only if c not in CONTENDERS]
+    if bad:
+        ap.error(f"unknown contender(s): {', '.join(bad)}; choose from {', '.join(CONTENDERS)}")
+
+    data = ensure_data(a.size)
+    sizes = {f: (data / f).stat().st_size / 1e6 for f in FILES}
+    agents, sessions, orders = SIZES[a.size]
+    print(
+        f"size={a.size}: {agents} agents, {sessions:,} sessions, {orders:,} orders "
+        f"({' + '.join(f'{f} {mb:.0f} MB' for f, mb in sizes.items())}); "
+        f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}",
+        flush=True,
+    )
+    warm(data)
+
+    rows = []
+    for name in only:
+        out_dir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+        cmd = command(name, data, out_dir)
+        best = None
+        if isinstance(cmd, str):
+            best = {"rc": None, "wall": float("nan"), "rss_mb": float("nan"), "note": cmd}
+        else:
+            for _ in range(a.repeat):
+                r = measure(cmd, a.timeout)
+                if r["rc"] != 0:
+                    why = "timeout" if r["timed_out"] else f"exit {r['rc']}"
+                    r["note"] = f"FAILED ({why}): " + (
+                        last_line(r["stderr"]) or last_line(r["stdout"])
+                    )
+                    best = r
+                    break
+                r["note"] = last_line(r["stdout"])
+                if name == "csincentive":
+                    r["note"] = csincentive_summary(out_dir) or r["note"][:100]
+                if best is None or r["wall"] < best["wall"]:
+                    best = r
+        if best.get("rc") not in (0,) and best.get("stderr"):
+            sys.stderr.write(f"--- {name} stderr (tail) ---\n")
+            sys.stderr.write("\n".join(best["stderr"].strip().splitlines()[-15:]) + "\n")
+        if a.keep_out and name == "csincentive":
+            print(f"csincentive output kept in {out_dir}")
+        else:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        rows.append((name, best))
+        print(
+            f"  {name:<12} {best['wall']:8.2f} s {best['rss_mb']:9.0f} MB  {best['note']}",
+            flush=True,
+        )
+
+    print()
+    print(f"| contender   |   wall s | peak RSS MB | result / note (size={a.size}) |")
+    print("|-------------|---------:|------------:|---------------|")
+    for name, r in rows:
+        wall = "—" if r["wall"] != r["wall"] else f"{r['wall']:.2f}"
+        rss = "—" if r["rss_mb"] != r["rss_mb"] else f"{r['rss_mb']:.0f}"
+        print(f"| {name:<11} | {wall:>8} | {rss:>11} | {r['note']} |")
+
+
+if __name__ == "__main__":
+    main()
