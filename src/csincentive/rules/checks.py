@@ -115,12 +115,16 @@ def _check_ids(rules: RuleSet, report: _Report) -> None:
 def _check_id(report: _Report, loc: Loc, name: str, what: str) -> None:
     """An id is a name formulas can use: a letter or _, then letters, digits or _."""
     if name in _KEYWORDS or name in FUNCTIONS:
-        message = f"{what} id '{name}' is a formula word ({'keyword' if name in _KEYWORDS else 'function'}); rename the {what}"
+        word = "keyword" if name in _KEYWORDS else "function"
+        message = f"{what} id '{name}' is a formula word ({word}); rename the {what}"
         report.add("E153", loc, message)
     elif not re.fullmatch(r"[^\W\d]\w*", name) or not name.isidentifier():
         fixed = re.sub(r"\W", "_", name)
         fixed = fixed if fixed[:1].isalpha() or fixed[:1] == "_" else f"_{fixed}"
-        message = f"{what} id '{name}' cannot be used in formulas: start with a letter or _ and use only letters, digits and _ (e.g. '{fixed}')"
+        message = (
+            f"{what} id '{name}' cannot be used in formulas: start with a letter or _ and"
+            f" use only letters, digits and _ (e.g. '{fixed}')"
+        )
         report.add("E153", loc, message)
 
 
@@ -180,7 +184,10 @@ def _unknown_name(name: str, known: dict[str, str]) -> str:
 def _check_match_on(report: _Report, loc: Loc, on: str) -> None:
     fields = ", ".join(sorted(TEXT_FIELDS))
     if on in BUILTIN:
-        message = f"match compares text, but '{on}' is a {BUILTIN[on].unit} value; match on one of {fields}, or use kind = \"table\" for number ranges"
+        message = (
+            f"match compares text, but '{on}' is a {BUILTIN[on].unit} value; match on one of"
+            f' {fields}, or use kind = "table" for number ranges'
+        )
     else:
         message = f"'{on}' is not a roster text field; match on one of {fields}"
     report.add("E112", loc, message)
@@ -196,7 +203,10 @@ def _check_cycles(rules: RuleSet, report: _Report, edges: dict[str, set[str]]) -
         if cycle and frozenset(cycle) not in reported:
             reported.add(frozenset(cycle))
             path = " → ".join([*cycle, cycle[0]])
-            message = f"components depend on each other in a cycle: {path}; one of them must not use the other"
+            message = (
+                f"components depend on each other in a cycle: {path};"
+                " one of them must not use the other"
+            )
             report.add("E120", ("components", cycle[0]), message)
 
 
@@ -230,31 +240,54 @@ def _check_intervals(report: _Report, loc: Loc, rows: list, *, open_start: bool)
         here = (*loc, "rows", i)
         start, end = row.from_, row.below
         if start is None and i > 0:
-            message = f"only the first row may leave 'from' open; this row overlaps the rows before it (add from = {_previous(report, loc, i, previous_below)})"
+            message = (
+                "only the first row may leave 'from' open; this row overlaps the rows before"
+                f" it (add from = {_previous(report, loc, i, previous_below)})"
+            )
             report.add("E131", here, message)
         if start is not None and end is not None and start >= end:
-            message = f"bounds do not ascend: from {report.written((*here, 'from'), start)} is not below {report.written((*here, 'below'), end)}; 'below' must be greater than 'from'"
+            low = report.written((*here, "from"), start)
+            high = report.written((*here, "below"), end)
+            message = (
+                f"bounds do not ascend: from {low} is not below {high};"
+                " 'below' must be greater than 'from'"
+            )
             report.add("E132", (*here, "below"), message)
         if i > 0:
             _check_touch(report, loc, i, start, previous_below)
         previous_below = end
     if not open_start and rows and rows[0].from_ != 0:
-        report.add("E130", (*loc, "rows", 0, "from"), "marginal tiers must start at 0; write from = 0 in the first row")
+        report.add(
+            "E130",
+            (*loc, "rows", 0, "from"),
+            "marginal tiers must start at 0; write from = 0 in the first row",
+        )
 
 
-def _check_touch(report: _Report, loc: Loc, i: int, start: Decimal | None, previous_below: Decimal | None) -> None:
+def _check_touch(
+    report: _Report, loc: Loc, i: int, start: Decimal | None, previous_below: Decimal | None
+) -> None:
     here = (*loc, "rows", i)
     if previous_below is None:
-        message = "unreachable: the row before has no 'below', so it takes every value from its 'from' up; give that row a 'below' or remove this one"
+        message = (
+            "unreachable: the row before has no 'below', so it takes every value from its"
+            " 'from' up; give that row a 'below' or remove this one"
+        )
         report.add("W133", here, message)
     elif start is not None and start != previous_below:
         shown = report.written((*here, "from"), start)
         before = _previous(report, loc, i, previous_below)
         if start > previous_below:
-            message = f"gap: values from {before} up to {shown} match no row; start this row at from = {before}, where the row before ends"
+            message = (
+                f"gap: values from {before} up to {shown} match no row;"
+                f" start this row at from = {before}, where the row before ends"
+            )
             report.add("E130", (*here, "from"), message)
         else:
-            message = f"overlap: values from {shown} up to {before} match two rows; start this row at from = {before}, where the row before ends"
+            message = (
+                f"overlap: values from {shown} up to {before} match two rows;"
+                f" start this row at from = {before}, where the row before ends"
+            )
             report.add("E131", (*here, "from"), message)
 
 
@@ -278,14 +311,20 @@ def _check_ratio_rows(rules: RuleSet, report: _Report, loc: Loc, table: TableCom
     for i, row in enumerate(table.rows):
         if row.from_ is not None and row.from_ > 1:
             shown = _show(row.from_)
-            message = f"unreachable: '{on}' is a ratio (at most 100%) and this row starts at {shown}; did you mean \"{shown}%\"?"
+            message = (
+                f"unreachable: '{on}' is a ratio (at most 100%) and this row starts at"
+                f' {shown}; did you mean "{shown}%"?'
+            )
             report.add("W133", (*loc, "rows", i, "from"), message)
 
 
 def _check_rate(report: _Report, loc: Loc, rate: Decimal) -> None:
     if rate > 1:
         shown = _show(rate)
-        message = f"rate {shown} means ×{shown} ({_show(rate * 100)}%); if you meant {shown}%, write \"{shown}%\""
+        percent = _show(rate * 100)
+        message = (
+            f'rate {shown} means ×{shown} ({percent}%); if you meant {shown}%, write "{shown}%"'
+        )
         report.add("W140", loc, message)
 
 

@@ -133,6 +133,8 @@ def _shape_diagnostic(
         return Diagnostic(display, _bad_kind(err), "E104", line, col, dotted(where))
     if len(errs) > 1:  # every member of `number | formula` failed
         message = _number_or_formula(err["input"])
+    elif loc == ("components",):
+        message = _missing_key(loc)
     else:
         message = _bad_value(err)
     return Diagnostic(display, message, "E103", line, col, dotted(loc))
@@ -246,9 +248,7 @@ def _bad_value(err: dict[str, Any]) -> str:
     if kind.startswith(("date_", "datetime_")):
         return f"not a date: {value}; write a date like 2026-01-01"
     if kind in ("string_too_short", "too_short") and not raw:
-        return "must not be empty" + (
-            "; add at least one [components.<id>] table" if kind == "too_short" else ""
-        )
+        return "must not be empty"
     if kind == "finite_number":
         return 'must be a finite number; write 2500, 1.5 or "40%"'
     if kind == "string_type":
