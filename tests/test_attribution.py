@@ -40,17 +40,26 @@ def orders(*rows: tuple[str, str, str, str | None]) -> pl.LazyFrame:
             "line": list(range(2, len(rows) + 2)),
         },
         schema={
-            "order_id": pl.Utf8, "buyer": pl.Utf8, "created_at": pl.Datetime("us"),
-            "paid_at": pl.Datetime("us"), "paid_amount": pl.Decimal(38, 2),
-            "refund_amount": pl.Decimal(38, 2), "status": pl.Utf8, "line": pl.Int64,
+            "order_id": pl.Utf8,
+            "buyer": pl.Utf8,
+            "created_at": pl.Datetime("us"),
+            "paid_at": pl.Datetime("us"),
+            "paid_amount": pl.Decimal(38, 2),
+            "refund_amount": pl.Decimal(38, 2),
+            "status": pl.Utf8,
+            "line": pl.Int64,
         },
     )
 
 
 def outcomes(chat_rows, order_rows, window_days=2, judge_by="created") -> dict[str, tuple]:
     frame = attribute_orders(
-        orders(*order_rows), chats(*chat_rows), year=2026, month=10,
-        window_days=window_days, judge_by=judge_by,
+        orders(*order_rows),
+        chats(*chat_rows),
+        year=2026,
+        month=10,
+        window_days=window_days,
+        judge_by=judge_by,
     ).collect()
     return {r["order_id"]: (r["outcome"], r["agent_key"]) for r in frame.iter_rows(named=True)}
 
@@ -126,7 +135,9 @@ def test_judge_by_payment_time():
     assert outcomes(chat_rows, order_rows, judge_by="paid")["o1"] == ("credited", "A1")
 
 
-@pytest.mark.parametrize("written,expected", [("云杉:小美", "A1"), ("A1", "A1"), ("云杉:新人", "?云杉:新人")])
+@pytest.mark.parametrize(
+    "written,expected", [("云杉:小美", "A1"), ("A1", "A1"), ("云杉:新人", "?云杉:新人")]
+)
 def test_chat_accounts_resolve_by_nick_or_id(written, expected):
     roster = pl.DataFrame({"agent_id": ["A1"], "chat_nick": ["云杉:小美"]})
     frame = pl.LazyFrame({"agent": [written], "buyer": ["b"]})

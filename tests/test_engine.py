@@ -113,7 +113,10 @@ rows = [{ from = 0, below = 10000, rate = "1%" }, { from = 10000, rate = "2%" }]
 """
     out = run(body, agents(net_sales=money("25000", "5000")))
     assert out["m"].to_list() == money("400.00", "50.00")
-    assert out["m" + WHY][0] == "net_sales 25000.00: [0.00, 10000.00) × 1% on 10000.00 + ≥ 10000.00 × 2% on 15000.00 = 400.00"
+    assert (
+        out["m" + WHY][0]
+        == "net_sales 25000.00: [0.00, 10000.00) × 1% on 10000.00 + ≥ 10000.00 × 2% on 15000.00 = 400.00"
+    )
 
 
 def test_rank_ties_share_the_rank_and_eligibility_gates_the_prize():
@@ -144,7 +147,10 @@ prizes = [150, 100]
 """
     out = run(body, agents(conversion=money("0.35", "0.2")))
     assert out["r"].to_list() == money("0.00", "0.00")
-    assert out["r" + WHY][0] == "conversion 35% → rank 1 of 2; not eligible (conversion >= 40% fails) = 0.00"
+    assert (
+        out["r" + WHY][0]
+        == "conversion 35% → rank 1 of 2; not eligible (conversion >= 40% fails) = 0.00"
+    )
 
 
 def test_rank_within_team_and_among_role():
@@ -239,7 +245,7 @@ def test_property_rate_is_half_up_of_exact_product_and_lines_sum(fen_values, per
     out = run(body, agents(net_sales=sales))
     expected_c = [(s * rate).quantize(Decimal("0.01"), ROUND_HALF_UP) for s in sales]
     assert out["c"].to_list() == expected_c
-    total = [c + b for c, b in zip(out["c"].to_list(), out["b"].to_list())]
+    total = [c + b for c, b in zip(out["c"].to_list(), out["b"].to_list(), strict=False)]
     assert out["gross"].to_list() == total
 
 

@@ -70,15 +70,30 @@ def D(*values: str) -> list[Decimal]:
 def test_payroll_worked_by_hand(result):
     payroll = result.payroll
     assert payroll.columns == [
-        "agent_id", "name", "team", "role",
-        "base", "commission", "conversion_rank", "supervisor_commission", "gross",
+        "agent_id",
+        "name",
+        "team",
+        "role",
+        "base",
+        "commission",
+        "conversion_rank",
+        "supervisor_commission",
+        "gross",
     ]
     assert payroll["agent_id"].to_list() == ["A1", "A2", "A3", "A4", "A5", "S1"]
-    assert payroll["base"].to_list() == D("2500.00", "2000.00", "2258.06", "1612.90", "1354.84", "2500.00")
+    assert payroll["base"].to_list() == D(
+        "2500.00", "2000.00", "2258.06", "1612.90", "1354.84", "2500.00"
+    )
     assert payroll["commission"].to_list() == D("10.51", "10.60", "14.50", "0.00", "3.30", "0.00")
-    assert payroll["conversion_rank"].to_list() == D("150.00", "100.00", "0.00", "0.00", "100.00", "0.00")
-    assert payroll["supervisor_commission"].to_list() == D("0.00", "0.00", "0.00", "0.00", "0.00", "12.46")
-    assert payroll["gross"].to_list() == D("2660.51", "2110.60", "2272.56", "1612.90", "1458.14", "2512.46")
+    assert payroll["conversion_rank"].to_list() == D(
+        "150.00", "100.00", "0.00", "0.00", "100.00", "0.00"
+    )
+    assert payroll["supervisor_commission"].to_list() == D(
+        "0.00", "0.00", "0.00", "0.00", "0.00", "12.46"
+    )
+    assert payroll["gross"].to_list() == D(
+        "2660.51", "2110.60", "2272.56", "1612.90", "1458.14", "2512.46"
+    )
 
 
 def test_metrics_worked_by_hand(result):
@@ -89,7 +104,9 @@ def test_metrics_worked_by_hand(result):
     assert m["sales"].to_list() == D("1150.50", "1060.00", "1450.00", "600.00", "330.00", "0.00")
     assert m["refunds"].to_list() == D("100.00", "0.00", "0.00", "600.00", "0.00", "0.00")
     assert m["net_sales"].to_list() == D("1050.50", "1060.00", "1450.00", "0.00", "330.00", "0.00")
-    assert m["conversion"].to_list() == D("0.6000", "0.5000", "0.4000", "0.2500", "0.5000", "0.0000")
+    assert m["conversion"].to_list() == D(
+        "0.6000", "0.5000", "0.4000", "0.2500", "0.5000", "0.0000"
+    )
     assert m["days_employed"].to_list() == [31, 31, 31, 20, 21, 31]
     assert m["probation_days"].to_list() == [0, 31, 15, 0, 21, 0]
     # A1 rated: 很满意, 满意, 一般 → 2 of 3 satisfied.
@@ -99,8 +116,8 @@ def test_metrics_worked_by_hand(result):
 def test_lines_sum_to_gross_and_explain(result):
     lines = result.lines.filter(pl.col("pays"))
     sums = lines.group_by("agent_id").agg(pl.col("amount").cast(pl.Decimal(38, 2)).sum())
-    by_agent = dict(zip(sums["agent_id"], sums["amount"]))
-    assert by_agent == dict(zip(result.payroll["agent_id"], result.payroll["gross"]))
+    by_agent = dict(zip(sums["agent_id"], sums["amount"], strict=False))
+    assert by_agent == dict(zip(result.payroll["agent_id"], result.payroll["gross"], strict=False))
     coefficient = result.lines.filter(
         (pl.col("agent_id") == "S1") & (pl.col("component") == "supervisor_coefficient")
     )["explanation"][0]
@@ -114,12 +131,24 @@ def test_lines_sum_to_gross_and_explain(result):
 def test_reconciliation_accounts_for_every_order(result):
     recon = {r["outcome"]: r["orders"] for r in result.reconciliation.iter_rows(named=True)}
     # credited: o01 o02 o03 o04 o06 o09 o10 o11 o12 o14 o16 (o16 to an unknown account)
-    assert recon == {"credited": 11, "silent": 2, "outside_window": 1, "unpaid": 1, "other_month": 1}
+    assert recon == {
+        "credited": 11,
+        "silent": 2,
+        "outside_window": 1,
+        "unpaid": 1,
+        "other_month": 1,
+    }
 
 
 def test_unknown_chat_account_is_reported(result):
     unknown = result.unknown_agents.to_dicts()
     assert unknown == [
-        {"account": "云杉:临时工", "sessions": 1, "first_line": 23, "orders": 1, "sales": Decimal("77.00")}
+        {
+            "account": "云杉:临时工",
+            "sessions": 1,
+            "first_line": 23,
+            "orders": 1,
+            "sales": Decimal("77.00"),
+        }
     ]
     assert any(w.code == "W301" and w.line == 23 for w in result.warnings)

@@ -145,6 +145,7 @@ def expected_orders() -> list[dict[str, object]]:
             "status": "交易成功",
             "refund_amount": Decimal("0.00"),
             "line": 2,
+            "row_problem": False,
         },
         {
             "order_id": "4100123456790",
@@ -155,6 +156,7 @@ def expected_orders() -> list[dict[str, object]]:
             "status": "等待买家付款",
             "refund_amount": Decimal("0.00"),
             "line": 3,
+            "row_problem": False,
         },
     ]
 
@@ -174,6 +176,7 @@ def test_taobao_order_export_as_downloaded(tmp_path: Path, encoding: str) -> Non
             "status": pl.String,
             "refund_amount": pl.Decimal(38, 2),
             "line": pl.Int64,
+            "row_problem": pl.Boolean,
         }
     )
     assert df.sort("line").to_dicts() == expected_orders()
@@ -249,6 +252,7 @@ def test_session_chats_parse(tmp_path: Path) -> None:
             "avg_response_s": None,
             "rating": "满意",
             "line": 2,
+            "row_problem": False,
         },
         {
             "agent": "云杉旗舰店:小美",
@@ -259,6 +263,7 @@ def test_session_chats_parse(tmp_path: Path) -> None:
             "avg_response_s": None,
             "rating": None,
             "line": 3,
+            "row_problem": False,
         },
     ]
     assert all_check_rows(checks) == 0
@@ -272,7 +277,10 @@ def test_bad_date_in_chats_is_a_problem_check(tmp_path: Path) -> None:
         "\n"  # a blank line still counts as a physical line
         "小美,,2026-10-01 10:00:00\n"
     )
-    _, _, checks = load_chats(write(tmp_path / "chats.csv", text), work_dir=tmp_path)
+    chats, _, checks = load_chats(write(tmp_path / "chats.csv", text), work_dir=tmp_path)
+    # The loaded frame flags the bad rows itself, so a clean file needs no second scan.
+    flagged = chats.collect().filter(pl.col("row_problem"))["line"].to_list()
+    assert flagged == [3, 5]
     bad = collect_check(checks, "date-time")
     assert bad.to_dicts() == [
         {

@@ -48,9 +48,15 @@ def resolve_agents(chats: pl.LazyFrame, roster: pl.DataFrame) -> pl.LazyFrame:
     (its chats still compete for orders, so an unknown account never passes its orders on
     to a colleague; the reconciliation reports it)."""
     keys = chat_agent_keys(roster)
-    return chats.join(keys, left_on="agent", right_on="key", how="left").with_columns(
-        pl.coalesce(pl.col("agent_id"), pl.lit(UNKNOWN_PREFIX) + pl.col("agent")).alias("agent_key")
-    ).drop("agent_id")
+    return (
+        chats.join(keys, left_on="agent", right_on="key", how="left")
+        .with_columns(
+            pl.coalesce(pl.col("agent_id"), pl.lit(UNKNOWN_PREFIX) + pl.col("agent")).alias(
+                "agent_key"
+            )
+        )
+        .drop("agent_id")
+    )
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
@@ -77,9 +83,7 @@ def attribute_orders(
     candidates = orders.filter(pl.col("paid_at").is_not_null() & in_month)
     # One chat per (buyer, second): the tie rule, applied before the as-of join.
     chat_points = (
-        chats.group_by("buyer", "start_time")
-        .agg(pl.col("agent_key").min())
-        .sort("start_time")
+        chats.group_by("buyer", "start_time").agg(pl.col("agent_key").min()).sort("start_time")
     )
     matched = candidates.sort("ref_time").join_asof(
         chat_points.rename({"start_time": "chat_time"}),
@@ -101,10 +105,24 @@ def attribute_orders(
         pl.when(pl.col("outcome") == "credited").then(pl.col("chat_time")).alias("chat_time"),
     )
     others = orders.filter(~(pl.col("paid_at").is_not_null() & in_month)).with_columns(
-        pl.when(pl.col("paid_at").is_null()).then(pl.lit("unpaid")).otherwise(pl.lit("other_month")).alias("outcome"),
+        pl.when(pl.col("paid_at").is_null())
+        .then(pl.lit("unpaid"))
+        .otherwise(pl.lit("other_month"))
+        .alias("outcome"),
         pl.lit(None, dtype=pl.Utf8).alias("agent_key"),
         pl.lit(None, dtype=pl.Datetime("us")).alias("chat_time"),
     )
-    columns = ["order_id", "buyer", "created_at", "paid_at", "paid_amount", "refund_amount",
-               "status", "line", "outcome", "agent_key", "chat_time"]
+    columns = [
+        "order_id",
+        "buyer",
+        "created_at",
+        "paid_at",
+        "paid_amount",
+        "refund_amount",
+        "status",
+        "line",
+        "outcome",
+        "agent_key",
+        "chat_time",
+    ]
     return pl.concat([matched.select(columns), others.select(columns)], how="vertical")

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -21,10 +21,12 @@ RulesOption = Annotated[
 ]
 PeriodArgument = Annotated[
     Path,
-    typer.Argument(help="The month's folder (agents.csv, chats.csv, orders.csv), e.g. examples/2026-10."),
+    typer.Argument(
+        help="The month's folder (agents.csv, chats.csv, orders.csv), e.g. examples/2026-10."
+    ),
 ]
 MonthOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--month", help="The month paid, YYYY-MM, when the folder is not named so."),
 ]
 
@@ -37,7 +39,9 @@ def _month(text: str | None) -> tuple[int, int] | None:
         if not 1 <= month <= 12:
             raise ValueError
     except ValueError:
-        raise typer.BadParameter(f"'{text}' is not a month; write YYYY-MM", param_hint="--month") from None
+        raise typer.BadParameter(
+            f"'{text}' is not a month; write YYYY-MM", param_hint="--month"
+        ) from None
     return year, month
 
 
@@ -49,7 +53,9 @@ def _fail(error: Exception) -> typer.Exit:
     if isinstance(error, InputError):
         render.diagnostics(console, error.diagnostics)
         count = len(error.diagnostics)
-        console.print(f"{count} problem{'s' if count != 1 else ''}; nothing was written.", style="red")
+        console.print(
+            f"{count} problem{'s' if count != 1 else ''}; nothing was written.", style="red"
+        )
     else:
         console.print(str(error), style="red", markup=False)
     return typer.Exit(code=1)
@@ -59,8 +65,10 @@ def _fail(error: Exception) -> typer.Exit:
 def run(
     period: PeriodArgument,
     rules: RulesOption,
-    out: Annotated[Optional[Path], typer.Option(help="Where to write; default PERIOD/out/.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace a payroll already written there.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Where to write; default PERIOD/out/.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a payroll already written there.")
+    ] = False,
     month: MonthOption = None,
 ) -> None:
     """Calculate a month's pay.
@@ -110,7 +118,8 @@ def validate(
     else:
         render.diagnostics(render.stdout(), found)
         errors = len(errors_only(found))
-        summary = f"{len(files)} file{'s' if len(files) != 1 else ''}: {errors} error(s), {len(found) - errors} warning(s)"
+        plural = "s" if len(files) != 1 else ""
+        summary = f"{len(files)} file{plural}: {errors} error(s), {len(found) - errors} warning(s)"
         render.stdout().print(summary, markup=False)
     if errors_only(found):
         raise typer.Exit(code=1)
@@ -120,16 +129,18 @@ def validate(
 def rank(
     period: PeriodArgument,
     rules: RulesOption,
-    by: Annotated[str, typer.Option(help="A metric (conversion, net_sales…) or a component id.")] = "net_sales",
-    team: Annotated[Optional[str], typer.Option(help="Only this team.")] = None,
-    top: Annotated[Optional[int], typer.Option(min=1, help="Only ranks 1..N.")] = None,
+    by: Annotated[
+        str, typer.Option(help="A metric (conversion, net_sales…) or a component id.")
+    ] = "net_sales",
+    team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
+    top: Annotated[int | None, typer.Option(min=1, help="Only ranks 1..N.")] = None,
     ascending: Annotated[bool, typer.Option("--ascending", help="Smallest first.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="The table as JSON.")] = False,
     month: MonthOption = None,
 ) -> None:
     """Rank people by a metric or a component; ties share a rank.
 
-    Example: csincentive rank examples/2026-10 --rules rules/taobao-presales.toml --by conversion --top 3
+    Example: csincentive rank examples/2026-10 -r rules/taobao-presales.toml --by conversion --top 3
     """
     from csincentive import render
     from csincentive.errors import InputError

@@ -120,14 +120,15 @@ class Compiler:
         return frame.with_columns(total.cast(pl.Decimal(38, 2)).alias(self.rules.total.id))
 
     def component(self, cid: str, component: ComponentBase) -> tuple[pl.Expr, pl.Expr]:
-        builder: Callable[..., tuple[pl.Expr, pl.Expr]] = {
+        builders: dict[type, Callable[..., tuple[pl.Expr, pl.Expr]]] = {
             FormulaComponent: self._formula,
             RateComponent: self._rate,
             TableComponent: self._table,
             MarginalComponent: self._marginal,
             MatchComponent: self._match,
             RankComponent: self._rank,
-        }[type(component)]
+        }
+        builder = builders[type(component)]
         amount, why = builder(component)
         amount, why = self._limits(component, amount.cast(DEC), why)
         unit = self.component_unit(component)
@@ -140,8 +141,10 @@ class Compiler:
             applies = applies & scope_mask(component.among)
         if component.when:
             condition = self.formula(component.when).fill_null(False)
-            why = pl.when(condition).then(why).otherwise(
-                pl.lit(f"0: condition not met ({component.when.strip()})")
+            why = (
+                pl.when(condition)
+                .then(why)
+                .otherwise(pl.lit(f"0: condition not met ({component.when.strip()})"))
             )
             amount = pl.when(condition).then(amount).otherwise(dec(0))
         zero = dec(0).cast(pl.Decimal(38, 2)) if component.pay else dec(0)
@@ -153,21 +156,32 @@ class Compiler:
         self, component: ComponentBase, amount: pl.Expr, why: pl.Expr
     ) -> tuple[pl.Expr, pl.Expr]:
         """cap/floor, then proration by days employed (both before the one rounding)."""
-        for bound, keep_if, word in ((component.cap, "le", "capped at"), (component.floor, "ge", "raised to the floor")):
+        for bound, keep_if, word in (
+            (component.cap, "le", "capped at"),
+            (component.floor, "ge", "raised to the floor"),
+        ):
             if bound is None:
                 continue
             limit = self.formula(bound) if isinstance(bound, str) else dec(bound)
             inside = amount <= limit if keep_if == "le" else amount >= limit
-            why = pl.when(inside).then(why).otherwise(
-                pl.concat_str([why, pl.lit(f"; {word} "), show_expr(limit, "number")])
+            why = (
+                pl.when(inside)
+                .then(why)
+                .otherwise(pl.concat_str([why, pl.lit(f"; {word} "), show_expr(limit, "number")]))
             )
             amount = pl.when(inside).then(amount).otherwise(limit)
         if component.prorate == "days_employed":
             amount = amount * pl.col("days_employed").cast(DEC) / pl.col("days_in_month").cast(DEC)
-            why = pl.concat_str([
-                why, pl.lit(" × "), pl.col("days_employed").cast(pl.Utf8), pl.lit("/"),
-                pl.col("days_in_month").cast(pl.Utf8), pl.lit(" days employed"),
-            ])
+            why = pl.concat_str(
+                [
+                    why,
+                    pl.lit(" × "),
+                    pl.col("days_employed").cast(pl.Utf8),
+                    pl.lit("/"),
+                    pl.col("days_in_month").cast(pl.Utf8),
+                    pl.lit(" days employed"),
+                ]
+            )
         return amount.cast(DEC), why
 
     def _formula(self, component: FormulaComponent) -> tuple[pl.Expr, pl.Expr]:
@@ -181,22 +195,32 @@ class Compiler:
         base = self.formula(component.base)
         amount = base * dec(component.rate)
         base_text = render(parse(component.base))
-        why = pl.concat_str([
-            pl.lit(base_text + " "),
-            show_expr(base, self._formula_unit(component.base)),
-            pl.lit(f" × {show_number(component.rate, 'ratio')}"),
-        ])
+        why = pl.concat_str(
+            [
+                pl.lit(base_text + " "),
+                show_expr(base, self._formula_unit(component.base)),
+                pl.lit(f" × {show_number(component.rate, 'ratio')}"),
+            ]
+        )
         return amount, why
 
     def _formula_unit(self, text: str) -> str:
         stripped = text.strip()
-        return self.unit_of(stripped) if stripped in BUILTIN or stripped in self.rules.components else "number"
+        return (
+            self.unit_of(stripped)
+            if stripped in BUILTIN or stripped in self.rules.components
+            else "number"
+        )
 
     def _table(self, component: TableComponent) -> tuple[pl.Expr, pl.Expr]:
         on = self.formula(component.on)
         unit = self._formula_unit(component.on)
-        value: pl.Expr = dec(component.default) if component.default is not None else pl.lit(None, dtype=DEC)
-        label: pl.Expr = pl.lit("no row matches" if component.default is None else "no row → default")
+        value: pl.Expr = (
+            dec(component.default) if component.default is not None else pl.lit(None, dtype=DEC)
+        )
+        label: pl.Expr = pl.lit(
+            "no row matches" if component.default is None else "no row → default"
+        )
         for row in reversed(component.rows):
             inside = pl.lit(True)
             if row.from_ is not None:
@@ -204,9 +228,17 @@ class Compiler:
             if row.below is not None:
                 inside = inside & (on < dec(row.below))
             value = pl.when(inside).then(dec(row.value)).otherwise(value)
-            label = pl.when(inside).then(pl.lit(_interval(row.from_, row.below, unit))).otherwise(label)
+            label = (
+                pl.when(inside).then(pl.lit(_interval(row.from_, row.below, unit))).otherwise(label)
+            )
         on_text = render(parse(component.on))
-        why_parts = [pl.lit(on_text + " "), show_expr(on, unit), pl.lit(" → "), label, pl.lit(" → ")]
+        why_parts = [
+            pl.lit(on_text + " "),
+            show_expr(on, unit),
+            pl.lit(" → "),
+            label,
+            pl.lit(" → "),
+        ]
         if component.times is None:
             amount = value
             why_parts += [pl.lit("×" if not component.pay else ""), show_expr(value, "number")]
@@ -214,7 +246,8 @@ class Compiler:
             times = self.formula(component.times)
             amount = value * times
             why_parts += [
-                show_expr(value, "number"), pl.lit(f" × {render(parse(component.times))} "),
+                show_expr(value, "number"),
+                pl.lit(f" × {render(parse(component.times))} "),
                 show_expr(times, self._formula_unit(component.times)),
             ]
         return amount, pl.concat_str(why_parts)
@@ -229,28 +262,41 @@ class Compiler:
             slice_ = pl.max_horizontal(top - dec(row.from_), dec(0)).cast(DEC)
             amount = amount + slice_ * dec(row.rate)
             text = f"{_interval(row.from_, row.below, unit)} × {show_number(row.rate, 'ratio')}"
-            pieces.append(pl.when(slice_ > dec(0)).then(
-                pl.concat_str([pl.lit(text + " on "), show_expr(slice_, unit)])
-            ))
+            pieces.append(
+                pl.when(slice_ > dec(0)).then(
+                    pl.concat_str([pl.lit(text + " on "), show_expr(slice_, unit)])
+                )
+            )
         on_text = render(parse(component.on))
-        why = pl.concat_str([
-            pl.lit(on_text + " "), show_expr(on, unit), pl.lit(": "),
-            pl.concat_str(pieces, separator=" + ", ignore_nulls=True),
-        ])
+        why = pl.concat_str(
+            [
+                pl.lit(on_text + " "),
+                show_expr(on, unit),
+                pl.lit(": "),
+                pl.concat_str(pieces, separator=" + ", ignore_nulls=True),
+            ]
+        )
         return amount, why
 
     def _match(self, component: MatchComponent) -> tuple[pl.Expr, pl.Expr]:
         key = pl.col(component.on).cast(pl.Utf8)
-        default = dec(component.default) if component.default is not None else pl.lit(None, dtype=DEC)
+        default = (
+            dec(component.default) if component.default is not None else pl.lit(None, dtype=DEC)
+        )
         amount = key.replace_strict(
             {k: v for k, v in component.cases.items()}, default=default, return_dtype=DEC
         )
         known = key.is_in(list(component.cases))
-        fallback = "not listed → default" if component.default is not None else "not listed, no default"
-        why = pl.concat_str([
-            pl.lit(f"{component.on} "), key,
-            pl.when(known).then(pl.lit("")).otherwise(pl.lit(f" ({fallback})")),
-        ])
+        fallback = (
+            "not listed → default" if component.default is not None else "not listed, no default"
+        )
+        why = pl.concat_str(
+            [
+                pl.lit(f"{component.on} "),
+                key,
+                pl.when(known).then(pl.lit("")).otherwise(pl.lit(f" ({fallback})")),
+            ]
+        )
         return amount, why
 
     def _rank(self, component: RankComponent) -> tuple[pl.Expr, pl.Expr]:
@@ -269,16 +315,22 @@ class Compiler:
         among = _scope_text(component.among)
         where = " in the team" if component.within == "team" else ""
         parts = [
-            pl.lit(render(parse(component.by)) + " "), show_expr(by, unit),
-            pl.lit(" → rank "), rank.cast(pl.Utf8).fill_null("—"), pl.lit(" of "),
-            field.cast(pl.Utf8), pl.lit(f"{among}{where}"),
+            pl.lit(render(parse(component.by)) + " "),
+            show_expr(by, unit),
+            pl.lit(" → rank "),
+            rank.cast(pl.Utf8).fill_null("—"),
+            pl.lit(" of "),
+            field.cast(pl.Utf8),
+            pl.lit(f"{among}{where}"),
         ]
         if component.eligible:
             ok = self.formula(component.eligible).fill_null(False)
             prize = pl.when(ok).then(prize).otherwise(dec(0))
-            parts.append(pl.when(ok | (rank > len(component.prizes))).then(pl.lit("")).otherwise(
-                pl.lit(f"; not eligible ({component.eligible.strip()} fails)")
-            ))
+            parts.append(
+                pl.when(ok | (rank > len(component.prizes)))
+                .then(pl.lit(""))
+                .otherwise(pl.lit(f"; not eligible ({component.eligible.strip()} fails)"))
+            )
         prize = pl.when(rank.is_null()).then(dec(0)).otherwise(prize)
         return prize, pl.concat_str(parts)
 
@@ -294,7 +346,9 @@ def scope_mask(scope: Scope) -> pl.Expr:
 
 
 def _scope_text(scope: Scope) -> str:
-    parts = [f"{f}={'/'.join(getattr(scope, f))}" for f in ("role", "grade", "team") if getattr(scope, f)]
+    parts = [
+        f"{f}={'/'.join(getattr(scope, f))}" for f in ("role", "grade", "team") if getattr(scope, f)
+    ]
     return f" ({', '.join(parts)})" if parts else ""
 
 

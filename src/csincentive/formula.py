@@ -433,7 +433,9 @@ def explain_terms(formula: Formula) -> list[Formula]:
             found.setdefault(text, Formula(text=text, names=frozenset(_names(node)), root=node))
             return
         if isinstance(node, Name):
-            found.setdefault(node.name, Formula(text=node.name, names=frozenset({node.name}), root=node))
+            found.setdefault(
+                node.name, Formula(text=node.name, names=frozenset({node.name}), root=node)
+            )
         for child in _children(node):
             visit(child)
 

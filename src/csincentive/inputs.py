@@ -36,6 +36,7 @@ from .errors import Diagnostic, InputError
 ChatFormat = Literal["session", "message"]
 
 FILES = {"agents": "agents.csv", "chats": "chats.csv", "orders": "orders.csv"}
+ROW_PROBLEM = "row_problem"  # True where a row fails a per-row check (see ProblemCheck)
 CHECK_ROWS = 20  # a check shows the first rows only: enough to see the pattern and fix it
 MONEY = pl.Decimal(38, 2)
 DATETIME = pl.Datetime("us")
@@ -84,11 +85,19 @@ ORDER_REQUIRED = ("order_id", "buyer", "created_at", "paid_at", "paid_amount", "
 
 @dataclass
 class ProblemCheck:
-    """Rows of one file that fail one rule, as a lazy frame (line, field, value, message)."""
+    """Rows of one file that fail one rule, as a lazy frame (line, field, value, message).
+
+    ``flag`` is the same rule as a boolean expression over the parsed columns. The loaded
+    frame carries the OR of its file's flags as ``row_problem``, so a clean file is proven
+    clean in the one scan that reads it, and ``frame`` (a second scan) only runs to name
+    the bad rows. A check without a flag (duplicates: not a per-row rule) has a
+    ``suspect`` expression instead, evaluated on the loaded frame."""
 
     file: str
     frame: pl.LazyFrame
     what_to_do: str
+    flag: pl.Expr | None = None
+    suspect: pl.Expr | None = None
 
 
 @dataclass
@@ -280,7 +289,9 @@ def _id_expr(name: str) -> pl.Expr:
     return pl.col(name).str.strip_prefix("=").str.strip_chars('"').str.strip_chars()
 
 
-def _optional(found: Mapping[str, _Column], name: str, dtype: pl.DataType) -> pl.Expr:
+def _optional(
+    found: Mapping[str, _Column], name: str, dtype: pl.DataType | type[pl.DataType]
+) -> pl.Expr:
     """The parsed column when the file has it, else a typed null column of the same name."""
     if name in found:
         return pl.col(_parsed(name)).alias(name)
@@ -321,7 +332,14 @@ def _cell_check(
         .sort(["line", "field"])
         .head(CHECK_ROWS)
     )
-    return ProblemCheck(file=display, frame=frame, what_to_do=what_to_do)
+    flag = pl.any_horizontal(is_bad(c.canonical) for c in columns)
+    return ProblemCheck(file=display, frame=frame, what_to_do=what_to_do, flag=flag)
+
+
+def _row_problem(checks: Sequence[ProblemCheck]) -> pl.Expr:
+    """The OR of every per-row check of a file (see ProblemCheck)."""
+    flags = [c.flag for c in checks if c.flag is not None]
+    return pl.any_horizontal(flags).fill_null(False).alias(ROW_PROBLEM)
 
 
 def _empty_check(display: str, base: pl.LazyFrame, columns: Sequence[_Column]) -> ProblemCheck:
@@ -372,6 +390,7 @@ def _duplicate_order_check(display: str, base: pl.LazyFrame, column: _Column) ->
         file=display,
         frame=frame,
         what_to_do="delete the repeated rows (an order must appear once) or re-export the month",
+        suspect=pl.col("order_id").is_duplicated().any(),
     )
 
 
@@ -500,7 +519,7 @@ def _duplicates(
     return problems
 
 
-ROSTER_SCHEMA = {
+ROSTER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "agent_id": pl.String,
     "name": pl.String,
     "team": pl.String,
@@ -585,7 +604,8 @@ def load_chats(
     if chat_format == "session":
         wanted = [found[n] for n in (*SESSION_REQUIRED, *SESSION_OPTIONAL) if n in found]
         base = _session_base(_scan(readable, header, wanted), found)
-        return _session_frame(base, found), chat_format, _session_checks(display, base, found)
+        checks = _session_checks(display, base, found)
+        return _session_frame(base, found, _row_problem(checks)), chat_format, checks
     wanted = [found[n] for n in MESSAGE_REQUIRED]
     base = _with_datetimes(_scan(readable, header, wanted), ["time"])
     checks = [
@@ -612,7 +632,9 @@ def _session_base(lf: pl.LazyFrame, found: Mapping[str, _Column]) -> pl.LazyFram
     )
 
 
-def _session_frame(base: pl.LazyFrame, found: Mapping[str, _Column]) -> pl.LazyFrame:
+def _session_frame(
+    base: pl.LazyFrame, found: Mapping[str, _Column], row_problem: pl.Expr
+) -> pl.LazyFrame:
     rating = pl.col("rating") if "rating" in found else pl.lit(None, dtype=pl.String)
     return base.select(
         "agent",
@@ -623,6 +645,7 @@ def _session_frame(base: pl.LazyFrame, found: Mapping[str, _Column]) -> pl.LazyF
         _optional(found, "avg_response_s", pl.Float64),
         rating.alias("rating"),
         "line",
+        row_problem,
     )
 
 
@@ -751,16 +774,6 @@ def load_orders(
         if "refund_amount" in found
         else pl.lit(0, dtype=MONEY)
     )
-    orders = base.select(
-        pl.col(_parsed("order_id")).alias("order_id"),
-        "buyer",
-        pl.col(_parsed("created_at")).alias("created_at"),
-        pl.col(_parsed("paid_at")).alias("paid_at"),
-        pl.col(_parsed("paid_amount")).alias("paid_amount"),
-        "status",
-        refund.alias("refund_amount"),
-        "line",
-    )
     required = [found[n] for n in ("order_id", "buyer", "created_at", "paid_amount", "status")]
     checks = [
         _empty_check(display, base, required),
@@ -775,6 +788,17 @@ def load_orders(
         ),
         _duplicate_order_check(display, base, found["order_id"]),
     ]
+    orders = base.select(
+        pl.col(_parsed("order_id")).alias("order_id"),
+        "buyer",
+        pl.col(_parsed("created_at")).alias("created_at"),
+        pl.col(_parsed("paid_at")).alias("paid_at"),
+        pl.col(_parsed("paid_amount")).alias("paid_amount"),
+        "status",
+        refund.alias("refund_amount"),
+        "line",
+        _row_problem(checks),
+    )
     return orders, checks
 
 

@@ -30,7 +30,9 @@ def ratio(numerator: str, denominator: str) -> pl.Expr:
 def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
     """Sessions that started in the month (earlier chats only serve attribution)."""
     start, end = month_bounds(year, month)
-    in_month = chats.filter(pl.col("start_time").is_between(pl.lit(start), pl.lit(end), closed="left"))
+    in_month = chats.filter(
+        pl.col("start_time").is_between(pl.lit(start), pl.lit(end), closed="left")
+    )
     rating = pl.col("rating").str.strip_chars()
     return in_month.group_by("agent_key").agg(
         pl.len().alias("sessions"),
@@ -70,14 +72,17 @@ def calendar_columns(year: int, month: int, probation_months: int) -> list[pl.Ex
     on_probation_days = ((probation_to - work_from).dt.total_days() + 1).clip(lower_bound=0)
     tenure = (
         (pl.lit(last).dt.year() - pl.col("hire_date").dt.year()) * 12
-        + pl.lit(last).dt.month().cast(pl.Int64) - pl.col("hire_date").dt.month().cast(pl.Int64)
+        + pl.lit(last).dt.month().cast(pl.Int64)
+        - pl.col("hire_date").dt.month().cast(pl.Int64)
         - (pl.lit(last).dt.day() < pl.col("hire_date").dt.day()).cast(pl.Int64)
     ).clip(lower_bound=0)
     return [
         pl.lit(days_in_month, dtype=pl.Int64).alias("days_in_month"),
         employed.cast(pl.Int64).alias("days_employed"),
         pl.min_horizontal(on_probation_days, employed).cast(pl.Int64).alias("probation_days"),
-        (employed - pl.min_horizontal(on_probation_days, employed)).cast(pl.Int64).alias("regular_days"),
+        (employed - pl.min_horizontal(on_probation_days, employed))
+        .cast(pl.Int64)
+        .alias("regular_days"),
         tenure.cast(pl.Int64).alias("tenure_months"),
         (probation_end >= pl.lit(last)).cast(pl.Int64).alias("on_probation"),
     ]
@@ -93,8 +98,14 @@ def agent_frame(
     probation_months: int,
 ) -> pl.LazyFrame:
     """One row per roster person with every built-in name of csincentive.names."""
-    counts = ["sessions", "inquiring_buyers", "rated_sessions", "satisfied_sessions",
-              "orders", "paying_buyers"]
+    counts = [
+        "sessions",
+        "inquiring_buyers",
+        "rated_sessions",
+        "satisfied_sessions",
+        "orders",
+        "paying_buyers",
+    ]
     zero_money = pl.lit(Decimal(0), dtype=MONEY)
     frame = (
         roster.lazy()

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -58,12 +59,16 @@ def write_xlsx(result: MonthResult, path: Path) -> None:
 
     year, month = (int(part) for part in result.period.split("-"))
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
-    workbook.set_properties({
-        "title": f"{result.rules.scheme.name} {result.period}",
-        "created": dt.datetime(year, month, 1),
-    })
+    workbook.set_properties(
+        {
+            "title": f"{result.rules.scheme.name} {result.period}",
+            "created": dt.datetime(year, month, 1),
+        }
+    )
     money = workbook.add_format({"num_format": "#,##0.00"})
-    header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    header = workbook.add_format(
+        {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}
+    )
     labels = {line.id: f"{line.label}\n{line.id}" for line in result.lines_meta}
     labels[result.total_id] = f"{result.rules.total.label}\n{result.total_id}"
     _sheet(workbook, "payroll 工资表", result.payroll, header, money, labels, money_from=4)
@@ -72,19 +77,27 @@ def write_xlsx(result: MonthResult, path: Path) -> None:
     workbook.close()
 
 
-def _sheet(workbook, name, frame: pl.DataFrame, header, money, labels, money_from) -> None:  # type: ignore[no-untyped-def]
+def _sheet(  # type: ignore[no-untyped-def]
+    workbook, name: str, frame: pl.DataFrame, header, money, labels: dict[str, str], money_from
+) -> None:
+    """One sheet; money columns (from index `money_from`) as numbers with two places."""
     sheet = workbook.add_worksheet(name)
     for col, column in enumerate(frame.columns):
+        values = frame[column].to_list()
         sheet.write(0, col, labels.get(column, column), header)
-        width = max(10, min(60, max((len(str(v)) for v in frame[column].to_list()), default=8) + 2))
-        sheet.set_column(col, col, width)
-        for row, value in enumerate(frame[column].to_list(), start=1):
-            if value is None:
-                continue
-            if money_from is not None and col >= money_from:
-                sheet.write_number(row, col, float(value), money)
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                sheet.write_number(row, col, value)
-            else:
-                sheet.write(row, col, str(value) if not isinstance(value, bool) else value)
+        width = max((len(str(v)) for v in values), default=8) + 2
+        sheet.set_column(col, col, max(10, min(60, width)))
+        number_format = money if money_from is not None and col >= money_from else None
+        for row, value in enumerate(values, start=1):
+            _cell(sheet, row, col, value, number_format)
     sheet.freeze_panes(1, 0)
+
+
+def _cell(sheet, row: int, col: int, value: object, number_format) -> None:  # type: ignore[no-untyped-def]
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        sheet.write(row, col, value if isinstance(value, bool) else str(value))
+        return
+    # Excel holds numbers as binary floats; the exact amounts are in the CSV files.
+    sheet.write_number(row, col, float(value), number_format)

@@ -11,16 +11,23 @@ from pathlib import Path
 import polars as pl
 
 from csincentive.attribution import attribute_orders, resolve_agents, sorted_by_us
-from csincentive.engine import WHY, CompiledLine, Compiler
 from csincentive.display import show_expr
+from csincentive.engine import WHY, CompiledLine, Compiler
 from csincentive.errors import Diagnostic, InputError
-from csincentive.inputs import Period, ProblemCheck, load_period
-from csincentive.metrics import agent_frame, chat_metrics, reconciliation, sales_metrics, unknown_agents
+from csincentive.inputs import ROW_PROBLEM, Period, ProblemCheck, load_period
+from csincentive.metrics import (
+    agent_frame,
+    chat_metrics,
+    reconciliation,
+    sales_metrics,
+    unknown_agents,
+)
 from csincentive.names import CALENDAR, METRICS
 from csincentive.rules.loader import load_rules
 from csincentive.rules.model import RuleSet
 
 PERSON = ["agent_id", "name", "team", "role"]
+CHAT_COLUMNS = ["agent_key", "buyer", "start_time", "first_response_s", "rating", "line"]
 
 
 @dataclass
@@ -65,24 +72,38 @@ def _compute(
     period: Period, rules: RuleSet, rules_file: Path, warnings: list[Diagnostic]
 ) -> MonthResult:
     year, month = period.year, period.month
-    chats = resolve_agents(period.chats, period.roster)
+    # Stage 1: read and parse each file once, together with its row checks. The parsed
+    # frames stay in memory (only the columns pay needs), because chats feed three
+    # results (metrics, attribution, the unknown-account report) and re-scanning a CSV
+    # costs more than holding it.
+    chats = resolve_agents(period.chats, period.roster).select(*CHAT_COLUMNS, *_flag(period.chats))
+    chats_df, orders_df = pl.collect_all([chats, period.orders])
+    _check_rows(period, {"chats": chats_df, "orders": orders_df})
+    chats_df, orders_df = (df.drop(ROW_PROBLEM, strict=False) for df in (chats_df, orders_df))
+
+    # Stage 2: everything else is one lazy plan over the parsed frames.
+    chats = chats_df.lazy()
     attributed = attribute_orders(
-        period.orders, chats, year=year, month=month,
-        window_days=rules.attribution.window_days, judge_by=rules.attribution.judge_by,
+        orders_df.lazy(),
+        chats,
+        year=year,
+        month=month,
+        window_days=rules.attribution.window_days,
+        judge_by=rules.attribution.judge_by,
     )
     probation_months = int(rules.params.get("probation_months", 3))
     frame = agent_frame(
-        period.roster, chat_metrics(chats, year, month), sales_metrics(attributed),
-        year=year, month=month, probation_months=probation_months,
+        period.roster,
+        chat_metrics(chats, year, month),
+        sales_metrics(attributed),
+        year=year,
+        month=month,
+        probation_months=probation_months,
     )
     compiler = Compiler(rules)
-    computed = compiler.apply(frame)
-    plans = [computed, reconciliation(attributed), unknown_agents(chats, attributed)]
-    plans += [check.frame for check in period.checks]
+    plans = [compiler.apply(frame), reconciliation(attributed), unknown_agents(chats, attributed)]
     with sorted_by_us():
-        collected = pl.collect_all(plans)
-    computed_df, recon_df, unknown_df = collected[:3]
-    _raise_on_problems(period.checks, collected[3:])
+        computed_df, recon_df, unknown_df = pl.collect_all(plans)
 
     lines_meta = compiler.lines()
     total = rules.total.id
@@ -104,9 +125,31 @@ def _compute(
     )
 
 
+def _flag(frame: pl.LazyFrame) -> list[str]:
+    return [ROW_PROBLEM] if ROW_PROBLEM in frame.collect_schema() else []
+
+
+def _check_rows(period: Period, loaded: dict[str, pl.DataFrame]) -> None:
+    """Run the detailed row checks only where the loaded frames say something is wrong
+    (or where a check has no per-row flag), then raise with every bad row found."""
+    suspect = []
+    for check in period.checks:
+        frame = next(df for name, df in loaded.items() if check.file == str(period.files[name]))
+        if check.flag is not None and ROW_PROBLEM in frame.columns:
+            if frame[ROW_PROBLEM].any():
+                suspect.append(check)
+        elif check.suspect is not None:
+            if frame.select(check.suspect).item():
+                suspect.append(check)
+        else:
+            suspect.append(check)
+    if suspect:
+        _raise_on_problems(suspect, pl.collect_all([c.frame for c in suspect]))
+
+
 def _raise_on_problems(checks: list[ProblemCheck], frames: list[pl.DataFrame]) -> None:
     diagnostics: list[Diagnostic] = []
-    for check, rows in zip(checks, frames):
+    for check, rows in zip(checks, frames, strict=True):
         for row in rows.sort("line").iter_rows(named=True):
             message = f"{row['message']}: {row['value']!r} — {check.what_to_do}"
             diagnostics.append(
@@ -126,7 +169,14 @@ def _unknown_agent_warnings(period: Period, unknown: pl.DataFrame) -> list[Diagn
             "add it to agents.csv as an agent_id or chat_nick"
         )
         out.append(
-            Diagnostic(chats_file, message, code="W301", line=row["first_line"], path="agent", severity="warning")
+            Diagnostic(
+                chats_file,
+                message,
+                code="W301",
+                line=row["first_line"],
+                path="agent",
+                severity="warning",
+            )
         )
     return out
 

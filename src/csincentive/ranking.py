@@ -22,12 +22,20 @@ def rank_table(
     table = result.metrics.join(result.payroll.select("agent_id", total), on="agent_id")
     components = {line.id for line in result.lines_meta}
     if by in components and by not in table.columns:
-        values = result.lines.filter(pl.col("component") == by).select("agent_id", pl.col("amount").alias(by))
+        values = result.lines.filter(pl.col("component") == by).select(
+            "agent_id", pl.col("amount").alias(by)
+        )
         table = table.join(values, on="agent_id", how="left")
         table = table.with_columns(pl.col(by).cast(pl.Decimal(38, 10), strict=False).fill_null(0))
     if by not in table.columns:
-        choices = sorted({*BUILTIN, *components, total} - {"agent_id", "name", "team", "role", "grade"})
-        raise InputError.single("--by", f"unknown metric or component '{by}'; choose one of: {', '.join(choices)}", code="U100")
+        choices = sorted(
+            {*BUILTIN, *components, total} - {"agent_id", "name", "team", "role", "grade"}
+        )
+        raise InputError.single(
+            "--by",
+            f"unknown metric or component '{by}'; choose one of: {', '.join(choices)}",
+            code="U100",
+        )
     if team is not None:
         table = table.filter(pl.col("team") == team)
     rank = pl.col(by).rank(method="min", descending=not ascending).cast(pl.Int64)

@@ -62,9 +62,13 @@ def month_summary(console: Console, result: MonthResult) -> None:
     money_columns = payroll.columns[4:]
     totals = ["", "total", "", f"{payroll.height} people"]
     totals += [str(payroll[c].sum()) for c in money_columns]
-    console.print(frame_table(payroll, f"{result.rules.scheme.name} — {result.period}", total_row=totals))
+    console.print(
+        frame_table(payroll, f"{result.rules.scheme.name} — {result.period}", total_row=totals)
+    )
     recon = result.reconciliation.with_columns(
-        result.reconciliation["outcome"].replace_strict(OUTCOME_WORDS, default=result.reconciliation["outcome"])
+        result.reconciliation["outcome"].replace_strict(
+            OUTCOME_WORDS, default=result.reconciliation["outcome"]
+        )
     )
     console.print(frame_table(recon, "Orders reconciliation"))
 

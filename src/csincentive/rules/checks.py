@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from csincentive.errors import Diagnostic
+from csincentive.errors import Diagnostic, Severity
 from csincentive.formula import FUNCTIONS, Binary, Call, FormulaError, Name, Node, Unary, parse
 from csincentive.names import BUILTIN, TEXT_FIELDS
 from csincentive.rules.locate import SourceMap
@@ -43,7 +43,7 @@ class _Report:
             line, col = self.source.position(loc)
         else:
             line, col = self.source.string_position(loc, offset)
-        severity = "warning" if code.startswith("W") else "error"
+        severity: Severity = "warning" if code.startswith("W") else "error"
         self.items.append(Diagnostic(self.file, message, code, line, col, dotted(loc), severity))
 
     def written(self, loc: Loc, value: Decimal) -> str:

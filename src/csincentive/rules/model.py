@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -26,16 +26,16 @@ def parse_number(value: Any) -> Decimal:
                 return D(text[:-1]) / 100
             return D(text)
         except InvalidOperation:
-            raise ValueError(f"not a number: {value!r} (write 2500, 1.5 or \"40%\")") from None
+            raise ValueError(f'not a number: {value!r} (write 2500, 1.5 or "40%")') from None
     try:
         return D(value)
     except (InvalidOperation, ValueError):
-        raise ValueError(f"not a number: {value!r} (write 2500, 1.5 or \"40%\")") from None
+        raise ValueError(f'not a number: {value!r} (write 2500, 1.5 or "40%")') from None
 
 
 Number = Annotated[Decimal, BeforeValidator(parse_number)]
 FormulaText = Annotated[str, Field(min_length=1)]
-NumberOrFormula = Union[Number, FormulaText]
+NumberOrFormula = Number | FormulaText
 Display = Literal["money", "percent", "number"]
 
 
@@ -54,7 +54,7 @@ class Scheme(Strict):
 
 class Attribution(Strict):
     # 询单->最终付款: how many calendar days a chat stays "live" for an order (1 = same day).
-    window_days: int = Field(2, ge=1, le=15)
+    window_days: int = Field(default=2, ge=1, le=15)
     judge_by: Literal["created", "paid"] = "created"
 
 
@@ -63,7 +63,7 @@ class Inputs(Strict):
     name, e.g. "接待客服" = "agent") and the gap that ends a message-level chat session."""
 
     columns: dict[str, str] = {}
-    session_gap_minutes: int = Field(10, ge=1, le=24 * 60)
+    session_gap_minutes: int = Field(default=10, ge=1, le=24 * 60)
 
 
 class Scope(Strict):
@@ -160,14 +160,12 @@ class RankComponent(ComponentBase):
 
 
 Component = Annotated[
-    Union[
-        FormulaComponent,
-        RateComponent,
-        TableComponent,
-        MarginalComponent,
-        MatchComponent,
-        RankComponent,
-    ],
+    FormulaComponent
+    | RateComponent
+    | TableComponent
+    | MarginalComponent
+    | MatchComponent
+    | RankComponent,
     Field(discriminator="kind"),
 ]
 

@@ -1,0 +1,135 @@
+"""The command line through Typer's CliRunner: exact exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from csincentive.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+MONTH = ROOT / "tests" / "months" / "2026-10"
+RULES = str(ROOT / "rules" / "taobao-presales.toml")
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
+
+
+@pytest.fixture
+def month(tmp_path: Path) -> Path:
+    copy = tmp_path / "2026-10"
+    shutil.copytree(MONTH, copy)
+    return copy
+
+
+def test_run_writes_every_output_and_refuses_to_overwrite(month: Path):
+    result = invoke("run", str(month), "--rules", RULES)
+    assert result.exit_code == 0, result.output
+    out = month / "out"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "lines.csv",
+        "metrics.csv",
+        "payroll.csv",
+        "payroll.xlsx",
+        "reconciliation.csv",
+    ]
+    payroll = (out / "payroll.csv").read_bytes()
+    assert payroll.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese names right
+    text = payroll.decode("utf-8-sig").splitlines()
+    assert (
+        text[0]
+        == "agent_id,name,team,role,base,commission,conversion_rank,supervisor_commission,gross"
+    )
+    assert text[1] == "A1,小美,售前一组,agent,2500.00,10.51,150.00,0.00,2660.51"
+    assert "12627.17" in result.output  # the total of the summary table
+    with zipfile.ZipFile(out / "payroll.xlsx") as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+        names = book.read("xl/workbook.xml").decode()
+    assert 'name="payroll 工资表"' in names
+    assert "<v>2660.51</v>" in sheet  # money as numbers Excel can add up
+
+    again = invoke("run", str(month), "--rules", RULES)
+    assert again.exit_code == 1
+    assert "a payroll was already written here; pass --force to replace it" in again.output
+    assert invoke("run", str(month), "--rules", RULES, "--force").exit_code == 0
+
+
+def test_run_reports_bad_rows_with_file_and_line(month: Path):
+    orders = month / "orders.csv"
+    lines = orders.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("2026-10-11 09:00:00", "2026-13-11 09:00:00")
+    orders.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = invoke("run", str(month), "--rules", RULES)
+    assert result.exit_code == 1
+    assert "orders.csv:3: D300 created_at:" in result.output
+    assert "2026-13-11 09:00:00" in result.output
+    assert "Traceback" not in result.output
+    assert not (month / "out").exists()
+
+
+def test_run_missing_file_is_a_clear_error(month: Path):
+    (month / "chats.csv").unlink()
+    result = invoke("run", str(month), "--rules", RULES)
+    assert result.exit_code == 1
+    assert "chats.csv" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_validate_exit_codes(tmp_path: Path):
+    assert invoke("validate", RULES).exit_code == 0
+    broken = tmp_path / "broken.toml"
+    broken.write_text(
+        Path(RULES).read_text(encoding="utf-8").replace('rate = "1%"', "rate = 1\nrat = 2"),
+        encoding="utf-8",
+    )
+    result = invoke("validate", str(broken))
+    assert result.exit_code == 1
+    assert f"{broken}:" in result.output
+    assert (
+        "E101 components.commission.rat: unknown key 'rat'; did you mean 'rate'?" in result.output
+    )
+
+
+def test_validate_json(tmp_path: Path):
+    result = invoke("validate", "--json", RULES)
+    assert result.exit_code == 0
+    assert json.loads(result.output) == []
+
+
+def test_rank_json_ties_share_a_rank():
+    result = invoke(
+        "rank", str(MONTH), "--rules", RULES, "--by", "conversion", "--top", "2", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    # conversion 60%, then A2 and A5 tied at 50% (see test_golden_month).
+    assert [(r["rank"], r["agent_id"]) for r in rows] == [(1, "A1"), (2, "A2"), (2, "A5")]
+
+
+def test_rank_unknown_metric_suggests_choices():
+    result = invoke("rank", str(MONTH), "--rules", RULES, "--by", "convertion")
+    assert result.exit_code == 1
+    assert "unknown metric or component 'convertion'" in result.output
+
+
+def test_usage_error_is_exit_2():
+    assert invoke("run").exit_code == 2
+    assert invoke("run", str(MONTH), "--rules", RULES, "--month", "2026-13").exit_code == 2
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "rank", "names"])
+def test_every_command_has_help_with_text(command: str):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    doc = app.registered_commands[
+        [c.name or c.callback.__name__ for c in app.registered_commands].index(command)
+    ]
+    assert doc.callback.__doc__ and doc.callback.__doc__.strip().splitlines()[0] in result.output
