@@ -9,7 +9,8 @@ DATA_DIR holds agents.csv, chats.csv and canonical orders.csv (UTF-8), as writte
 * a paid order (paid_at not blank) is credited to the agent whose chat with the same buyer
   started most recently at or before the order's created_at, provided that chat's calendar
   date >= the order's date - 1 day; chats starting at the same second are tie-broken in favour
-  of the highest agent_id (encoded in one integer asof key: epoch_ms * 65536 + agent rank);
+  of the smallest agent_id, as csincentive does (one integer asof key: epoch_ms * 65536 +
+  65535 - agent rank);
 * per agent: sessions and distinct inquiring buyers (chats inside the month), credited orders,
   distinct paying buyers, conversion, sales, refunds, net sales (all money in integer fen),
   pay = 2500.00 + 1% of net sales rounded half up to the fen.
@@ -62,7 +63,7 @@ def main() -> None:
             UNION ALL SELECT agent_id, agent_id, aix FROM ag
         )
         SELECT k.agent_id, c."买家昵称" AS buyer, c."接待时间" AS ts,
-               epoch_ms(c."接待时间") * 65536 + k.aix AS akey
+               epoch_ms(c."接待时间") * 65536 + (65535 - k.aix) AS akey
         FROM read_csv('{d / "chats.csv"}', header = true,
                       columns = {{'客服昵称': 'VARCHAR', '买家昵称': 'VARCHAR',
                                   '接待时间': 'TIMESTAMP', '结束时间': 'VARCHAR',

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 TS = "%Y-%m-%d %H:%M:%S"
-K = 65536  # asof key = epoch_ms * K + agent rank: ties in time go to the highest agent_id
+K = 65536  # asof key = epoch_ms * K + (K - 1 - agent rank): same-ms ties go to the smallest agent_id
 
 
 def main() -> None:
@@ -53,7 +53,7 @@ def main() -> None:
             "ts": pd.to_datetime(ch["接待时间"][keep], format=TS).to_numpy(),
         }
     )
-    ch["akey"] = ch["ts"].to_numpy().astype("datetime64[ms]").astype(np.int64) * K + ch["aix"]
+    ch["akey"] = ch["ts"].to_numpy().astype("datetime64[ms]").astype(np.int64) * K + (K - 1 - ch["aix"])
 
     od = pd.read_csv(
         d / "orders.csv",

@@ -48,6 +48,15 @@ class MonthResult:
     def total_id(self) -> str:
         return self.rules.total.id
 
+    def by_team(self) -> pl.DataFrame:
+        """Team, head count and the sum of every pay column, teams in name order."""
+        money = self.payroll.columns[len(PERSON) :]
+        return (
+            self.payroll.group_by("team")
+            .agg(pl.len().alias("people"), *[pl.col(c).sum() for c in money])
+            .sort("team")
+        )
+
 
 def compute_month(
     period_dir: str | Path,

@@ -57,14 +57,23 @@ def frame_table(frame: pl.DataFrame, title: str, *, total_row: list[str] | None 
     return table
 
 
+SUMMARY_ROWS = 40  # above this many people the terminal gets team totals, not every row
+
+
 def month_summary(console: Console, result: MonthResult) -> None:
     payroll = result.payroll
+    title = f"{result.rules.scheme.name} — {result.period}"
     money_columns = payroll.columns[4:]
-    totals = ["", "total", "", f"{payroll.height} people"]
-    totals += [str(payroll[c].sum()) for c in money_columns]
-    console.print(
-        frame_table(payroll, f"{result.rules.scheme.name} — {result.period}", total_row=totals)
-    )
+    sums = [str(payroll[c].sum()) for c in money_columns]
+    if payroll.height <= SUMMARY_ROWS:
+        totals = ["", "total", "", f"{payroll.height} people", *sums]
+        console.print(frame_table(payroll, title, total_row=totals))
+    else:
+        teams = result.by_team()
+        totals = ["total", str(payroll.height), *sums]
+        console.print(
+            frame_table(teams, f"{title} (by team; every person in payroll.csv)", total_row=totals)
+        )
     recon = result.reconciliation.with_columns(
         result.reconciliation["outcome"].replace_strict(
             OUTCOME_WORDS, default=result.reconciliation["outcome"]
