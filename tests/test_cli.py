@@ -35,6 +35,7 @@ def test_run_writes_every_output_and_refuses_to_overwrite(month: Path):
     assert result.exit_code == 0, result.output
     out = month / "out"
     assert sorted(p.name for p in out.iterdir()) == [
+        "flags.csv",
         "lines.csv",
         "metrics.csv",
         "payroll.csv",

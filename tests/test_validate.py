@@ -24,9 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BROKEN = Path(__file__).resolve().parent / "rules_broken"
 SHIPPED = ROOT / "rules" / "taobao-presales.toml"
 
-KINDS = "formula, rate, table, marginal, match, rank"
+KINDS = "formula, rate, table, marginal, match, rank, ladder, award, matrix"
 RATE_KEYS = (
-    "applies_to, base, cap, floor, format, kind, label, note, pay, prorate, rate, rule, when"
+    "applies_to, base, cap, deduct, flag, flag_when, floor, format, kind, label, note, pay,"
+    " prorate, rate, rule, when"
 )
 NOT_A_NUMBER = '(write 2500, 1.5 or "40%")'
 THEN = "where the row before ends"
@@ -252,7 +253,7 @@ def test_unknown_key_in_a_table_row_lists_the_row_keys(tmp_path: Path) -> None:
     # line 10 `rows = [{ form …`: `form` starts at col 11
     assert (d.line, d.col, d.code, d.path) == (10, 11, "E101", "components.c.rows[0].form")
     assert d.message == (
-        "unknown key 'form'; did you mean 'from'? Allowed keys here: below, from, value."
+        "unknown key 'form'; did you mean 'from'? Allowed keys here: below, from, note, value."
     )
 
 
@@ -273,7 +274,6 @@ def test_unknown_key_without_a_close_match(tmp_path: Path) -> None:
         ('[attribution]\njudge_by = "sent"\n', 'attribution.judge_by: "sent" is not allowed'),
         ("[params]\nx = nan\n", 'params.x: must be a finite number; write 2500, 1.5 or "40%"'),
         ('[components.b]\nlabel = "b"\nkind = "formula"\nexpr = ""\n', "expr: must not be empty"),
-        ("[components]\n", "components: no components; add at least one [components.<id>]"),
         (
             '[components.b]\nlabel = "b"\nkind = "formula"\nexpr = "1"\ncap = true\n',
             'cap: expected a number (500 or "40%") or a formula in quotes, not true',

@@ -17,12 +17,15 @@ import polars as pl
 from csincentive.display import show_expr, show_number
 from csincentive.formula import Formula, compile_formula, explain_terms, parse, render
 from csincentive.money import ENGINE_SCALE, to_fen
-from csincentive.names import BUILTIN, TEXT_FIELDS
+from csincentive.names import scheme_names
 from csincentive.rules.model import (
+    AwardComponent,
     ComponentBase,
     FormulaComponent,
+    LadderComponent,
     MarginalComponent,
     MatchComponent,
+    MatrixComponent,
     RankComponent,
     RateComponent,
     RuleSet,
@@ -33,6 +36,12 @@ from csincentive.rules.model import (
 
 DEC = pl.Decimal(38, ENGINE_SCALE)
 WHY = "__why"
+FLAG = "__flag"
+# prorate = … → (days counted, out of, words for the explanation)
+PRORATION = {
+    "days_employed": ("days_employed", "days_in_month", "days employed"),
+    "worked_days": ("worked_days", "scheduled_days", "days worked"),
+}
 
 
 def dec(value: Decimal | int) -> pl.Expr:
@@ -54,21 +63,19 @@ class Compiler:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self.order = dependency_order(rules)
+        self.names = scheme_names(rules)
 
     # -- names --------------------------------------------------------------------------
     def resolve(self, name: str) -> pl.Expr:
-        if name in TEXT_FIELDS:
+        if self.unit_of(name) == "text":
             return pl.col(name).cast(pl.Utf8)
         if name in self.rules.params:
             return dec(self.rules.params[name])
         return pl.col(name).cast(DEC)
 
     def unit_of(self, name: str) -> str:
-        if name in BUILTIN:
-            return BUILTIN[name].unit
-        if name in self.rules.components:
-            return self.component_unit(self.rules.components[name])
-        return "number"
+        known = self.names.get(name)
+        return known.unit if known else "number"
 
     def component_unit(self, component: ComponentBase) -> str:
         if component.format:
@@ -100,7 +107,7 @@ class Compiler:
         """team_sum(net_sales) is money; team_count(...) and sums of counts are counts."""
         if term.text.startswith("team_mean"):
             return "number"  # a mean of fen amounts has more places than the fen; show them
-        units = {self.unit_of(n) for n in term.names if n not in TEXT_FIELDS}
+        units = {self.unit_of(n) for n in term.names if self.unit_of(n) != "text"}
         return units.pop() if len(units) == 1 else "number"
 
     # -- components ---------------------------------------------------------------------
@@ -114,7 +121,12 @@ class Compiler:
         for cid in self.order:
             component = self.rules.components[cid]
             amount, why = self.component(cid, component)
-            frame = frame.with_columns(amount.alias(cid), why.alias(cid + WHY))
+            columns = [amount.alias(cid), why.alias(cid + WHY)]
+            if component.flag_when and component.flag:
+                raised = self.formula(component.flag_when).fill_null(False)
+                raised = raised & scope_mask(component.applies_to)
+                columns.append(pl.when(raised).then(pl.lit(component.flag)).alias(cid + FLAG))
+            frame = frame.with_columns(columns)
         pay_ids = [cid for cid in self.order if self.rules.components[cid].pay]
         total = pl.sum_horizontal([pl.col(c) for c in pay_ids]) if pay_ids else dec(0)
         return frame.with_columns(total.cast(pl.Decimal(38, 2)).alias(self.rules.total.id))
@@ -127,18 +139,24 @@ class Compiler:
             MarginalComponent: self._marginal,
             MatchComponent: self._match,
             RankComponent: self._rank,
+            LadderComponent: self._ladder,
+            AwardComponent: self._award,
+            MatrixComponent: self._matrix,
         }
         builder = builders[type(component)]
         amount, why = builder(component)
         amount, why = self._limits(component, amount.cast(DEC), why)
+        if component.deduct:
+            amount = -amount
+            why = pl.concat_str([pl.lit("deducted: "), why])
         unit = self.component_unit(component)
         if component.pay:
             amount = to_fen(amount)
         shown = show_expr(amount, unit)
         why = pl.concat_str([why, pl.lit(" = "), shown])
         applies = scope_mask(component.applies_to)
-        if isinstance(component, RankComponent):  # people outside the ranking get no line
-            applies = applies & scope_mask(component.among)
+        if isinstance(component, (RankComponent, AwardComponent)):
+            applies = applies & scope_mask(component.among)  # outside the field: no line
         if component.when:
             condition = self.formula(component.when).fill_null(False)
             why = (
@@ -170,16 +188,19 @@ class Compiler:
                 .otherwise(pl.concat_str([why, pl.lit(f"; {word} "), show_expr(limit, "number")]))
             )
             amount = pl.when(inside).then(amount).otherwise(limit)
-        if component.prorate == "days_employed":
-            amount = amount * pl.col("days_employed").cast(DEC) / pl.col("days_in_month").cast(DEC)
+        if component.prorate is not None:
+            part, whole, words = PRORATION[component.prorate]
+            share = pl.col(part).cast(DEC) / pl.col(whole).cast(DEC)
+            share = pl.when(pl.col(whole).cast(DEC) == dec(0)).then(dec(0)).otherwise(share)
+            amount = amount * share.cast(DEC)
             why = pl.concat_str(
                 [
                     why,
                     pl.lit(" × "),
-                    pl.col("days_employed").cast(pl.Utf8),
+                    show_expr(pl.col(part), "number"),
                     pl.lit("/"),
-                    pl.col("days_in_month").cast(pl.Utf8),
-                    pl.lit(" days employed"),
+                    show_expr(pl.col(whole), "number"),
+                    pl.lit(f" {words}"),
                 ]
             )
         return amount.cast(DEC), why
@@ -205,12 +226,8 @@ class Compiler:
         return amount, why
 
     def _formula_unit(self, text: str) -> str:
-        stripped = text.strip()
-        return (
-            self.unit_of(stripped)
-            if stripped in BUILTIN or stripped in self.rules.components
-            else "number"
-        )
+        """The unit of a formula that is a bare name (net_sales → money), else number."""
+        return self.unit_of(text.strip())
 
     def _table(self, component: TableComponent) -> tuple[pl.Expr, pl.Expr]:
         on = self.formula(component.on)
@@ -227,10 +244,10 @@ class Compiler:
                 inside = inside & (on >= dec(row.from_))
             if row.below is not None:
                 inside = inside & (on < dec(row.below))
-            value = pl.when(inside).then(dec(row.value)).otherwise(value)
-            label = (
-                pl.when(inside).then(pl.lit(_interval(row.from_, row.below, unit))).otherwise(label)
-            )
+            row_value = self.formula(row.value) if isinstance(row.value, str) else dec(row.value)
+            value = pl.when(inside).then(row_value).otherwise(value)
+            text = _interval(row.from_, row.below, unit) + (f" {row.note}" if row.note else "")
+            label = pl.when(inside).then(pl.lit(text)).otherwise(label)
         on_text = render(parse(component.on))
         why_parts = [
             pl.lit(on_text + " "),
@@ -334,6 +351,136 @@ class Compiler:
         prize = pl.when(rank.is_null()).then(dec(0)).otherwise(prize)
         return prize, pl.concat_str(parts)
 
+    def _ladder(self, component: LadderComponent) -> tuple[pl.Expr, pl.Expr]:
+        """Σ of the per-occurrence amounts after the free ones (S000-12/13, S001-02)."""
+        count = self.formula(component.count)
+        charged = pl.max_horizontal(count - dec(component.free), dec(0)).cast(pl.Int64)
+        amounts = component.amounts
+        prefix = [sum(amounts[:k], Decimal(0)) for k in range(len(amounts) + 1)]
+        last, beyond = amounts[-1], (charged - len(amounts)).clip(lower_bound=0)
+        if component.after == "repeat":
+            past = dec(prefix[-1]) + beyond.cast(DEC) * dec(last)
+            past_text = pl.concat_str(
+                [pl.lit(" + "), beyond.cast(pl.Utf8), pl.lit(f" × {_plain(last)}")]
+            )
+        elif component.after == "double":
+            # a, 2a, 4a …: the k occurrences past the list add last × (2^(k+1) − 2).
+            doubling = pl.lit(2, dtype=pl.Int64).pow(beyond.clip(upper_bound=60) + 1) - 2
+            past = dec(prefix[-1]) + doubling.cast(DEC) * dec(last)
+            past_text = pl.concat_str(
+                [pl.lit(" + "), beyond.cast(pl.Utf8), pl.lit(" more, doubling")]
+            )
+        else:
+            past, past_text = dec(prefix[-1]), pl.lit(f"; nothing past the {len(amounts)}th")
+        amount: pl.Expr = past
+        terms: pl.Expr = pl.concat_str([pl.lit(" + ".join(_plain(a) for a in amounts)), past_text])
+        for k in range(len(amounts), -1, -1):
+            shown = " + ".join(_plain(a) for a in amounts[:k]) or "nothing"
+            amount = pl.when(charged == k).then(dec(prefix[k])).otherwise(amount)
+            terms = pl.when(charged == k).then(pl.lit(shown)).otherwise(terms)
+        free = f", first {component.free} a warning only" if component.free else ""
+        why = pl.concat_str(
+            [
+                pl.lit(render(parse(component.count)) + " "),
+                show_expr(count, "count"),
+                pl.lit(f" times{free}: "),
+                terms,
+            ]
+        )
+        return amount, why
+
+    def _award(self, component: AwardComponent) -> tuple[pl.Expr, pl.Expr]:
+        """S000-10/11: the best eligible people per team win, one per `per_members`
+        members (rounded up); nominations from inputs.csv take precedence."""
+        member = scope_mask(component.among)
+        by = self.formula(component.by)
+        eligible = (
+            self.formula(component.eligible).fill_null(False)
+            if component.eligible
+            else pl.lit(True)
+        )
+        nominated = (
+            self.formula(component.nominated).fill_null(False) & member
+            if component.nominated
+            else pl.lit(False)
+        )
+        descending = component.order == "desc"
+
+        def within(expr: pl.Expr) -> pl.Expr:
+            return expr.over("team") if component.within == "team" else expr
+
+        size = within(member.cast(pl.Int64).sum())
+        quota = (size + component.per_members - 1) // component.per_members
+        candidate = member & eligible
+        # "ordinal": equal values rank in row order, and rows are in agent_id order.
+        place = within(pl.when(candidate).then(by).rank("ordinal", descending=descending))
+        nominee_place = within(pl.when(nominated).then(by).rank("ordinal", descending=descending))
+        any_nominee = within(nominated.any())
+        wins = (
+            pl.when(any_nominee)
+            .then(nominated & (nominee_place <= quota))
+            .otherwise(candidate & (place <= quota))
+        ).fill_null(False)
+        amount = pl.when(wins).then(dec(component.amount)).otherwise(dec(0))
+        unit = self._formula_unit(component.by)
+        field = pl.concat_str([size.cast(pl.Utf8), pl.lit(" members → "), quota.cast(pl.Utf8)])
+        reason = (
+            pl.when(any_nominee & nominated)
+            .then(pl.concat_str([pl.lit("nominated, place "), nominee_place.cast(pl.Utf8)]))
+            .when(any_nominee)
+            .then(pl.lit("not among the nominees"))
+            .when(candidate)
+            .then(pl.concat_str([pl.lit("eligible, place "), place.cast(pl.Utf8)]))
+            .otherwise(pl.lit(f"not eligible ({(component.eligible or '').strip()})"))
+        )
+        why = pl.concat_str(
+            [
+                pl.lit(render(parse(component.by)) + " "),
+                show_expr(by, unit),
+                pl.lit(" ("),
+                field,
+                pl.lit(" award(s)): "),
+                reason,
+            ]
+        )
+        return amount, why
+
+    def _matrix(self, component: MatrixComponent) -> tuple[pl.Expr, pl.Expr]:
+        """S002-04: base by education (row) × tenure band (column)."""
+        key = pl.col(component.row).cast(pl.Utf8)
+        column = self.formula(component.column)
+        unit = self._formula_unit(component.column)
+        band: pl.Expr = pl.lit(None, dtype=pl.Int64)
+        label: pl.Expr = pl.lit("no band matches")
+        for j, b in reversed(list(enumerate(component.bands))):
+            inside = pl.lit(True)
+            if b.from_ is not None:
+                inside = inside & (column >= dec(b.from_))
+            if b.below is not None:
+                inside = inside & (column < dec(b.below))
+            band = pl.when(inside).then(pl.lit(j, dtype=pl.Int64)).otherwise(band)
+            label = pl.when(inside).then(pl.lit(_interval(b.from_, b.below, unit))).otherwise(label)
+        default = (
+            dec(component.default) if component.default is not None else pl.lit(None, dtype=DEC)
+        )
+        amount: pl.Expr = default
+        for row, cells in component.cells.items():
+            for j, cell in enumerate(cells):
+                amount = pl.when((key == row) & (band == j)).then(dec(cell)).otherwise(amount)
+        known = key.is_in(list(component.cells))
+        why = pl.concat_str(
+            [
+                pl.lit(f"{component.row} "),
+                key.fill_null("—"),
+                pl.when(known).then(pl.lit("")).otherwise(pl.lit(" (not listed)")),
+                pl.lit(f", {render(parse(component.column))} "),
+                show_expr(column, unit),
+                pl.lit(" → "),
+                label,
+            ]
+        )
+        return amount, why
+
 
 def scope_mask(scope: Scope) -> pl.Expr:
     # A column, not a literal, so sums and windows over the mask count rows.
@@ -350,6 +497,10 @@ def _scope_text(scope: Scope) -> str:
         f"{f}={'/'.join(getattr(scope, f))}" for f in ("role", "grade", "team") if getattr(scope, f)
     ]
     return f" ({', '.join(parts)})" if parts else ""
+
+
+def _plain(value: Decimal) -> str:
+    return show_number(value, "number")
 
 
 def _interval(start: Decimal | None, end: Decimal | None, unit: str) -> str:

@@ -418,10 +418,14 @@ def parse_money(text: str) -> Decimal | None:
 
 
 def _roster_header(
-    header: Sequence[str], column_map: Mapping[str, str] | None, display: str
+    header: Sequence[str],
+    column_map: Mapping[str, str] | None,
+    display: str,
+    extra_fields: Sequence[str] = (),
 ) -> dict[str, _Column]:
-    """Roster columns are a closed set: unknown ones are typos until proven otherwise."""
-    known = {name: () for name in (*ROSTER_REQUIRED, *ROSTER_OPTIONAL)}
+    """Roster columns are a closed set (plus the text fields a rules file declares under
+    [inputs] roster_fields): unknown ones are typos until proven otherwise."""
+    known = {name: () for name in (*ROSTER_REQUIRED, *ROSTER_OPTIONAL, *extra_fields)}
     found, problems, unknown = _resolve_columns(header, known, column_map, display)
     for index, raw in unknown:
         guess = difflib.get_close_matches(_norm(raw), list(known), n=1, cutoff=0.6)
@@ -436,7 +440,7 @@ def _roster_header(
                 message=f"unknown column '{raw.strip()}' — {hint}known columns: {', '.join(known)}",
             )
         )
-    problems += _missing(display, found, ROSTER_REQUIRED, known)
+    problems += _missing(display, found, (*ROSTER_REQUIRED, *extra_fields), known)
     if problems:
         raise InputError(problems)
     return found
@@ -471,7 +475,7 @@ def _check_roster_row(
         )
 
     out: dict[str, object] = {name: row.get(name) or None for name in columns}
-    for name in ROSTER_REQUIRED:
+    for name in (*ROSTER_REQUIRED, *(n for n in columns if n not in ROSTER_SCHEMA)):
         if not row.get(name):
             problem(name, "D201", "required value is empty — fill it in")
     role = (row.get("role") or "").lower()
@@ -535,13 +539,18 @@ ROSTER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 
 
 def load_roster(
-    path: Path, *, work_dir: Path, column_map: Mapping[str, str] | None = None
+    path: Path,
+    *,
+    work_dir: Path,
+    column_map: Mapping[str, str] | None = None,
+    extra_fields: Sequence[str] = (),
 ) -> pl.DataFrame:
-    """agents.csv → eager, typed roster; every bad row is reported in one InputError."""
+    """agents.csv → eager, typed roster; every bad row is reported in one InputError.
+    `extra_fields` are text columns a rules file needs (e.g. education), required."""
     display = str(path)
     readable = ensure_utf8(path, work_dir, display=display)
     header = _read_header(readable, display)
-    columns = _roster_header(header, column_map, display)
+    columns = _roster_header(header, column_map, display, extra_fields)
     records: list[dict[str, object]] = []
     problems: list[Diagnostic] = []
     for line, cells in _roster_rows(readable):
@@ -561,8 +570,9 @@ def load_roster(
         )
     if problems:
         raise InputError(sorted(problems, key=lambda d: (d.line or 0, d.col or 0)))
-    data = {name: [record.get(name) for record in records] for name in ROSTER_SCHEMA}
-    return pl.DataFrame(data, schema=ROSTER_SCHEMA)
+    schema = {**ROSTER_SCHEMA, **{name: pl.String for name in extra_fields}}
+    data = {name: [record.get(name) for record in records] for name in schema}
+    return pl.DataFrame(data, schema=schema)
 
 
 # --------------------------------------------------------------------------- chats
@@ -833,6 +843,7 @@ def load_period(
     column_map: dict[str, str] | None = None,
     month: tuple[int, int] | None = None,
     session_gap_minutes: int = 10,
+    roster_fields: Sequence[str] = (),
 ) -> Period:
     """Read a period folder: roster eagerly, chats and orders lazily with their row checks.
 
@@ -862,7 +873,9 @@ def load_period(
     chats: tuple[pl.LazyFrame, ChatFormat, list[ProblemCheck]] | None = None
     orders: tuple[pl.LazyFrame, list[ProblemCheck]] | None = None
     try:
-        roster = load_roster(files["agents"], work_dir=work_dir, column_map=column_map)
+        roster = load_roster(
+            files["agents"], work_dir=work_dir, column_map=column_map, extra_fields=roster_fields
+        )
     except InputError as exc:
         problems += exc.diagnostics
     try:

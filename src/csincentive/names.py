@@ -5,9 +5,14 @@ how a value is shown in explanations and outputs (a ratio as 52.3%, money with 2
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-Unit = Literal["count", "money", "ratio", "seconds", "days", "months", "text", "flag"]
+if TYPE_CHECKING:
+    from csincentive.rules.model import RuleSet
+
+Unit = Literal[
+    "count", "money", "ratio", "seconds", "days", "months", "text", "flag", "number", "points"
+]
 
 
 @dataclass(frozen=True)
@@ -52,5 +57,43 @@ CALENDAR: tuple[Name, ...] = (
     Name("on_probation", "flag", "1 when on probation on the month's last day, else 0"),
 )
 
-BUILTIN: dict[str, Name] = {n.name: n for n in (*METRICS, *ROSTER, *CALENDAR)}
+# From attendance.csv (S002-04/08, S004-01..03); a rules file that uses them needs the file.
+ATTENDANCE: tuple[Name, ...] = (
+    Name("scheduled_days", "days", "days the agent was scheduled to work"),
+    Name("worked_days", "days", "days actually worked"),
+    Name("late", "count", "times late"),
+    Name("early_leave", "count", "times left early"),
+    Name("absent", "days", "days absent without leave (旷工)"),
+    Name("leave_personal", "days", "personal leave (事假)"),
+    Name("leave_sick", "days", "sick leave (病假)"),
+    Name("leave_annual", "days", "annual leave (年假)"),
+    Name("leave_marriage", "days", "marriage leave (婚假)"),
+    Name("leave_bereavement", "days", "bereavement leave (丧假)"),
+    Name("leave_maternity", "days", "maternity leave (产假)"),
+    Name("shift_swap", "count", "unapproved shift swaps (调班)"),
+    Name("missed_clock_in", "count", "missed clock-ins without a make-up form (缺卡)"),
+    Name("attendance_rate", "ratio", "worked_days / scheduled_days"),
+)
+
+BUILTIN: dict[str, Name] = {n.name: n for n in (*METRICS, *ROSTER, *CALENDAR, *ATTENDANCE)}
 TEXT_FIELDS = frozenset(n.name for n in BUILTIN.values() if n.unit == "text")
+ATTENDANCE_NAMES = frozenset(n.name for n in ATTENDANCE)
+
+
+def scheme_names(rules: RuleSet) -> dict[str, Name]:
+    """Every name a formula of this rule set can use, with its unit: the built-ins, the
+    parameters, the declared events (count and <event>_amount), manual inputs, extra roster
+    fields and the components themselves."""
+    names = dict(BUILTIN)
+    names.update({p: Name(p, "number", "parameter") for p in rules.params})
+    for event, spec in rules.events.items():
+        names[event] = Name(event, "count", f"occurrences of {spec.label} this month")
+        names[f"{event}_amount"] = Name(f"{event}_amount", "money", f"amounts of {spec.label}")
+    names.update({m: Name(m, "number", "manual input (inputs.csv)") for m in rules.inputs.manual})
+    names.update({f: Name(f, "text", "roster field") for f in rules.inputs.roster_fields})
+    for cid, component in rules.components.items():
+        unit: Unit = "money" if component.pay else "number"
+        if component.format:
+            unit = "ratio" if component.format == "percent" else component.format
+        names[cid] = Name(cid, unit, component.label)
+    return names

@@ -20,7 +20,14 @@ import polars as pl
 from csincentive.errors import InputError
 from csincentive.pipeline import MonthResult
 
-OUTPUT_FILES = ("payroll.csv", "lines.csv", "metrics.csv", "reconciliation.csv", "payroll.xlsx")
+OUTPUT_FILES = (
+    "payroll.csv",
+    "lines.csv",
+    "metrics.csv",
+    "reconciliation.csv",
+    "flags.csv",
+    "payroll.xlsx",
+)
 
 
 def write_month(result: MonthResult, out_dir: Path, *, force: bool = False) -> list[Path]:
@@ -40,6 +47,7 @@ def write_month(result: MonthResult, out_dir: Path, *, force: bool = False) -> l
         _csv(result.lines, staging / "lines.csv")
         _csv(result.metrics, staging / "metrics.csv")
         _csv(result.reconciliation, staging / "reconciliation.csv")
+        _csv(result.flags, staging / "flags.csv")
         write_xlsx(result, staging / "payroll.xlsx")
         written = []
         for name in OUTPUT_FILES:
@@ -61,7 +69,7 @@ def write_xlsx(result: MonthResult, path: Path) -> None:
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
     workbook.set_properties(
         {
-            "title": f"{result.rules.scheme.name} {result.period}",
+            "title": f"{result.rules.title} {result.period}",
             "created": dt.datetime(year, month, 1),
         }
     )

@@ -12,8 +12,9 @@ import polars as pl
 
 from csincentive.attribution import attribute_orders, resolve_agents, sorted_by_us
 from csincentive.display import show_expr
-from csincentive.engine import WHY, CompiledLine, Compiler
+from csincentive.engine import FLAG, WHY, CompiledLine, Compiler
 from csincentive.errors import Diagnostic, InputError
+from csincentive.extras import Extras, load_extras
 from csincentive.inputs import ROW_PROBLEM, Period, ProblemCheck, load_period
 from csincentive.metrics import (
     agent_frame,
@@ -41,6 +42,7 @@ class MonthResult:
     metrics: pl.DataFrame  # person × built-in metrics and calendar facts
     reconciliation: pl.DataFrame  # orders by outcome
     unknown_agents: pl.DataFrame  # chat accounts not in the roster
+    flags: pl.DataFrame  # person × component flags (dismissal review …), never acted on
     warnings: list[Diagnostic] = field(default_factory=list)
     input_files: dict[str, Path] = field(default_factory=dict)
 
@@ -73,12 +75,21 @@ def compute_month(
             column_map=dict(rules.inputs.columns),
             month=month,
             session_gap_minutes=rules.inputs.session_gap_minutes,
+            roster_fields=rules.inputs.roster_fields,
         )
-        return _compute(period, rules, Path(rules_file), warnings)
+        extras = load_extras(
+            period.folder,
+            rules,
+            period.roster,
+            year=period.year,
+            month=period.month,
+            work_dir=Path(work_dir),
+        )
+        return _compute(period, extras, rules, Path(rules_file), warnings)
 
 
 def _compute(
-    period: Period, rules: RuleSet, rules_file: Path, warnings: list[Diagnostic]
+    period: Period, extras: Extras, rules: RuleSet, rules_file: Path, warnings: list[Diagnostic]
 ) -> MonthResult:
     year, month = period.year, period.month
     # Stage 1: read and parse each file once, together with its row checks. The parsed
@@ -101,8 +112,9 @@ def _compute(
         judge_by=rules.attribution.judge_by,
     )
     probation_months = int(rules.params.get("probation_months", 3))
+    people = period.roster.join(extras.frame, on="agent_id", how="left")
     frame = agent_frame(
-        period.roster,
+        people,
         chat_metrics(chats, year, month),
         sales_metrics(attributed),
         year=year,
@@ -126,11 +138,12 @@ def _compute(
         lines_meta=lines_meta,
         payroll=payroll,
         lines=_lines(computed_df, lines_meta),
+        flags=_flags(computed_df, lines_meta),
         metrics=_metrics(computed_df),
         reconciliation=recon_df,
         unknown_agents=unknown_df,
         warnings=warnings,
-        input_files=dict(period.files),
+        input_files={**period.files, **extras.files},
     )
 
 
@@ -207,6 +220,30 @@ def _lines(computed: pl.DataFrame, meta: list[CompiledLine]) -> pl.DataFrame:
         )
     lines = pl.concat(parts, how="vertical")
     return lines.sort("agent_id", "_order").drop("_order")
+
+
+def _flags(computed: pl.DataFrame, meta: list[CompiledLine]) -> pl.DataFrame:
+    parts = [
+        computed.select(
+            *PERSON,
+            pl.lit(line.id).alias("component"),
+            pl.lit(line.label).alias("label"),
+            pl.lit(line.rule).alias("rule"),
+            pl.col(line.id + FLAG).alias("flag"),
+        ).filter(pl.col("flag").is_not_null())
+        for line in meta
+        if line.id + FLAG in computed.columns
+    ]
+    empty = pl.DataFrame(
+        schema={
+            **{c: pl.String for c in PERSON},
+            "component": pl.String,
+            "label": pl.String,
+            "rule": pl.String,
+            "flag": pl.String,
+        }
+    )
+    return pl.concat([empty, *parts], how="vertical").sort("agent_id", "component")
 
 
 def _metrics(computed: pl.DataFrame) -> pl.DataFrame:

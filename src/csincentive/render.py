@@ -62,7 +62,7 @@ SUMMARY_ROWS = 40  # above this many people the terminal gets team totals, not e
 
 def month_summary(console: Console, result: MonthResult) -> None:
     payroll = result.payroll
-    title = f"{result.rules.scheme.name} — {result.period}"
+    title = f"{result.rules.title} — {result.period}"
     money_columns = payroll.columns[4:]
     sums = [str(payroll[c].sum()) for c in money_columns]
     if payroll.height <= SUMMARY_ROWS:
@@ -80,6 +80,9 @@ def month_summary(console: Console, result: MonthResult) -> None:
         )
     )
     console.print(frame_table(recon, "Orders reconciliation"))
+    if result.flags.height:
+        flags = result.flags.select("agent_id", "name", "label", "rule", "flag")
+        console.print(frame_table(flags, "Flags for review (nothing was done about them)"))
 
 
 def as_json(data: Any) -> str:

@@ -11,12 +11,15 @@ from decimal import Decimal
 
 from csincentive.errors import Diagnostic, Severity
 from csincentive.formula import FUNCTIONS, Binary, Call, FormulaError, Name, Node, Unary, parse
-from csincentive.names import BUILTIN, TEXT_FIELDS
+from csincentive.names import BUILTIN, scheme_names
+from csincentive.names import Name as NameInfo
 from csincentive.rules.locate import SourceMap
 from csincentive.rules.model import (
     ComponentBase,
+    LadderComponent,
     MarginalComponent,
     MatchComponent,
+    MatrixComponent,
     RateComponent,
     RuleSet,
     TableComponent,
@@ -55,37 +58,63 @@ class _Report:
         return _show(value)
 
 
-def check_meaning(rules: RuleSet, file: str, source: SourceMap) -> list[Diagnostic]:
+def check_meaning(
+    rules: RuleSet, file: str, source: SourceMap, context: RuleSet | None = None
+) -> list[Diagnostic]:
+    """Check one file's rules. `context` is the whole rule set the file is part of (itself
+    merged over what it includes): the names a formula may use come from there."""
     report = _Report(file, source)
-    known = _known_names(rules)
+    context = context or rules
+    names = scheme_names(context)
+    known = {n: "component" if n in context.components else "name" for n in names}
     _check_ids(rules, report)
     edges = _check_formulas(rules, report, known)
     _check_cycles(rules, report, edges)
     for cid, component in rules.components.items():
-        _check_component(rules, report, ("components", cid), component)
+        _check_component(rules, report, ("components", cid), component, names)
     return sorted(report.items, key=lambda d: (d.line or 0, d.col or 0, d.code))
 
 
-def _check_component(rules: RuleSet, report: _Report, loc: Loc, component: ComponentBase) -> None:
+def _check_component(
+    rules: RuleSet, report: _Report, loc: Loc, component: ComponentBase, names: dict[str, NameInfo]
+) -> None:
+    _check_flag_and_points(report, loc, component)
+    if isinstance(component, LadderComponent):
+        for i, amount in enumerate(component.amounts):
+            if amount < 0:
+                message = "amounts are positive; a fine is a ladder with deduct = true"
+                report.add("E103", (*loc, "amounts", i), message)
+    if isinstance(component, MatrixComponent):
+        _check_intervals(report, (*loc, "bands"), component.bands, open_start=True)
+        _check_match_on(report, (*loc, "row"), component.row, names)
+        for row_key, cells in component.cells.items():
+            if len(cells) != len(component.bands):
+                message = (
+                    f"row '{row_key}' has {len(cells)} values but there are "
+                    f"{len(component.bands)} bands; give one value per band"
+                )
+                report.add("E134", (*loc, "cells", row_key), message)
     if isinstance(component, TableComponent):
-        _check_intervals(report, loc, component.rows, open_start=True)
+        _check_intervals(report, (*loc, "rows"), component.rows, open_start=True)
         _check_ratio_rows(rules, report, loc, component)
     if isinstance(component, MarginalComponent):
-        _check_intervals(report, loc, component.rows, open_start=False)
+        _check_intervals(report, (*loc, "rows"), component.rows, open_start=False)
         for i, row in enumerate(component.rows):
             _check_rate(report, (*loc, "rows", i, "rate"), row.rate)
     if isinstance(component, RateComponent):
         _check_rate(report, (*loc, "rate"), component.rate)
     if isinstance(component, MatchComponent):
-        _check_match_on(report, (*loc, "on"), component.on)
+        _check_match_on(report, (*loc, "on"), component.on, names)
 
 
-def _known_names(rules: RuleSet) -> dict[str, str]:
-    """name → what it is, for every name a formula may use."""
-    known = {name: "metric" for name in BUILTIN}
-    known.update({name: "param" for name in rules.params})
-    known.update({name: "component" for name in rules.components})
-    return known
+def _check_flag_and_points(report: _Report, loc: Loc, component: ComponentBase) -> None:
+    if (component.flag is None) != (component.flag_when is None):
+        missing = "flag" if component.flag is None else "flag_when"
+        message = f"flag and flag_when go together; add {missing}"
+        report.add("E154", loc, message)
+    if component.format == "points" and component.pay:
+        message = "points are not money: add pay = false (a points line is not on the payslip)"
+        report.add("E155", (*loc, "format"), message)
 
 
 # ----------------------------------------------------------------------------------- ids
@@ -138,7 +167,7 @@ def _check_formulas(rules: RuleSet, report: _Report, known: dict[str, str]) -> d
     for cid, component in rules.components.items():
         edges[cid] = set()
         for field, text in formula_fields(component).items():
-            loc = ("components", cid, field)
+            loc = ("components", cid, *field)
             try:
                 formula = parse(text)
             except FormulaError as exc:
@@ -181,11 +210,14 @@ def _unknown_name(name: str, known: dict[str, str]) -> str:
     )
 
 
-def _check_match_on(report: _Report, loc: Loc, on: str) -> None:
-    fields = ", ".join(sorted(TEXT_FIELDS))
-    if on in BUILTIN:
+def _check_match_on(report: _Report, loc: Loc, on: str, names: dict[str, NameInfo]) -> None:
+    text_fields = sorted(n for n, spec in names.items() if spec.unit == "text")
+    if on in text_fields:
+        return
+    fields = ", ".join(text_fields)
+    if on in names:
         message = (
-            f"match compares text, but '{on}' is a {BUILTIN[on].unit} value; match on one of"
+            f"match compares text, but '{on}' is a {names[on].unit} value; match on one of"
             f' {fields}, or use kind = "table" for number ranges'
         )
     else:
@@ -234,10 +266,11 @@ def _find_cycle(start: str, edges: dict[str, set[str]]) -> list[str] | None:
 
 
 def _check_intervals(report: _Report, loc: Loc, rows: list, *, open_start: bool) -> None:
-    """Rows must ascend and touch: each row's `from` equals the previous row's `below`."""
+    """Rows must ascend and touch: each row's `from` equals the previous row's `below`.
+    `loc` is the list's own path (…rows or …bands)."""
     previous_below: Decimal | None = None
     for i, row in enumerate(rows):
-        here = (*loc, "rows", i)
+        here = (*loc, i)
         start, end = row.from_, row.below
         if start is None and i > 0:
             message = (
@@ -259,7 +292,7 @@ def _check_intervals(report: _Report, loc: Loc, rows: list, *, open_start: bool)
     if not open_start and rows and rows[0].from_ != 0:
         report.add(
             "E130",
-            (*loc, "rows", 0, "from"),
+            (*loc, 0, "from"),
             "marginal tiers must start at 0; write from = 0 in the first row",
         )
 
@@ -267,7 +300,7 @@ def _check_intervals(report: _Report, loc: Loc, rows: list, *, open_start: bool)
 def _check_touch(
     report: _Report, loc: Loc, i: int, start: Decimal | None, previous_below: Decimal | None
 ) -> None:
-    here = (*loc, "rows", i)
+    here = (*loc, i)
     if previous_below is None:
         message = (
             "unreachable: the row before has no 'below', so it takes every value from its"
@@ -294,7 +327,7 @@ def _check_touch(
 def _previous(report: _Report, loc: Loc, i: int, previous_below: Decimal | None) -> str:
     if previous_below is None:
         return "…"
-    return report.written((*loc, "rows", i - 1, "below"), previous_below)
+    return report.written((*loc, i - 1, "below"), previous_below)
 
 
 def _check_ratio_rows(rules: RuleSet, report: _Report, loc: Loc, table: TableComponent) -> None:

@@ -37,28 +37,68 @@ def load_rules(path: str | Path) -> tuple[RuleSet, list[Diagnostic]]:
 
 
 def check_rules(path: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
+    """The merged rule set of a rules file (with the files it includes) and every
+    diagnostic found in any of them."""
     path = Path(path)
+    rules, diagnostics = _check_file(path, trail=())
+    if rules is None:
+        return None, diagnostics
+    if rules.scheme is None:
+        message = "required table [scheme] is missing; add it with id, name and valid_from"
+        diagnostics.append(Diagnostic(str(path), message, "E102", 1, 1, "scheme"))
+    if not rules.components:
+        message = "no components; add at least one [components.<id>] table (or include a file)"
+        diagnostics.append(Diagnostic(str(path), message, "E102", 1, 1, "components"))
+    return rules, diagnostics
+
+
+def _check_file(path: Path, trail: tuple[Path, ...]) -> tuple[RuleSet | None, list[Diagnostic]]:
+    """One file: its own shape, then the files it includes (each checked on its own), then
+    the meaning of its own components against everything it can see."""
+    display = str(path)
+    loaded = _read(path)
+    if isinstance(loaded, Diagnostic):
+        return None, [loaded]
+    text, data = loaded
+    source = SourceMap.from_text(text)
+    try:
+        own = RuleSet.model_validate(data)
+    except ValidationError as exc:
+        return None, _shape_diagnostics(display, source, exc.errors(), data)
+
+    diagnostics: list[Diagnostic] = []
+    base: RuleSet | None = None
+    for i, name in enumerate(own.include):
+        included = (path.parent / name).resolve()
+        if included in trail or included == path.resolve():
+            message = f"'{name}' includes this file again; remove one of the includes"
+            line, col = source.position(("include", i))
+            diagnostics.append(Diagnostic(display, message, "E106", line, col, f"include[{i}]"))
+            continue
+        sub, found = _check_file(included, (*trail, path.resolve()))
+        diagnostics += found
+        if sub is not None:
+            base = sub if base is None else sub.merged_over(base)
+    merged = own if base is None else own.merged_over(base)
+
+    from csincentive.rules.checks import check_meaning
+
+    diagnostics += check_meaning(own, display, source, context=merged)
+    return merged, diagnostics
+
+
+def _read(path: Path) -> tuple[str, dict[str, Any]] | Diagnostic:
     display = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        return None, [Diagnostic(display, "no such rules file", code="E001")]
+        return Diagnostic(display, "no such rules file", code="E001")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [Diagnostic(display, f"cannot read the rules file: {exc}", code="E001")]
+        return Diagnostic(display, f"cannot read the rules file: {exc}", code="E001")
     try:
-        data = tomllib.loads(text, parse_float=D)
+        return text, tomllib.loads(text, parse_float=D)
     except tomllib.TOMLDecodeError as exc:
-        return None, [_syntax_diagnostic(display, exc, text)]
-
-    source = SourceMap.from_text(text)
-    try:
-        rules = RuleSet.model_validate(data)
-    except ValidationError as exc:
-        return None, _shape_diagnostics(display, source, exc.errors(), data)
-
-    from csincentive.rules.checks import check_meaning
-
-    return rules, check_meaning(rules, display, source)
+        return _syntax_diagnostic(display, exc, text)
 
 
 # ------------------------------------------------------------------------- TOML syntax

@@ -36,7 +36,7 @@ def parse_number(value: Any) -> Decimal:
 Number = Annotated[Decimal, BeforeValidator(parse_number)]
 FormulaText = Annotated[str, Field(min_length=1)]
 NumberOrFormula = Number | FormulaText
-Display = Literal["money", "percent", "number"]
+Display = Literal["money", "percent", "number", "points"]
 
 
 class Strict(BaseModel):
@@ -64,6 +64,20 @@ class Inputs(Strict):
 
     columns: dict[str, str] = {}
     session_gap_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    # Figures the team keeps by hand, one per agent in inputs.csv (S002-08 execution,
+    # tickets …); an agent without a row has 0, except for the names in manual_required.
+    manual: list[str] = []
+    manual_required: list[str] = []
+    # Extra text columns of agents.csv, e.g. education for S002-04.
+    roster_fields: list[str] = []
+
+
+class Event(Strict):
+    """A discipline or merit event the team records in events.csv; in formulas its name is
+    the month's count of occurrences and <name>_amount the sum of its amounts."""
+
+    label: str
+    rule: str = ""
 
 
 class Scope(Strict):
@@ -82,8 +96,13 @@ class ComponentBase(Strict):
     when: FormulaText | None = None
     cap: NumberOrFormula | None = None
     floor: NumberOrFormula | None = None
-    prorate: Literal["days_employed"] | None = None
+    # days_employed: × days employed / days in month; worked_days: × worked / scheduled.
+    prorate: Literal["days_employed", "worked_days"] | None = None
     format: Display | None = None
+    deduct: bool = False  # a fine or a points deduction: the amount is subtracted
+    # A flag (dismissal review, third complaint …) is printed and exported, never acted on.
+    flag_when: FormulaText | None = None
+    flag: str | None = None
     note: str = ""
 
 
@@ -105,7 +124,8 @@ class TableRow(Strict):
 
     from_: Number | None = Field(None, alias="from")
     below: Number | None = None
-    value: Number
+    value: NumberOrFormula
+    note: str = ""  # shown in the explanation, e.g. "不发绩效" (S002-10)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -159,13 +179,63 @@ class RankComponent(ComponentBase):
     prizes: list[Number] = Field(min_length=1)
 
 
+class LadderComponent(ComponentBase):
+    """Occurrences in the month → an amount per occurrence: the first `free` are warnings
+    only, then `amounts` in turn; past the list the last amount repeats, doubles each time
+    (S000-13) or stops."""
+
+    kind: Literal["ladder"]
+    count: FormulaText
+    free: int = Field(default=0, ge=0)
+    amounts: list[Number] = Field(min_length=1)
+    after: Literal["repeat", "double", "none"] = "repeat"
+
+
+class AwardComponent(ComponentBase):
+    """An award (S000-10/11): among the people who are `eligible`, the best by `by` in each
+    team wins `amount`, at most one winner per `per_members` team members (rounded up);
+    ties go to the smaller agent_id. Where anyone in a team is `nominated`, the nominees
+    win instead (a manual nomination takes precedence over the data)."""
+
+    kind: Literal["award"]
+    by: FormulaText
+    order: Literal["desc", "asc"] = "desc"
+    among: Scope = Scope()
+    within: Literal["all", "team"] = "team"
+    eligible: FormulaText | None = None
+    nominated: FormulaText | None = None
+    per_members: int = Field(default=10, ge=1)
+    amount: Number
+
+
+class Band(Strict):
+    from_: Number | None = Field(None, alias="from")
+    below: Number | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class MatrixComponent(ComponentBase):
+    """Two-way lookup (S002-04): a text field picks the row, a number's band the column."""
+
+    kind: Literal["matrix"]
+    row: str
+    column: FormulaText
+    bands: list[Band] = Field(min_length=1)
+    cells: dict[str, list[Number]] = Field(min_length=1)
+    default: Number | None = None
+
+
 Component = Annotated[
     FormulaComponent
     | RateComponent
     | TableComponent
     | MarginalComponent
     | MatchComponent
-    | RankComponent,
+    | RankComponent
+    | LadderComponent
+    | AwardComponent
+    | MatrixComponent,
     Field(discriminator="kind"),
 ]
 
@@ -176,15 +246,57 @@ class Total(Strict):
 
 
 class RuleSet(Strict):
-    scheme: Scheme
+    # A file that others include (shared awards, shared fines) may leave out the scheme.
+    scheme: Scheme | None = None
+    include: list[str] = []
     attribution: Attribution = Attribution()
     inputs: Inputs = Inputs()
     params: dict[str, Number] = {}
-    components: dict[str, Component] = Field(min_length=1)
+    events: dict[str, Event] = {}
+    components: dict[str, Component] = {}
     total: Total = Total()
 
+    @property
+    def title(self) -> str:
+        return self.scheme.name if self.scheme else ""
 
-COMPONENT_KINDS = ("formula", "rate", "table", "marginal", "match", "rank")
+    def merged_over(self, base: RuleSet) -> RuleSet:
+        """This file on top of an included one: its params, events, manual inputs and
+        components are added, and a component or parameter with the same id replaces the
+        included one (that is how a file extends another)."""
+        inputs = self.inputs.model_copy(
+            update={
+                "manual": _union(base.inputs.manual, self.inputs.manual),
+                "manual_required": _union(base.inputs.manual_required, self.inputs.manual_required),
+                "roster_fields": _union(base.inputs.roster_fields, self.inputs.roster_fields),
+                "columns": {**base.inputs.columns, **self.inputs.columns},
+            }
+        )
+        return self.model_copy(
+            update={
+                "inputs": inputs,
+                "params": {**base.params, **self.params},
+                "events": {**base.events, **self.events},
+                "components": {**base.components, **self.components},
+            }
+        )
+
+
+def _union(first: list[str], second: list[str]) -> list[str]:
+    return [*first, *(name for name in second if name not in first)]
+
+
+COMPONENT_KINDS = (
+    "formula",
+    "rate",
+    "table",
+    "marginal",
+    "match",
+    "rank",
+    "ladder",
+    "award",
+    "matrix",
+)
 
 COMPONENT_CLASSES: dict[str, type[ComponentBase]] = {
     "formula": FormulaComponent,
@@ -193,16 +305,37 @@ COMPONENT_CLASSES: dict[str, type[ComponentBase]] = {
     "marginal": MarginalComponent,
     "match": MatchComponent,
     "rank": RankComponent,
+    "ladder": LadderComponent,
+    "award": AwardComponent,
+    "matrix": MatrixComponent,
 }
 
 
-def formula_fields(component: ComponentBase) -> dict[str, str]:
-    """Every field of a component that holds a formula, by field name (for name checks,
-    dependency edges and error positions)."""
-    names = ("expr", "base", "on", "times", "by", "eligible", "when", "cap", "floor")
-    out: dict[str, str] = {}
+def formula_fields(component: ComponentBase) -> dict[tuple[str | int, ...], str]:
+    """Every formula of a component by its path inside the component, e.g. ("expr",) or
+    ("rows", 2, "value"): for name checks, dependency edges and error positions."""
+    names = (
+        "expr",
+        "base",
+        "on",
+        "times",
+        "by",
+        "eligible",
+        "nominated",
+        "count",
+        "column",
+        "when",
+        "cap",
+        "floor",
+        "flag_when",
+    )
+    out: dict[tuple[str | int, ...], str] = {}
     for name in names:
         value = getattr(component, name, None)
         if isinstance(value, str) and not (isinstance(component, MatchComponent) and name == "on"):
-            out[name] = value
+            out[(name,)] = value
+    if isinstance(component, TableComponent):
+        for i, row in enumerate(component.rows):
+            if isinstance(row.value, str):
+                out[("rows", i, "value")] = row.value
     return out
