@@ -7,9 +7,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import polars as pl
+from test_engine import agents, money, run
 
 from csincentive.engine import FLAG, WHY
-from test_engine import agents, money, run
 
 
 def test_ladder_free_first_then_each_repeats():
