@@ -83,7 +83,7 @@ eligible = "complaints == 0"
 amount = 100
 """
     out = run(body, frame)
-    winners = [a for a, v in zip(out["agent_id"], out["star"]) if v > 0]
+    winners = [a for a, v in zip(out["agent_id"], out["star"], strict=True) if v > 0]
     assert winners == ["A2", "A3", "A12"]
     assert out["star" + WHY][0].endswith("not eligible (complaints == 0) = 0.00")
     assert (
