@@ -77,11 +77,6 @@ class Compiler:
         known = self.names.get(name)
         return known.unit if known else "number"
 
-    def component_unit(self, component: ComponentBase) -> str:
-        if component.format:
-            return "ratio" if component.format == "percent" else component.format
-        return "money" if component.pay else "number"
-
     def formula(self, text: str) -> pl.Expr:
         return compile_formula(parse(text), self.resolve)
 
@@ -113,7 +108,7 @@ class Compiler:
     # -- components ---------------------------------------------------------------------
     def lines(self) -> list[CompiledLine]:
         return [
-            CompiledLine(cid, c.label, c.rule, c.pay, self.component_unit(c))
+            CompiledLine(cid, c.label, c.rule, c.pay, self.unit_of(cid))
             for cid, c in ((cid, self.rules.components[cid]) for cid in self.order)
         ]
 
@@ -149,7 +144,7 @@ class Compiler:
         if component.deduct:
             amount = -amount
             why = pl.concat_str([pl.lit("deducted: "), why])
-        unit = self.component_unit(component)
+        unit = self.unit_of(cid)
         if component.pay:
             amount = to_fen(amount)
         shown = show_expr(amount, unit)
