@@ -1,6 +1,8 @@
 """One month, end to end: load the period folder and the rules, attribute orders, build the
-per-agent frame, apply the pay components, and collect everything — the row checks of the
-inputs included — in one Polars plan."""
+per-agent frame, apply the pay components.
+
+Two collects: the exports are parsed (and every row validated) in one pass into memory,
+then attribution, metrics, pay and reconciliation run as one lazy plan over them."""
 
 from __future__ import annotations
 
