@@ -122,7 +122,7 @@ default = 3000
     frame = agents(education=["本科", "本科", "大专", "高中"], tenure_months=[11, 12, 30, 40])
     out = Compiler_run_with_fields(body, frame)
     assert out["base"].to_list() == money("4000.00", "4200.00", "3900.00", "3000.00")
-    assert out["base" + WHY][1] == "education 本科, tenure_months 12 → [12, 24) = 4200.00"
+    assert out["base" + WHY][1] == "education 本科, tenure_months 12 → [12, 24) → 4200 = 4200.00"
     assert out["base" + WHY][3].startswith("education 高中 (not listed)")
 
 

@@ -23,9 +23,10 @@ def show_expr(value: pl.Expr, unit: str) -> pl.Expr:
     if unit == "money":
         return decimal.round(2, mode="half_away_from_zero").cast(pl.Decimal(38, 2)).cast(pl.Utf8)
     if unit in ("ratio", "percent"):
-        percent = (decimal * pl.lit(Decimal(100), dtype=pl.Decimal(38, 10))).round(
-            1, mode="half_away_from_zero"
-        )
+        # Truncated, not rounded, to 0.1%: 109.998% reads 109.9%, never the 110% it has
+        # not reached (bounds sit on round percentages).
+        tenths = (decimal * pl.lit(Decimal(1000), dtype=pl.Decimal(38, 10))).floor()
+        percent = (tenths / pl.lit(Decimal(10), dtype=pl.Decimal(38, 10))).cast(pl.Decimal(38, 1))
         return strip_zeros(percent.cast(pl.Utf8)) + pl.lit("%")
     return strip_zeros(decimal.round(4, mode="half_away_from_zero").cast(pl.Utf8))
 

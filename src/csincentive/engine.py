@@ -15,7 +15,14 @@ from decimal import Decimal
 import polars as pl
 
 from csincentive.display import show_expr, show_number
-from csincentive.formula import Formula, compile_formula, explain_terms, parse, render
+from csincentive.formula import (
+    Formula,
+    compile_formula,
+    explain_terms,
+    is_condition,
+    parse,
+    render,
+)
 from csincentive.money import ENGINE_SCALE, to_fen
 from csincentive.names import scheme_names
 from csincentive.rules.model import (
@@ -77,17 +84,20 @@ class Compiler:
         known = self.names.get(name)
         return known.unit if known else "number"
 
+    def number(self, value: Decimal | str) -> Decimal:
+        """A fixed amount written as a number or as the name of a parameter."""
+        return self.rules.params[value] if isinstance(value, str) else value
+
     def formula(self, text: str) -> pl.Expr:
         return compile_formula(parse(text), self.resolve)
 
     def inputs_shown(self, texts: list[str]) -> pl.Expr | None:
-        """'net_sales=52340.00; role=agent' for the values a formula reads; a team aggregate
-        shows its result, parameters are left out (they are the same for everyone)."""
+        """'net_sales=52340.00; role=agent' for the values a formula reads (parameters
+        included, so the clerk sees every number); a team aggregate shows its result."""
         terms: dict[str, Formula] = {}
         for text in texts:
             for term in explain_terms(parse(text)):
-                if term.text not in self.rules.params:
-                    terms.setdefault(term.text, term)
+                terms.setdefault(term.text, term)
         if not terms:
             return None
         parts: list[pl.Expr] = []
@@ -116,12 +126,14 @@ class Compiler:
         for cid in self.order:
             component = self.rules.components[cid]
             amount, why = self.component(cid, component)
-            columns = [amount.alias(cid), why.alias(cid + WHY)]
+            frame = frame.with_columns(amount.alias(cid), why.alias(cid + WHY))
             if component.flag_when and component.flag:
+                # After the amount, so a flag can read its own component's value.
                 raised = self.formula(component.flag_when).fill_null(False)
                 raised = raised & scope_mask(component.applies_to)
-                columns.append(pl.when(raised).then(pl.lit(component.flag)).alias(cid + FLAG))
-            frame = frame.with_columns(columns)
+                frame = frame.with_columns(
+                    pl.when(raised).then(pl.lit(component.flag)).alias(cid + FLAG)
+                )
         pay_ids = [cid for cid in self.order if self.rules.components[cid].pay]
         total = pl.sum_horizontal([pl.col(c) for c in pay_ids]) if pay_ids else dec(0)
         return frame.with_columns(total.cast(pl.Decimal(38, 2)).alias(self.rules.total.id))
@@ -147,20 +159,19 @@ class Compiler:
         unit = self.unit_of(cid)
         if component.pay:
             amount = to_fen(amount)
-        shown = show_expr(amount, unit)
+        # A lookup with no matching row and no default has no value: say so (the pipeline
+        # then refuses the month) rather than lose the whole explanation.
+        shown = show_expr(amount, unit).fill_null("no value")
         why = pl.concat_str([why, pl.lit(" = "), shown])
         applies = scope_mask(component.applies_to)
         if isinstance(component, (RankComponent, AwardComponent)):
             applies = applies & scope_mask(component.among)  # outside the field: no line
+        zero = dec(0).cast(pl.Decimal(38, 2)) if component.pay else dec(0)
         if component.when:
             condition = self.formula(component.when).fill_null(False)
-            why = (
-                pl.when(condition)
-                .then(why)
-                .otherwise(pl.lit(f"0: condition not met ({component.when.strip()})"))
-            )
-            amount = pl.when(condition).then(amount).otherwise(dec(0))
-        zero = dec(0).cast(pl.Decimal(38, 2)) if component.pay else dec(0)
+            reason = component.note or render(parse(component.when))
+            why = pl.when(condition).then(why).otherwise(pl.lit(f"0: condition not met ({reason})"))
+            amount = pl.when(condition).then(amount).otherwise(zero)
         amount = pl.when(applies).then(amount).otherwise(zero)
         why = pl.when(applies).then(why).otherwise(pl.lit(None, dtype=pl.Utf8))
         return amount, why
@@ -202,6 +213,8 @@ class Compiler:
 
     def _formula(self, component: FormulaComponent) -> tuple[pl.Expr, pl.Expr]:
         amount = self.formula(component.expr)
+        if is_condition(parse(component.expr)):  # a yes/no line counts 1 or 0
+            amount = pl.when(amount.fill_null(False)).then(dec(1)).otherwise(dec(0))
         text = render(parse(component.expr))
         shown = self.inputs_shown([component.expr])
         why = pl.lit(text) if shown is None else pl.concat_str([pl.lit(text + " with "), shown])
@@ -253,7 +266,10 @@ class Compiler:
         ]
         if component.times is None:
             amount = value
-            why_parts += [pl.lit("×" if not component.pay else ""), show_expr(value, "number")]
+            if component.format == "percent":  # a percentage reads as one, not as a factor
+                why_parts += [show_expr(value, "ratio")]
+            else:
+                why_parts += [pl.lit("" if component.pay else "×"), show_expr(value, "number")]
         else:
             times = self.formula(component.times)
             amount = value * times
@@ -295,9 +311,10 @@ class Compiler:
         default = (
             dec(component.default) if component.default is not None else pl.lit(None, dtype=DEC)
         )
-        amount = key.replace_strict(
-            {k: v for k, v in component.cases.items()}, default=default, return_dtype=DEC
-        )
+        amount = default
+        for case, value in reversed(component.cases.items()):
+            case_value = self.formula(value) if isinstance(value, str) else dec(value)
+            amount = pl.when(key == case).then(case_value).otherwise(amount)
         known = key.is_in(list(component.cases))
         fallback = (
             "not listed → default" if component.default is not None else "not listed, no default"
@@ -322,7 +339,7 @@ class Compiler:
             rank, field = rank.over("team"), field.over("team")
         prize: pl.Expr = dec(0)
         for place, amount in reversed(list(enumerate(component.prizes, start=1))):
-            prize = pl.when(rank == place).then(dec(amount)).otherwise(prize)
+            prize = pl.when(rank == place).then(dec(self.number(amount))).otherwise(prize)
         unit = self._formula_unit(component.by)
         among = _scope_text(component.among)
         where = " in the team" if component.within == "team" else ""
@@ -341,7 +358,7 @@ class Compiler:
             parts.append(
                 pl.when(ok | (rank > len(component.prizes)))
                 .then(pl.lit(""))
-                .otherwise(pl.lit(f"; not eligible ({component.eligible.strip()} fails)"))
+                .otherwise(pl.lit(f"; not eligible ({_one_line(component.eligible)} fails)"))
             )
         prize = pl.when(rank.is_null()).then(dec(0)).otherwise(prize)
         return prize, pl.concat_str(parts)
@@ -350,13 +367,19 @@ class Compiler:
         """Σ of the per-occurrence amounts after the free ones (S000-12/13, S001-02)."""
         count = self.formula(component.count)
         charged = pl.max_horizontal(count - dec(component.free), dec(0)).cast(pl.Int64)
-        amounts = component.amounts
+        amounts = [self.number(a) for a in component.amounts]
         prefix = [sum(amounts[:k], Decimal(0)) for k in range(len(amounts) + 1)]
         last, beyond = amounts[-1], (charged - len(amounts)).clip(lower_bound=0)
         if component.after == "repeat":
             past = dec(prefix[-1]) + beyond.cast(DEC) * dec(last)
-            past_text = pl.concat_str(
-                [pl.lit(" + "), beyond.cast(pl.Utf8), pl.lit(f" × {_plain(last)}")]
+            past_text = (
+                pl.when(beyond == 1)
+                .then(pl.lit(f" + {_plain(last)}"))
+                .otherwise(
+                    pl.concat_str(
+                        [pl.lit(" + "), beyond.cast(pl.Utf8), pl.lit(f" × {_plain(last)}")]
+                    )
+                )
             )
         elif component.after == "double":
             # a, 2a, 4a …: the k occurrences past the list add last × (2^(k+1) − 2).
@@ -366,7 +389,8 @@ class Compiler:
                 [pl.lit(" + "), beyond.cast(pl.Utf8), pl.lit(" more, doubling")]
             )
         else:
-            past, past_text = dec(prefix[-1]), pl.lit(f"; nothing past the {len(amounts)}th")
+            past = dec(prefix[-1])
+            past_text = pl.lit(f"; no amount after the first {len(amounts)}")
         amount: pl.Expr = past
         terms: pl.Expr = pl.concat_str([pl.lit(" + ".join(_plain(a) for a in amounts)), past_text])
         for k in range(len(amounts), -1, -1):
@@ -378,7 +402,8 @@ class Compiler:
             [
                 pl.lit(render(parse(component.count)) + " "),
                 show_expr(count, "count"),
-                pl.lit(f" times{free}: "),
+                pl.when(count == dec(1)).then(pl.lit(" time")).otherwise(pl.lit(" times")),
+                pl.lit(f"{free}: "),
                 terms,
             ]
         )
@@ -416,7 +441,7 @@ class Compiler:
             .then(nominated & (nominee_place <= quota))
             .otherwise(candidate & (place <= quota))
         ).fill_null(False)
-        amount = pl.when(wins).then(dec(component.amount)).otherwise(dec(0))
+        amount = pl.when(wins).then(dec(self.number(component.amount))).otherwise(dec(0))
         unit = self._formula_unit(component.by)
         field = pl.concat_str([size.cast(pl.Utf8), pl.lit(" members → "), quota.cast(pl.Utf8)])
         reason = (
@@ -426,7 +451,7 @@ class Compiler:
             .then(pl.lit("not among the nominees"))
             .when(candidate)
             .then(pl.concat_str([pl.lit("eligible, place "), place.cast(pl.Utf8)]))
-            .otherwise(pl.lit(f"not eligible ({(component.eligible or '').strip()})"))
+            .otherwise(pl.lit(f"not eligible ({_one_line(component.eligible)})"))
         )
         why = pl.concat_str(
             [
@@ -472,6 +497,8 @@ class Compiler:
                 show_expr(column, unit),
                 pl.lit(" → "),
                 label,
+                pl.lit(" → "),
+                show_expr(amount, "number").fill_null("no value"),
             ]
         )
         return amount, why
@@ -492,6 +519,10 @@ def _scope_text(scope: Scope) -> str:
         f"{f}={'/'.join(getattr(scope, f))}" for f in ("role", "grade", "team") if getattr(scope, f)
     ]
     return f" ({', '.join(parts)})" if parts else ""
+
+
+def _one_line(text: str | None) -> str:
+    return render(parse(text)) if text else ""
 
 
 def _plain(value: Decimal) -> str:

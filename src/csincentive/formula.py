@@ -421,6 +421,16 @@ def _names(node: Node) -> set[str]:
     return set()
 
 
+def is_condition(formula: Formula) -> bool:
+    """True when the formula is a yes/no test (a comparison, and/or/not, true/false)."""
+    root = formula.root
+    if isinstance(root, Bool):
+        return True
+    if isinstance(root, Unary):
+        return root.op == "not"
+    return isinstance(root, Binary) and (root.op in _COMPARISONS or root.op in ("and", "or"))
+
+
 def explain_terms(formula: Formula) -> list[Formula]:
     """The values a payslip explanation should show for a formula: each name read directly,
     and each team aggregate as a whole (its result, not the agent's own inputs), in order

@@ -85,14 +85,16 @@ def scheme_names(rules: RuleSet) -> dict[str, Name]:
     parameters, the declared events (count and <event>_amount), manual inputs, extra roster
     fields and the components themselves."""
     names = dict(BUILTIN)
-    names.update({p: Name(p, "number", "parameter") for p in rules.params})
+    for param in rules.params:
+        unit: Unit = "ratio" if param in rules.percent_params else "number"
+        names[param] = Name(param, unit, "parameter")
     for event, spec in rules.events.items():
         names[event] = Name(event, "count", f"occurrences of {spec.label} this month")
         names[f"{event}_amount"] = Name(f"{event}_amount", "money", f"amounts of {spec.label}")
     names.update({m: Name(m, "number", "manual input (inputs.csv)") for m in rules.inputs.manual})
     names.update({f: Name(f, "text", "roster field") for f in rules.inputs.roster_fields})
     for cid, component in rules.components.items():
-        unit: Unit = "money" if component.pay else "number"
+        unit = "money" if component.pay else "number"
         if component.format:
             unit = "ratio" if component.format == "percent" else component.format
         names[cid] = Name(cid, unit, component.label)

@@ -129,6 +129,7 @@ def _compute(
         computed_df, recon_df, unknown_df = pl.collect_all(plans)
 
     lines_meta = compiler.lines()
+    _raise_on_missing_values(computed_df, lines_meta, rules_file)
     total = rules.total.id
     pay_ids = [line.id for line in lines_meta if line.pays]
     payroll = computed_df.select(*PERSON, *pay_ids, total)
@@ -178,6 +179,26 @@ def _raise_on_problems(checks: list[ProblemCheck], frames: list[pl.DataFrame]) -
             message = f"{row['message']}: {row['value']!r} — {check.what_to_do}"
             diagnostics.append(
                 Diagnostic(check.file, message, code="D300", line=row["line"], path=row["field"])
+            )
+    if diagnostics:
+        raise InputError(diagnostics)
+
+
+def _raise_on_missing_values(
+    computed: pl.DataFrame, meta: list[CompiledLine], rules_file: Path
+) -> None:
+    """A table, match or matrix without a default that finds no row leaves a person with
+    no value: that payslip would be silently short, so it is an error naming the rule."""
+    diagnostics = []
+    for line in meta:
+        missing = computed.filter(pl.col(line.id).is_null() & pl.col(line.id + WHY).is_not_null())
+        for row in missing.select("agent_id", "name", line.id + WHY).iter_rows():
+            agent_id, name, why = row
+            message = (
+                f"no value for {agent_id} {name} ({why}); add the missing row or case, or a default"
+            )
+            diagnostics.append(
+                Diagnostic(str(rules_file), message, code="E170", path=f"components.{line.id}")
             )
     if diagnostics:
         raise InputError(diagnostics)

@@ -24,6 +24,7 @@ from csincentive.rules.model import (
     RuleSet,
     TableComponent,
     formula_fields,
+    param_references,
 )
 
 Loc = tuple[str | int, ...]
@@ -71,7 +72,7 @@ def check_meaning(
     edges = _check_formulas(rules, report, known)
     _check_cycles(rules, report, edges)
     for cid, component in rules.components.items():
-        _check_component(rules, report, ("components", cid), component, names)
+        _check_component(context, report, ("components", cid), component, names)
     return sorted(report.items, key=lambda d: (d.line or 0, d.col or 0, d.code))
 
 
@@ -79,9 +80,10 @@ def _check_component(
     rules: RuleSet, report: _Report, loc: Loc, component: ComponentBase, names: dict[str, NameInfo]
 ) -> None:
     _check_flag_and_points(report, loc, component)
+    _check_param_references(rules, report, loc, component)
     if isinstance(component, LadderComponent):
         for i, amount in enumerate(component.amounts):
-            if amount < 0:
+            if not isinstance(amount, str) and amount < 0:
                 message = "amounts are positive; a fine is a ladder with deduct = true"
                 report.add("E103", (*loc, "amounts", i), message)
     if isinstance(component, MatrixComponent):
@@ -105,6 +107,18 @@ def _check_component(
         _check_rate(report, (*loc, "rate"), component.rate)
     if isinstance(component, MatchComponent):
         _check_match_on(report, (*loc, "on"), component.on, names)
+
+
+def _check_param_references(
+    rules: RuleSet, report: _Report, loc: Loc, component: ComponentBase
+) -> None:
+    for where, name in param_references(component).items():
+        if name not in rules.params:
+            hint = difflib.get_close_matches(name, list(rules.params), n=1)
+            message = f"'{name}' is not a parameter; write a number or a name from [params]"
+            if hint:
+                message += f" (did you mean '{hint[0]}'?)"
+            report.add("E110", (*loc, *where), message)
 
 
 def _check_flag_and_points(report: _Report, loc: Loc, component: ComponentBase) -> None:
@@ -177,7 +191,8 @@ def _check_formulas(rules: RuleSet, report: _Report, known: dict[str, str]) -> d
             for name in sorted(formula.names):
                 if name not in known:
                     report.add("E110", loc, _unknown_name(name, known), offset=offsets[name])
-                elif known[name] == "component":
+                elif known[name] == "component" and not (name == cid and field == ("flag_when",)):
+                    # A flag may read its own component's amount: it is raised afterwards.
                     edges[cid].add(name)
     return edges
 
@@ -334,10 +349,9 @@ def _check_ratio_rows(rules: RuleSet, report: _Report, loc: Loc, table: TableCom
     """A table on a ratio (conversion, refund rate…) cannot reach a row starting above 100%."""
     on = table.on.strip()
     source = rules.components.get(on)
-    is_ratio = (
-        (on in BUILTIN and BUILTIN[on].unit == "ratio")
-        or (source is not None and source.format == "percent")
-        or table.format == "percent"
+    # The unit of `on`, not of the table's own value (`format` describes the value).
+    is_ratio = (on in BUILTIN and BUILTIN[on].unit == "ratio") or (
+        source is not None and source.format == "percent"
     )
     if not is_ratio:
         return

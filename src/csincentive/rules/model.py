@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from csincentive.money import D
 
@@ -36,6 +36,9 @@ def parse_number(value: Any) -> Decimal:
 Number = Annotated[Decimal, BeforeValidator(parse_number)]
 FormulaText = Annotated[str, Field(min_length=1)]
 NumberOrFormula = Number | FormulaText
+# A fixed amount: a number, or the name of a parameter (so a blank in the seed stays a
+# parameter the shop sets once).
+NumberOrParam = Number | Annotated[str, Field(pattern=r"^[^\W\d]\w*$")]
 Display = Literal["money", "percent", "number", "points"]
 
 
@@ -162,7 +165,7 @@ class MatchComponent(ComponentBase):
 
     kind: Literal["match"]
     on: str
-    cases: dict[str, Number] = Field(min_length=1)
+    cases: dict[str, NumberOrFormula] = Field(min_length=1)
     default: Number | None = None
 
 
@@ -176,7 +179,7 @@ class RankComponent(ComponentBase):
     among: Scope = Scope()
     within: Literal["all", "team"] = "all"
     eligible: FormulaText | None = None
-    prizes: list[Number] = Field(min_length=1)
+    prizes: list[NumberOrParam] = Field(min_length=1)
 
 
 class LadderComponent(ComponentBase):
@@ -187,7 +190,7 @@ class LadderComponent(ComponentBase):
     kind: Literal["ladder"]
     count: FormulaText
     free: int = Field(default=0, ge=0)
-    amounts: list[Number] = Field(min_length=1)
+    amounts: list[NumberOrParam] = Field(min_length=1)
     after: Literal["repeat", "double", "none"] = "repeat"
 
 
@@ -205,7 +208,7 @@ class AwardComponent(ComponentBase):
     eligible: FormulaText | None = None
     nominated: FormulaText | None = None
     per_members: int = Field(default=10, ge=1)
-    amount: Number
+    amount: NumberOrParam
 
 
 class Band(Strict):
@@ -255,6 +258,20 @@ class RuleSet(Strict):
     events: dict[str, Event] = {}
     components: dict[str, Component] = {}
     total: Total = Total()
+    # Parameters written as a percentage ("95%"), so explanations show them that way.
+    # Filled from the file itself, never written by hand.
+    percent_params: frozenset[str] = Field(default=frozenset(), exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _remember_percent_params(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("params"), dict):
+            written = data["params"].items()
+            percent = frozenset(
+                k for k, v in written if isinstance(v, str) and v.strip().endswith("%")
+            )
+            data = {**data, "percent_params": percent}
+        return data
 
     @property
     def title(self) -> str:
@@ -272,10 +289,18 @@ class RuleSet(Strict):
                 "columns": {**base.inputs.columns, **self.inputs.columns},
             }
         )
+        # Settings the including file does not write are inherited from the included one.
+        attribution = (
+            self.attribution if "attribution" in self.model_fields_set else base.attribution
+        )
+        total = self.total if "total" in self.model_fields_set else base.total
         return self.model_copy(
             update={
+                "attribution": attribution,
+                "total": total,
                 "inputs": inputs,
                 "params": {**base.params, **self.params},
+                "percent_params": (base.percent_params - set(self.params)) | self.percent_params,
                 "events": {**base.events, **self.events},
                 "components": {**base.components, **self.components},
             }
@@ -311,6 +336,19 @@ COMPONENT_CLASSES: dict[str, type[ComponentBase]] = {
 }
 
 
+def param_references(component: ComponentBase) -> dict[tuple[str | int, ...], str]:
+    """Amounts written as a parameter's name, by their path inside the component."""
+    out: dict[tuple[str | int, ...], str] = {}
+    for key in ("amounts", "prizes"):
+        for i, value in enumerate(getattr(component, key, None) or []):
+            if isinstance(value, str):
+                out[(key, i)] = value
+    amount = getattr(component, "amount", None)
+    if isinstance(amount, str):
+        out[("amount",)] = amount
+    return out
+
+
 def formula_fields(component: ComponentBase) -> dict[tuple[str | int, ...], str]:
     """Every formula of a component by its path inside the component, e.g. ("expr",) or
     ("rows", 2, "value"): for name checks, dependency edges and error positions."""
@@ -338,4 +376,8 @@ def formula_fields(component: ComponentBase) -> dict[tuple[str | int, ...], str]
         for i, row in enumerate(component.rows):
             if isinstance(row.value, str):
                 out[("rows", i, "value")] = row.value
+    if isinstance(component, MatchComponent):
+        for case, value in component.cases.items():
+            if isinstance(value, str):
+                out[("cases", case)] = value
     return out
