@@ -40,6 +40,9 @@ conversion_rank (S000-03), role=agent, ≥ 40%: A1 60% rank 1 → 150; A2 and A5
 supervisor_commission (S000-04): team 售前一组 agents paying 3+2+2+1 = 8 of inquiring
   5+4+5+4 = 18 → 44.4% → [40%, 50%) → ×1.4; mean commission (10.51+10.60+14.50+0.00)/4 =
   8.9025 × 1.4 = 12.4635 → 12.46
+target_bonus (S000-06): attainment = net sales / target is under 80% for everyone (A1
+  1050.50 / 5000 = 21%, A2 35%, A3 48%, A4 0%, A5 16.5%) → 0. The fines (S000-12..14) are
+  0: this month has no events.csv.
 gross = the sum of the lines.
 """
 
@@ -78,6 +81,10 @@ def test_payroll_worked_by_hand(result):
         "commission",
         "conversion_rank",
         "supervisor_commission",
+        "target_bonus",
+        "video_game_fine",
+        "snacks_fine",
+        "complaint_fine",
         "gross",
     ]
     assert payroll["agent_id"].to_list() == ["A1", "A2", "A3", "A4", "A5", "S1"]
@@ -91,6 +98,8 @@ def test_payroll_worked_by_hand(result):
     assert payroll["supervisor_commission"].to_list() == D(
         "0.00", "0.00", "0.00", "0.00", "0.00", "12.46"
     )
+    for fine_or_bonus in ("target_bonus", "video_game_fine", "snacks_fine", "complaint_fine"):
+        assert payroll[fine_or_bonus].to_list() == D(*["0.00"] * 6)
     assert payroll["gross"].to_list() == D(
         "2660.51", "2110.60", "2272.56", "1612.90", "1458.14", "2512.46"
     )
