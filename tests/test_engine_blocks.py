@@ -172,3 +172,37 @@ format = "points"
     assert out["points"].to_list() == [Decimal(28), Decimal(30)]
     assert out["gross"].to_list() == money("2700.00", "0.00")
     assert out["base" + WHY][0] == "3000 × 18/20 days worked = 2700.00"
+
+
+def test_team_attainment_pays_every_member():
+    # S000-08: team attainment ≥ 90% → 10% of each member's salary, ≥ 100% → 15%.
+    # t1: (9000 + 9500) / (10000 + 10000) = 92.5% → 10%: 300 and 250 on salaries 3000, 2500.
+    # t2: 4000 / 5000 = 80% → nothing.
+    body = """
+[components.team_attainment]
+label = "团队达成率"
+kind = "formula"
+pay = false
+format = "percent"
+expr = "team_sum(net_sales) / team_sum(target)"
+
+[components.team_bonus]
+label = "团队奖"
+rule = "S000-08"
+kind = "table"
+on = "team_attainment"
+times = "salary"
+rows = [{ from = "90%", below = "100%", value = "10%" }, { from = "100%", value = "15%" }]
+default = 0
+"""
+    frame = agents(
+        team=["t1", "t1", "t2"],
+        net_sales=money("9000", "9500", "4000"),
+        target=money("10000", "10000", "5000"),
+        salary=money("3000", "2500", "3000"),
+    )
+    out = run(body, frame)
+    assert out["team_bonus"].to_list() == money("300.00", "250.00", "0.00")
+    assert out["team_bonus" + WHY][0] == (
+        "team_attainment 92.5% → [90%, 100%) → 0.1 × salary 3000 = 300.00"
+    )
