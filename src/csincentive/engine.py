@@ -44,6 +44,7 @@ from csincentive.rules.model import (
 DEC = pl.Decimal(38, ENGINE_SCALE)
 WHY = "__why"
 FLAG = "__flag"
+RAW = "__raw"  # the amount before the one rounding, for `explain`
 # prorate = … → (days counted, out of, words for the explanation)
 PRORATION = {
     "days_employed": ("days_employed", "days_in_month", "days employed"),
@@ -125,8 +126,10 @@ class Compiler:
     def apply(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         for cid in self.order:
             component = self.rules.components[cid]
-            amount, why = self.component(cid, component)
-            frame = frame.with_columns(amount.alias(cid), why.alias(cid + WHY))
+            amount, why, raw = self.component(cid, component)
+            frame = frame.with_columns(
+                amount.alias(cid), why.alias(cid + WHY), raw.alias(cid + RAW)
+            )
             if component.flag_when and component.flag:
                 # After the amount, so a flag can read its own component's value.
                 raised = self.formula(component.flag_when).fill_null(False)
@@ -138,7 +141,8 @@ class Compiler:
         total = pl.sum_horizontal([pl.col(c) for c in pay_ids]) if pay_ids else dec(0)
         return frame.with_columns(total.cast(pl.Decimal(38, 2)).alias(self.rules.total.id))
 
-    def component(self, cid: str, component: ComponentBase) -> tuple[pl.Expr, pl.Expr]:
+    def component(self, cid: str, component: ComponentBase) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+        """(amount, explanation, the amount before rounding) of one component."""
         builders: dict[type, Callable[..., tuple[pl.Expr, pl.Expr]]] = {
             FormulaComponent: self._formula,
             RateComponent: self._rate,
@@ -157,6 +161,7 @@ class Compiler:
             amount = -amount
             why = pl.concat_str([pl.lit("deducted: "), why])
         unit = self.unit_of(cid)
+        raw = amount
         if component.pay:
             amount = to_fen(amount)
         # A lookup with no matching row and no default has no value: say so (the pipeline
@@ -172,9 +177,11 @@ class Compiler:
             reason = component.note or render(parse(component.when))
             why = pl.when(condition).then(why).otherwise(pl.lit(f"0: condition not met ({reason})"))
             amount = pl.when(condition).then(amount).otherwise(zero)
+            raw = pl.when(condition).then(raw).otherwise(dec(0))
         amount = pl.when(applies).then(amount).otherwise(zero)
+        raw = pl.when(applies).then(raw).otherwise(dec(0))
         why = pl.when(applies).then(why).otherwise(pl.lit(None, dtype=pl.Utf8))
-        return amount, why
+        return amount, why, raw
 
     def _limits(
         self, component: ComponentBase, amount: pl.Expr, why: pl.Expr

@@ -30,6 +30,18 @@ from csincentive.rules.loader import load_rules
 from csincentive.rules.model import RuleSet
 
 PERSON = ["agent_id", "name", "team", "role"]
+ORDER_COLUMNS = [
+    "order_id",
+    "buyer",
+    "created_at",
+    "paid_at",
+    "paid_amount",
+    "refund_amount",
+    "status",
+    "outcome",
+    "agent_key",
+    "chat_time",
+]
 CHAT_COLUMNS = ["agent_key", "buyer", "start_time", "first_response_s", "rating", "line"]
 
 
@@ -45,6 +57,10 @@ class MonthResult:
     reconciliation: pl.DataFrame  # orders by outcome
     unknown_agents: pl.DataFrame  # chat accounts not in the roster
     flags: pl.DataFrame  # person × component flags (dismissal review …), never acted on
+    # Every figure of the month per person (metrics, inputs, each component's amount and,
+    # as <id>__raw, its value before rounding): what the ledger keeps for later months.
+    values: pl.DataFrame
+    orders: pl.DataFrame  # every order with its outcome and the agent it was credited to
     warnings: list[Diagnostic] = field(default_factory=list)
     input_files: dict[str, Path] = field(default_factory=dict)
 
@@ -124,9 +140,15 @@ def _compute(
         probation_months=probation_months,
     )
     compiler = Compiler(rules)
-    plans = [compiler.apply(frame), reconciliation(attributed), unknown_agents(chats, attributed)]
+    orders = attributed.select(ORDER_COLUMNS).sort("order_id")
+    plans = [
+        compiler.apply(frame),
+        reconciliation(attributed),
+        unknown_agents(chats, attributed),
+        orders,
+    ]
     with sorted_by_us():
-        computed_df, recon_df, unknown_df = pl.collect_all(plans)
+        computed_df, recon_df, unknown_df, orders_out = pl.collect_all(plans)
 
     lines_meta = compiler.lines()
     _raise_on_missing_values(computed_df, lines_meta, rules_file)
@@ -145,6 +167,8 @@ def _compute(
         metrics=_metrics(computed_df),
         reconciliation=recon_df,
         unknown_agents=unknown_df,
+        values=computed_df.select(c for c in computed_df.columns if not c.endswith((WHY, FLAG))),
+        orders=orders_out,
         warnings=warnings,
         input_files={**period.files, **extras.files},
     )

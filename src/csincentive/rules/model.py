@@ -243,6 +243,29 @@ Component = Annotated[
 ]
 
 
+class GradeRule(Strict):
+    """How one grade moves at the quarterly review (S002-12..14)."""
+
+    promote_to: str | None = None
+    # Promotion needs all of these: tenure, the quarter's average coefficient, and every
+    # month's conversations at least the average of the person's role (all grades).
+    min_tenure_months: int = Field(default=0, ge=0)
+    min_average_coefficient: Number | None = None
+    volume_at_least_role_average: bool = True
+    demote_to: str | None = None
+    # Demotion: the coefficient below this bound in this many consecutive months.
+    demote_below: Number | None = None
+    demote_after_months: int | None = Field(default=None, ge=1)
+
+
+class Grades(Strict):
+    """The quarterly grade review (S002-12..14), read from the ledger's months."""
+
+    coefficient: str  # the component (or metric) holding each month's coefficient
+    volume: str = "sessions"  # the monthly conversation count compared with the role average
+    rules: dict[str, GradeRule] = Field(min_length=1)  # by grade name, as in agents.csv
+
+
 class Total(Strict):
     id: str = "gross"
     label: str = "应发合计"
@@ -258,6 +281,7 @@ class RuleSet(Strict):
     events: dict[str, Event] = {}
     components: dict[str, Component] = {}
     total: Total = Total()
+    grades: Grades | None = None
     # Parameters written as a percentage ("95%"), so explanations show them that way.
     # Filled from the file itself, never written by hand.
     percent_params: frozenset[str] = Field(default=frozenset(), exclude=True)
