@@ -173,3 +173,7 @@ def names() -> None:
 
 def main() -> None:
     app()
+
+
+# Commands in modules of their own (csincentive/commands/) register on `app` on import.
+# One line per command module, below.
