@@ -42,7 +42,8 @@ supervisor_commission (S000-04): team 售前一组 agents paying 3+2+2+1 = 8 of 
   8.9025 × 1.4 = 12.4635 → 12.46
 target_bonus (S000-06): attainment = net sales / target is under 80% for everyone (A1
   1050.50 / 5000 = 21%, A2 35%, A3 48%, A4 0%, A5 16.5%) → 0. The fines (S000-12..14) are
-  0: this month has no events.csv.
+  0: this month has no events.csv. refund_clawback is 0: no ledger, so no sealed month to
+  claw back from.
 gross = the sum of the lines.
 """
 
@@ -79,6 +80,7 @@ def test_payroll_worked_by_hand(result):
         "role",
         "base",
         "commission",
+        "refund_clawback",
         "conversion_rank",
         "supervisor_commission",
         "target_bonus",
@@ -98,7 +100,8 @@ def test_payroll_worked_by_hand(result):
     assert payroll["supervisor_commission"].to_list() == D(
         "0.00", "0.00", "0.00", "0.00", "0.00", "12.46"
     )
-    for fine_or_bonus in ("target_bonus", "video_game_fine", "snacks_fine", "complaint_fine"):
+    zero_here = ("refund_clawback", "target_bonus", "video_game_fine", "snacks_fine", "complaint_fine")
+    for fine_or_bonus in zero_here:
         assert payroll[fine_or_bonus].to_list() == D(*["0.00"] * 6)
     assert payroll["gross"].to_list() == D(
         "2660.51", "2110.60", "2272.56", "1612.90", "1458.14", "2512.46"

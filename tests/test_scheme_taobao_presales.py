@@ -99,6 +99,7 @@ def test_payroll_worked_by_hand(result):
         "role",
         "base",
         "commission",
+        "refund_clawback",
         "conversion_rank",
         "supervisor_commission",
         "target_bonus",

@@ -118,8 +118,54 @@ _ARITY: dict[str, tuple[int, int | None]] = {
     "team_count": (1, 1),
     "team_max": (1, 2),
     "team_min": (1, 2),
+    "quarter_sum": (1, 1),
+    "quarter_mean": (1, 1),
+    "year_sum": (1, 1),
+    "year_mean": (1, 1),
+    "months_in_a_row": (1, 1),
 }
 FUNCTIONS: frozenset[str] = frozenset(_ARITY)
+
+# Functions over the months the ledger recorded before this one: name → (span, statistic).
+# The earlier months' part arrives as columns named by history_column (see history.py).
+HISTORY_FUNCTIONS: dict[str, tuple[str, str]] = {
+    "quarter_sum": ("quarter", "sum"),
+    "quarter_mean": ("quarter", "mean"),
+    "year_sum": ("year", "sum"),
+    "year_mean": ("year", "mean"),
+    "months_in_a_row": ("streak", "streak"),
+}
+
+
+def history_column(span: str, statistic: str, argument: str) -> str:
+    """The column holding a person's earlier months for one history call: the sum, the
+    number of months counted, or the run of consecutive months ending last month."""
+    return f"__history__{span}:{statistic}:{argument}"
+
+
+@dataclass(frozen=True)
+class HistoryCall:
+    function: str
+    span: str
+    argument: Formula  # the expression evaluated on each earlier month
+
+
+def history_calls(formula: Formula) -> list[HistoryCall]:
+    """Every quarter_sum(…), year_mean(…), months_in_a_row(…) … in a formula."""
+    found: list[HistoryCall] = []
+
+    def visit(node: Node) -> None:
+        if isinstance(node, Call) and node.name in HISTORY_FUNCTIONS:
+            arg = node.args[0]
+            text = _render(arg)
+            argument = Formula(text=text, names=frozenset(_names(arg)), root=arg)
+            found.append(HistoryCall(node.name, HISTORY_FUNCTIONS[node.name][0], argument))
+        for child in _children(node):
+            visit(child)
+
+    visit(formula.root)
+    return found
+
 
 _KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
 _COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
@@ -541,7 +587,22 @@ def compile_formula(
         # Rows failing the condition become null, which aggregates skip.
         return value if cond is None else pl.when(cond).then(value)
 
+    def history(name: str, current: pl.Expr, node: Node) -> pl.Expr:
+        """This month's value joined with the earlier months' columns."""
+        span, statistic = HISTORY_FUNCTIONS[name]
+        text = _render(node)
+        if statistic == "streak":
+            past = resolve(history_column(span, "streak", text))
+            return pl.when(current.fill_null(False)).then(past + lit(1)).otherwise(lit(0))
+        total = resolve(history_column(span, "sum", text)) + current
+        if statistic == "sum":
+            return total.cast(dec)
+        months = resolve(history_column(span, "count", text)) + lit(1)
+        return divide(total.cast(dec), months)
+
     def call(name: str, args: list[pl.Expr], nodes: tuple[Node, ...]) -> pl.Expr:
+        if name in HISTORY_FUNCTIONS:
+            return history(name, args[0], nodes[0])
         cond = args[1] if len(args) == 2 else None
         if name == "if":
             return pl.when(args[0]).then(args[1]).otherwise(args[2])

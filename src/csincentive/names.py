@@ -37,6 +37,11 @@ METRICS: tuple[Name, ...] = (
     Name("rated_sessions", "count", "sessions with a satisfaction rating"),
     Name("satisfied_sessions", "count", "sessions rated 满意/很满意 (or 4–5)"),
     Name("satisfaction", "ratio", "satisfied_sessions / rated_sessions"),
+    Name(
+        "late_refunds",
+        "money",
+        "refunds that arrived on orders of sealed earlier months credited to the agent",
+    ),
 )
 
 ROSTER: tuple[Name, ...] = (
@@ -55,6 +60,9 @@ CALENDAR: tuple[Name, ...] = (
     Name("regular_days", "days", "days employed in the month after probation"),
     Name("tenure_months", "months", "whole months from hire_date to the month's last day"),
     Name("on_probation", "flag", "1 when on probation on the month's last day, else 0"),
+    Name("month_of_quarter", "count", "1, 2 or 3: the month's place in its quarter"),
+    Name("quarter_end", "flag", "1 in March, June, September and December, else 0"),
+    Name("year_end", "flag", "1 in December, else 0"),
 )
 
 # From attendance.csv (S002-04/08, S004-01..03); a rules file that uses them needs the file.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -17,6 +18,7 @@ from csincentive.display import show_expr
 from csincentive.engine import FLAG, WHY, CompiledLine, Compiler
 from csincentive.errors import Diagnostic, InputError
 from csincentive.extras import Extras, load_extras
+from csincentive.history import history_frame
 from csincentive.inputs import ROW_PROBLEM, Period, ProblemCheck, load_period
 from csincentive.metrics import (
     agent_frame,
@@ -29,7 +31,11 @@ from csincentive.names import CALENDAR, METRICS
 from csincentive.rules.loader import load_rules
 from csincentive.rules.model import RuleSet
 
+if TYPE_CHECKING:
+    from csincentive.ledger import Ledger
+
 PERSON = ["agent_id", "name", "team", "role"]
+CLAWBACK_MONTHS = 6  # refunds on orders older than this many sealed months are not chased
 ORDER_COLUMNS = [
     "order_id",
     "buyer",
@@ -83,18 +89,23 @@ def compute_month(
     rules_file: str | Path,
     *,
     month: tuple[int, int] | None = None,
+    ledger: Ledger | None = None,
 ) -> MonthResult:
-    """Pay for one month. Raises InputError (with every problem found) on bad input."""
-    rules, warnings = load_rules(rules_file)
+    """Pay for one month. Raises InputError (with every problem found) on bad input.
+
+    `ledger` holds the earlier months: rules over a quarter or a year read them, and
+    refunds on orders of sealed months are clawed back (late_refunds)."""
+    all_versions, warnings = load_rules(rules_file)
     with tempfile.TemporaryDirectory(prefix="csincentive-") as work_dir:
         period = load_period(
             Path(period_dir),
             work_dir=Path(work_dir),
-            column_map=dict(rules.inputs.columns),
+            column_map=dict(all_versions.inputs.columns),
             month=month,
-            session_gap_minutes=rules.inputs.session_gap_minutes,
-            roster_fields=rules.inputs.roster_fields,
+            session_gap_minutes=all_versions.inputs.session_gap_minutes,
+            roster_fields=all_versions.inputs.roster_fields,
         )
+        rules = _version_in_force(all_versions, period.year, period.month, str(rules_file))
         extras = load_extras(
             period.folder,
             rules,
@@ -103,11 +114,36 @@ def compute_month(
             month=period.month,
             work_dir=Path(work_dir),
         )
-        return _compute(period, extras, rules, Path(rules_file), warnings)
+        history = history_frame(
+            rules,
+            ledger,
+            period.roster,
+            year=period.year,
+            month=period.month,
+            rules_file=str(rules_file),
+        )
+        return _compute(period, extras, history, ledger, rules, Path(rules_file), warnings)
+
+
+def _version_in_force(rules: RuleSet, year: int, month: int, rules_file: str) -> RuleSet:
+    start = rules.scheme.valid_from if rules.scheme else None
+    if start is not None and (year, month) < (start.year, start.month):
+        message = (
+            f"the scheme is valid from {start}; {year:04d}-{month:02d} is earlier — pay it "
+            "with the rules that were in force then"
+        )
+        raise InputError([Diagnostic(rules_file, message, code="E190", path="scheme.valid_from")])
+    return rules.in_force(year, month)
 
 
 def _compute(
-    period: Period, extras: Extras, rules: RuleSet, rules_file: Path, warnings: list[Diagnostic]
+    period: Period,
+    extras: Extras,
+    history: pl.DataFrame | None,
+    ledger: Ledger | None,
+    rules: RuleSet,
+    rules_file: Path,
+    warnings: list[Diagnostic],
 ) -> MonthResult:
     year, month = period.year, period.month
     # Stage 1: read and parse each file once, together with its row checks. The parsed
@@ -131,6 +167,15 @@ def _compute(
     )
     probation_months = int(rules.params.get("probation_months", 3))
     people = period.roster.join(extras.frame, on="agent_id", how="left")
+    if history is not None:
+        people = people.join(history, on="agent_id", how="left")
+    clawed = late_refunds(ledger, orders_df, f"{year:04d}-{month:02d}")
+    people = people.join(
+        clawed.group_by("agent_key").agg(pl.col("clawed_refund").sum().alias("late_refunds")),
+        left_on="agent_id",
+        right_on="agent_key",
+        how="left",
+    ).with_columns(pl.col("late_refunds").fill_null(0).cast(pl.Decimal(38, 2)))
     frame = agent_frame(
         people,
         chat_metrics(chats, year, month),
@@ -140,7 +185,13 @@ def _compute(
         probation_months=probation_months,
     )
     compiler = Compiler(rules)
-    orders = attributed.select(ORDER_COLUMNS).sort("order_id")
+    orders = (
+        attributed.join(
+            clawed.lazy().select("order_id", "clawed_refund"), on="order_id", how="left"
+        )
+        .select(*ORDER_COLUMNS, "clawed_refund")
+        .sort("order_id")
+    )
     plans = [
         compiler.apply(frame),
         reconciliation(attributed),
@@ -171,6 +222,52 @@ def _compute(
         orders=orders_out,
         warnings=warnings,
         input_files={**period.files, **extras.files},
+    )
+
+
+def late_refunds(ledger: Ledger | None, orders: pl.DataFrame, period: str) -> pl.DataFrame:
+    """Refunds that arrived after a month was sealed: order_id, agent_key, clawed_refund.
+
+    An order credited in a sealed month that shows a larger refund in this month's export
+    is clawed back from the agent it was credited to: the increase over the refund the
+    sealed month recorded, less what later months already clawed back."""
+    empty = pl.DataFrame(
+        schema={"order_id": pl.String, "agent_key": pl.String, "clawed_refund": pl.Decimal(38, 2)}
+    )
+    if ledger is None:
+        return empty
+    earlier = [m for m in ledger.months() if m < period]
+    sealed = [m for m in earlier if ledger.is_sealed(m)][-CLAWBACK_MONTHS:]
+    if not sealed:
+        return empty
+    credited = pl.concat(
+        ledger.orders(m)
+        .filter(pl.col("outcome") == "credited")
+        .select("order_id", "agent_key", pl.col("refund_amount").alias("recorded"))
+        for m in sealed
+    )
+    taken = [
+        ledger.orders(m).select("order_id", "clawed_refund")
+        for m in earlier
+        if "clawed_refund" in ledger.orders(m).columns
+    ]
+    already = (
+        pl.concat(taken).group_by("order_id").agg(pl.col("clawed_refund").fill_null(0).sum())
+        if taken
+        else empty.select("order_id", "clawed_refund")
+    )
+    return (
+        orders.select("order_id", "refund_amount")
+        .join(credited, on="order_id")
+        .join(already, on="order_id", how="left")
+        .with_columns(
+            (pl.col("refund_amount") - pl.col("recorded") - pl.col("clawed_refund").fill_null(0))
+            .cast(pl.Decimal(38, 2))
+            .alias("clawed_refund")
+        )
+        .filter(pl.col("clawed_refund") > 0)
+        .select("order_id", "agent_key", "clawed_refund")
+        .sort("order_id")
     )
 
 

@@ -34,15 +34,17 @@ _KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
 class _Report:
     """Collects diagnostics with their positions in the rules file."""
 
-    def __init__(self, file: str, source: SourceMap) -> None:
+    def __init__(self, file: str, source: SourceMap, prefix: Loc = ()) -> None:
         self.file = file
         self.source = source
+        self.prefix = prefix  # ("changes", 2) while checking a dated change's tables
         self.items: list[Diagnostic] = []
 
     def add(self, code: str, loc: Loc, message: str, *, offset: int | None = None) -> None:
         """`offset`: point at that character of the string value at `loc` (a formula)."""
         from csincentive.rules.loader import dotted
 
+        loc = (*self.prefix, *loc)
         if offset is None:
             line, col = self.source.position(loc)
         else:
@@ -52,7 +54,7 @@ class _Report:
 
     def written(self, loc: Loc, value: Decimal) -> str:
         """A number as the file wrote it: "40%" when it was written as a percentage."""
-        chars = self.source.strings.get(loc)
+        chars = self.source.strings.get((*self.prefix, *loc))
         text = "".join(self.source.text[i] for i in chars[:-1]) if chars else ""
         if text.strip().endswith("%"):
             return f'"{_show(value * 100)}%"'
@@ -60,11 +62,16 @@ class _Report:
 
 
 def check_meaning(
-    rules: RuleSet, file: str, source: SourceMap, context: RuleSet | None = None
+    rules: RuleSet,
+    file: str,
+    source: SourceMap,
+    context: RuleSet | None = None,
+    prefix: Loc = (),
 ) -> list[Diagnostic]:
     """Check one file's rules. `context` is the whole rule set the file is part of (itself
-    merged over what it includes): the names a formula may use come from there."""
-    report = _Report(file, source)
+    merged over what it includes): the names a formula may use come from there. `prefix`
+    locates the tables checked (a dated change's, under changes[i])."""
+    report = _Report(file, source, prefix)
     context = context or rules
     names = scheme_names(context)
     known = {n: "component" if n in context.components else "name" for n in names}

@@ -84,7 +84,44 @@ def _check_file(path: Path, trail: tuple[Path, ...]) -> tuple[RuleSet | None, li
     from csincentive.rules.checks import check_meaning
 
     diagnostics += check_meaning(own, display, source, context=merged)
+    diagnostics += _check_changes(own, merged, display, source)
     return merged, diagnostics
+
+
+def _check_changes(
+    own: RuleSet, merged: RuleSet, display: str, source: SourceMap
+) -> list[Diagnostic]:
+    """Each dated change is checked as the version it creates: its own tables, against
+    every name in force from its date on."""
+    from csincentive.rules.checks import check_meaning
+
+    out: list[Diagnostic] = []
+    seen: dict[object, int] = {}
+    start = merged.scheme.valid_from if merged.scheme else None
+    for i, change in enumerate(own.changes):
+        loc = ("changes", i, "valid_from")
+        line, col = source.position(loc)
+        where = dotted(loc)
+        if change.valid_from.day != 1:
+            first = f"{change.valid_from:%Y-%m}-01"
+            message = f"a change takes effect on the first day of a month; write {first}"
+            out.append(Diagnostic(display, message, "E160", line, col, where))
+        if change.valid_from in seen:
+            message = f"changes[{seen[change.valid_from]}] has the same date; merge the two"
+            out.append(Diagnostic(display, message, "E161", line, col, where))
+        seen.setdefault(change.valid_from, i)
+        if start is not None and change.valid_from <= start:
+            message = (
+                f"the change is not after the scheme's valid_from ({start});"
+                " put it in the base rules"
+            )
+            out.append(Diagnostic(display, message, "E162", line, col, where))
+        version = merged.in_force(change.valid_from.year, change.valid_from.month)
+        tables = RuleSet.model_construct(
+            params=change.params, events=change.events, components=change.components
+        )
+        out += check_meaning(tables, display, source, context=version, prefix=("changes", i))
+    return out
 
 
 def _read(path: Path) -> tuple[str, dict[str, Any]] | Diagnostic:

@@ -266,6 +266,18 @@ class Grades(Strict):
     rules: dict[str, GradeRule] = Field(min_length=1)  # by grade name, as in agents.csv
 
 
+class Change(Strict):
+    """A dated change to the rules (OpenFisca style): from `valid_from` (the first day of a
+    month) these parameters, events and components replace the earlier ones; months before
+    it keep being paid by the earlier version."""
+
+    valid_from: dt.date
+    note: str = ""
+    params: dict[str, Number] = {}
+    events: dict[str, Event] = {}
+    components: dict[str, Component] = {}
+
+
 class Total(Strict):
     id: str = "gross"
     label: str = "应发合计"
@@ -282,6 +294,7 @@ class RuleSet(Strict):
     components: dict[str, Component] = {}
     total: Total = Total()
     grades: Grades | None = None
+    changes: list[Change] = []
     # Parameters written as a percentage ("95%"), so explanations show them that way.
     # Filled from the file itself, never written by hand.
     percent_params: frozenset[str] = Field(default=frozenset(), exclude=True)
@@ -289,13 +302,39 @@ class RuleSet(Strict):
     @model_validator(mode="before")
     @classmethod
     def _remember_percent_params(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("params"), dict):
-            written = data["params"].items()
-            percent = frozenset(
-                k for k, v in written if isinstance(v, str) and v.strip().endswith("%")
-            )
-            data = {**data, "percent_params": percent}
-        return data
+        if not isinstance(data, dict):
+            return data
+        tables = [data.get("params")]
+        changes = data.get("changes")
+        if isinstance(changes, list):
+            tables += [c.get("params") for c in changes if isinstance(c, dict)]
+        percent = frozenset(
+            name
+            for table in tables
+            if isinstance(table, dict)
+            for name, value in table.items()
+            if isinstance(value, str) and value.strip().endswith("%")
+        )
+        return {**data, "percent_params": percent}
+
+    def in_force(self, year: int, month: int) -> RuleSet:
+        """The rules for a month: the base with every change dated on or before its first
+        day applied in date order."""
+        first = dt.date(year, month, 1)
+        rules = self
+        for change in sorted(self.changes, key=lambda c: c.valid_from):
+            if change.valid_from <= first:
+                rules = rules.with_change(change)
+        return rules
+
+    def with_change(self, change: Change) -> RuleSet:
+        return self.model_copy(
+            update={
+                "params": {**self.params, **change.params},
+                "events": {**self.events, **change.events},
+                "components": {**self.components, **change.components},
+            }
+        )
 
     @property
     def title(self) -> str:

@@ -1,0 +1,179 @@
+"""Rules over several months: quarter_sum / quarter_mean / year_sum / year_mean /
+months_in_a_row read the months the ledger recorded before this one.
+
+For each such call the earlier months' part becomes per-person columns (see
+formula.history_column), joined to the month's frame; the formula adds this month's value.
+A quarter or year total that would silently miss a month is refused: every earlier month
+of the span (from the scheme's valid_from on) must be in the ledger. A run of months stops
+at the first month the ledger does not have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from csincentive.errors import Diagnostic, InputError
+from csincentive.formula import HistoryCall, compile_formula, history_calls, history_column, parse
+from csincentive.names import scheme_names
+from csincentive.rules.model import RuleSet, formula_fields
+
+if TYPE_CHECKING:
+    from csincentive.ledger import Ledger
+
+DEC = pl.Decimal(38, 10)
+
+
+def uses_history(rules: RuleSet) -> list[tuple[str, HistoryCall]]:
+    """(component id, call) for every history call in the rules, in file order."""
+    found = []
+    for cid, component in rules.components.items():
+        for text in formula_fields(component).values():
+            found += [(cid, call) for call in history_calls(parse(text))]
+    return found
+
+
+def history_frame(
+    rules: RuleSet,
+    ledger: Ledger | None,
+    people: pl.DataFrame,
+    *,
+    year: int,
+    month: int,
+    rules_file: str,
+) -> pl.DataFrame | None:
+    """agent_id + one column per history call statistic, or None when the rules use none."""
+    calls = uses_history(rules)
+    if not calls:
+        return None
+    if ledger is None:
+        cid, call = calls[0]
+        message = (
+            f"components.{cid} uses {call.function}(…), which reads earlier months from the "
+            "ledger; run with the ledger that recorded them (--ledger DIR)"
+        )
+        raise InputError([Diagnostic(rules_file, message, code="E180")])
+    out = people.select("agent_id")
+    done: set[str] = set()
+    for cid, call in calls:
+        if call.span == "streak":
+            column = history_column("streak", "streak", call.argument.text)
+            if column not in done:
+                months = _run_back(ledger, year, month)
+                out = out.join(
+                    _streak(rules, ledger, months, call, column), on="agent_id", how="left"
+                )
+                done.add(column)
+            continue
+        months = _span_months(call.span, year, month)
+        _require(ledger, months, rules, cid, call, rules_file)
+        sum_column = history_column(call.span, "sum", call.argument.text)
+        if sum_column not in done:
+            count_column = history_column(call.span, "count", call.argument.text)
+            part = _sum_and_count(rules, ledger, months, call, sum_column, count_column)
+            out = out.join(part, on="agent_id", how="left")
+            done.add(sum_column)
+    return out.with_columns(pl.exclude("agent_id").fill_null(0).cast(DEC))
+
+
+def _span_months(span: str, year: int, month: int) -> list[str]:
+    """The earlier months of this month's quarter or year."""
+    first = month - (month - 1) % 3 if span == "quarter" else 1
+    return [f"{year:04d}-{m:02d}" for m in range(first, month)]
+
+
+def _require(
+    ledger: Ledger, months: list[str], rules: RuleSet, cid: str, call: HistoryCall, rules_file: str
+) -> None:
+    start = rules.scheme.valid_from if rules.scheme else dt.date.min
+    needed = [m for m in months if f"{m}-01" >= f"{start:%Y-%m}-01"]
+    missing = [m for m in needed if not ledger.has(m)]
+    if missing:
+        message = (
+            f"components.{cid} uses {call.function}({call.argument.text}), which needs "
+            f"{', '.join(missing)} in the ledger ({ledger.root}); run those months first"
+        )
+        raise InputError([Diagnostic(rules_file, message, code="E181")])
+
+
+def _run_back(ledger: Ledger, year: int, month: int) -> list[str]:
+    """The ledger's months immediately before this one, newest first, until a gap."""
+    months: list[str] = []
+    y, m = year, month
+    while True:
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+        period = f"{y:04d}-{m:02d}"
+        if not ledger.has(period):
+            return months
+        months.append(period)
+
+
+def _evaluate(rules: RuleSet, values: pl.DataFrame, call: HistoryCall, period: str) -> pl.DataFrame:
+    """agent_id + `value`: the call's argument on one earlier month's recorded figures."""
+    names = scheme_names(rules)
+    missing = sorted(
+        n for n in call.argument.names if n not in values.columns and n not in rules.params
+    )
+    if missing:
+        message = (
+            f"{call.function}({call.argument.text}) reads {', '.join(missing)}, which the "
+            f"ledger's {period} did not record; rerun {period} with these rules"
+        )
+        raise InputError([Diagnostic(period, message, code="E182")])
+
+    def resolve(name: str) -> pl.Expr:
+        if name in rules.params:
+            return pl.lit(Decimal(rules.params[name]), dtype=DEC)
+        if names.get(name) is not None and names[name].unit == "text":
+            return pl.col(name).cast(pl.Utf8)
+        return pl.col(name).cast(DEC)
+
+    return values.select("agent_id", compile_formula(call.argument, resolve).alias("value"))
+
+
+def _sum_and_count(
+    rules: RuleSet,
+    ledger: Ledger,
+    months: list[str],
+    call: HistoryCall,
+    sum_column: str,
+    count_column: str,
+) -> pl.DataFrame:
+    parts = [_evaluate(rules, ledger.values(m), call, m) for m in months if ledger.has(m)]
+    if not parts:
+        return pl.DataFrame(schema={"agent_id": pl.String, sum_column: DEC, count_column: DEC})
+    stacked = pl.concat([p.with_columns(pl.col("value").cast(DEC)) for p in parts])
+    return stacked.group_by("agent_id").agg(
+        pl.col("value").fill_null(0).sum().cast(DEC).alias(sum_column),
+        pl.len().cast(DEC).alias(count_column),
+    )
+
+
+def _streak(
+    rules: RuleSet, ledger: Ledger, months: list[str], call: HistoryCall, column: str
+) -> pl.DataFrame:
+    """Consecutive months, going back from last month, in which the condition held."""
+    streak: pl.DataFrame | None = None
+    for period in months:  # newest first
+        held = _evaluate(rules, ledger.values(period), call, period).select(
+            "agent_id", pl.col("value").fill_null(False).alias("held")
+        )
+        if streak is None:
+            streak = held.select(
+                "agent_id",
+                pl.col("held").alias("alive"),
+                pl.col("held").cast(pl.Int64).alias(column),
+            )
+            continue
+        streak = (
+            streak.join(held, on="agent_id", how="left")
+            .with_columns((pl.col("alive") & pl.col("held").fill_null(False)).alias("alive"))
+            .with_columns((pl.col(column) + pl.col("alive").cast(pl.Int64)).alias(column))
+            .drop("held")
+        )
+    if streak is None:
+        return pl.DataFrame(schema={"agent_id": pl.String, column: pl.Int64})
+    return streak.select("agent_id", column)
