@@ -67,31 +67,67 @@ def run(
     rules: RulesOption,
     out: Annotated[Path | None, typer.Option(help="Where to write; default PERIOD/out/.")] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace a payroll already written there.")
+        bool,
+        typer.Option("--force", help="Replace a payroll already written there, or a sealed month."),
     ] = False,
     month: MonthOption = None,
+    ledger_dir: Annotated[
+        Path,
+        typer.Option(
+            "--ledger", help="The ledger folder the month is recorded in.", file_okay=False
+        ),
+    ] = Path("ledger"),
+    no_ledger: Annotated[
+        bool, typer.Option("--no-ledger", help="Do not record the month in the ledger.")
+    ] = False,
 ) -> None:
     """Calculate a month's pay.
 
     Writes payroll.csv, lines.csv (every pay line with its explanation), metrics.csv,
-    reconciliation.csv and payroll.xlsx, then prints a summary.
+    reconciliation.csv and payroll.xlsx, prints a summary, and records the month in the
+    ledger (./ledger/2026-10/: Parquet tables and a manifest of input hashes). A month
+    sealed with `csincentive close` is not replaced without --force: the run stops, shows
+    what would change per person and line, and writes nothing.
 
     Example: csincentive run examples/2026-10 --rules rules/taobao-presales.toml
     """
     from csincentive import render
     from csincentive.errors import InputError
+    from csincentive.ledger import Ledger, diff_lines
     from csincentive.outputs import write_month
     from csincentive.pipeline import compute_month
 
+    ledger = Ledger(ledger_dir)
+    out_dir = out or period / "out"
     try:
-        result = compute_month(period, rules, month=_month(month))
-        written = write_month(result, out or period / "out", force=force)
+        result = compute_month(period, rules, month=_month(month), ledger=ledger)
+        sealed = not no_ledger and ledger.is_sealed(result.period)
+        if sealed and not force:
+            changes = diff_lines(ledger.lines(result.period), result.lines)
+            title = f"{result.period}: the sealed record → this run"
+            if changes.height:
+                render.stdout().print(render.frame_table(changes, title))
+            else:
+                render.stdout().print(f"{title}: no line differs.", markup=False)
+            raise ledger.sealed_error(result.period)
+        written = write_month(result, out_dir, force=force)
+        options = {"period_dir": str(period), "out": str(out_dir), "month": month}
+        recorded = None if no_ledger else ledger.record(result, force=force, options=options)
     except InputError as error:
         raise _fail(error) from None
     console = render.stdout()
     render.diagnostics(render.stderr(), result.warnings)
     render.month_summary(console, result)
     console.print(f"Wrote {', '.join(str(p) for p in written)}", markup=False)
+    if recorded is not None:
+        console.print(f"Recorded {result.period} in {recorded.folder}", markup=False)
+    if recorded is not None and recorded.reopened and recorded.replaced is not None:
+        console.print(
+            f"{result.period} was sealed; the sealed run is kept in {recorded.replaced}. "
+            f"The month is open again: close it when these figures are final "
+            f"(csincentive close {result.period}).",
+            markup=False,
+        )
 
 
 @app.command()
@@ -177,3 +213,6 @@ def main() -> None:
 
 # Commands in modules of their own (csincentive/commands/) register on `app` on import.
 # One line per command module, below.
+import csincentive.commands.close  # noqa: E402,F401
+import csincentive.commands.compare  # noqa: E402,F401
+import csincentive.commands.explain  # noqa: E402,F401
