@@ -49,7 +49,10 @@ def test_run_writes_every_output_and_refuses_to_overwrite(month: Path):
         "agent_id,name,team,role,base,commission,refund_clawback,conversion_rank,supervisor_commission,"
         "target_bonus,video_game_fine,snacks_fine,complaint_fine,gross"
     )
-    assert text[1] == "A1,小美,售前一组,agent,2500.00,10.51,0.00,150.00,0.00,0.00,0.00,0.00,0.00,2660.51"
+    assert (
+        text[1]
+        == "A1,小美,售前一组,agent,2500.00,10.51,0.00,150.00,0.00,0.00,0.00,0.00,0.00,2660.51"
+    )
     assert "12627.17" in result.output  # the total of the summary table
     with zipfile.ZipFile(out / "payroll.xlsx") as book:
         sheet = book.read("xl/worksheets/sheet1.xml").decode()

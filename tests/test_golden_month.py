@@ -100,7 +100,13 @@ def test_payroll_worked_by_hand(result):
     assert payroll["supervisor_commission"].to_list() == D(
         "0.00", "0.00", "0.00", "0.00", "0.00", "12.46"
     )
-    zero_here = ("refund_clawback", "target_bonus", "video_game_fine", "snacks_fine", "complaint_fine")
+    zero_here = (
+        "refund_clawback",
+        "target_bonus",
+        "video_game_fine",
+        "snacks_fine",
+        "complaint_fine",
+    )
     for fine_or_bonus in zero_here:
         assert payroll[fine_or_bonus].to_list() == D(*["0.00"] * 6)
     assert payroll["gross"].to_list() == D(

@@ -111,7 +111,7 @@ class Compiler:
 
     def _aggregate_unit(self, term: Formula) -> str:
         """team_sum(net_sales) is money; team_count(...) and sums of counts are counts."""
-        if term.text.startswith("team_mean"):
+        if term.text.startswith(("team_mean", "quarter_mean", "year_mean", "months_in_a_row")):
             return "number"  # a mean of fen amounts has more places than the fen; show them
         units = {self.unit_of(n) for n in term.names if self.unit_of(n) != "text"}
         return units.pop() if len(units) == 1 else "number"

@@ -484,7 +484,9 @@ def explain_terms(formula: Formula) -> list[Formula]:
     found: dict[str, Formula] = {}
 
     def visit(node: Node) -> None:
-        if isinstance(node, Call) and node.name.startswith("team_"):
+        if isinstance(node, Call) and (
+            node.name.startswith("team_") or node.name in HISTORY_FUNCTIONS
+        ):
             text = _render(node)
             found.setdefault(text, Formula(text=text, names=frozenset(_names(node)), root=node))
             return
