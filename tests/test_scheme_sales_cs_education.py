@@ -57,6 +57,7 @@ import polars as pl
 import pytest
 
 from csincentive.errors import InputError
+from csincentive.ledger import Ledger
 from csincentive.pipeline import compute_month
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,8 +66,9 @@ RULES = ROOT / "rules" / "sales-cs-education.toml"
 
 
 @pytest.fixture(scope="module")
-def result():
-    return compute_month(MONTH, RULES)
+def result(tmp_path_factory):
+    # An empty ledger: October opens a quarter, so the quarterly line reads no earlier month.
+    return compute_month(MONTH, RULES, ledger=Ledger(tmp_path_factory.mktemp("ledger")))
 
 
 def D(*values: str) -> list[Decimal]:
@@ -90,6 +92,7 @@ def test_payroll_worked_by_hand(result):
         "role",
         "base",
         "performance_monthly",
+        "performance_quarterly",
         "full_attendance",
         "attendance_rate_penalty",
         "attendance_rate_reward",
@@ -188,7 +191,7 @@ def test_missing_appraisal_score_is_an_error(tmp_path):
     rows = inputs.read_text(encoding="utf-8").splitlines()
     inputs.write_text("\n".join(r for r in rows if not r.startswith("E4,")) + "\n", "utf-8")
     with pytest.raises(InputError) as caught:
-        compute_month(folder, RULES)
+        compute_month(folder, RULES, ledger=Ledger(tmp_path / "ledger"))
     assert [d.code for d in caught.value.diagnostics] == ["D608"]
     assert "E4" in caught.value.diagnostics[0].message
 
@@ -201,7 +204,7 @@ def test_unlisted_education_is_not_silently_dropped(tmp_path):
     )
     # No row for 硕士 and no default: the month is refused, not paid short.
     with pytest.raises(InputError) as caught:
-        compute_month(folder, RULES)
+        compute_month(folder, RULES, ledger=Ledger(tmp_path / "ledger"))
     [problem] = caught.value.diagnostics
     assert problem.code == "E170" and problem.path == "components.base"
     assert problem.message.startswith("no value for E1 小美 (education 硕士 (not listed),")
@@ -212,3 +215,32 @@ def test_matrix_explanation_shows_the_cell(result):
     why = line(result, "E8", "base")["explanation"]
     # 高中, first year → 3000, prorated by 20 of 31 days employed: 3000 × 20 / 31 = 1935.48.
     assert why == "education 高中, tenure_months 0 → [0, 12) → 3000 × 20/31 days employed = 1935.48"
+
+
+def test_quarterly_thirty_percent_in_the_quarters_last_month(tmp_path):
+    # S002-04: 30% of the quarter's performance pay (perf_standard 2000 × the appraisal
+    # coefficient, the same each month here), paid in December.
+    # E1 95 → 1.2 → 2400 a month → 3 × 2400 × 30% = 2160.00; E4 72 → 0.8 → 1600 → 1440.00;
+    # E5 55 → 0 (不合格) → 0.00; E7 65 → 0.6 → 1200 → 1080.00.
+    ledger = Ledger(tmp_path / "ledger")
+    results = {}
+    for month in (10, 11, 12):
+        folder = tmp_path / f"2026-{month}"
+        shutil.copytree(MONTH, folder)
+        for name in ("chats.csv", "orders.csv"):
+            path = folder / name
+            text = path.read_text(encoding="utf-8").replace("2026-10-", f"2026-{month}-")
+            path.write_text(text, encoding="utf-8")
+        results[month] = compute_month(folder, RULES, ledger=ledger)
+        ledger.record(results[month])
+    quarterly = dict(
+        zip(
+            results[12].payroll["agent_id"],
+            results[12].payroll["performance_quarterly"],
+            strict=True,
+        )
+    )
+    assert [quarterly[a] for a in ("E1", "E4", "E5", "E7")] == D(
+        "2160.00", "1440.00", "0.00", "1080.00"
+    )
+    assert results[11].payroll["performance_quarterly"].sum() == 0  # not the quarter's end
