@@ -42,6 +42,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from csincentive.ledger import Ledger
 from csincentive.pipeline import compute_month
 from csincentive.rules.loader import check_rules
 
@@ -52,8 +53,8 @@ PEOPLE = ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9"]
 
 
 @pytest.fixture(scope="module")
-def result():
-    return compute_month(MONTH, RULES)
+def result(tmp_path_factory):
+    return compute_month(MONTH, RULES, ledger=Ledger(tmp_path_factory.mktemp("ledger")))
 
 
 def D(*values: str) -> list[Decimal]:
@@ -189,7 +190,11 @@ def test_each_attendance_condition_of_the_award(tmp_path, column, disqualifies):
     # P2 (7 votes) wins unless the change disqualifies him; then P9 (3 votes) wins.
     folder = copy_month(tmp_path)
     set_attendance(folder, "P2", column, "1")
-    award = compute_month(folder, RULES).payroll["excellent_employee"].to_list()
+    award = (
+        compute_month(folder, RULES, ledger=Ledger(tmp_path / "ledger"))
+        .payroll["excellent_employee"]
+        .to_list()
+    )
     winner = PEOPLE[award.index(Decimal("200.00"))]
     assert award.count(Decimal("200.00")) == 1
     assert winner == ("P9" if disqualifies else "P2")
@@ -198,14 +203,22 @@ def test_each_attendance_condition_of_the_award(tmp_path, column, disqualifies):
 def test_company_pick_wins_when_eligible(tmp_path):
     folder = copy_month(tmp_path)
     append(folder, "inputs.csv", "P9,excellent_pick,是\n")
-    award = compute_month(folder, RULES).payroll["excellent_employee"].to_list()
+    award = (
+        compute_month(folder, RULES, ledger=Ledger(tmp_path / "ledger"))
+        .payroll["excellent_employee"]
+        .to_list()
+    )
     assert award == D("0.00", "0.00", *["0.00"] * 6, "200.00")
 
 
 def test_company_pick_of_an_ineligible_person_is_ignored(tmp_path):
     folder = copy_month(tmp_path)
     append(folder, "inputs.csv", "P1,excellent_pick,是\n")
-    award = compute_month(folder, RULES).payroll["excellent_employee"].to_list()
+    award = (
+        compute_month(folder, RULES, ledger=Ledger(tmp_path / "ledger"))
+        .payroll["excellent_employee"]
+        .to_list()
+    )
     assert award == D("0.00", "200.00", *["0.00"] * 7)
 
 
@@ -218,7 +231,7 @@ def test_nine_orals_make_a_final_and_a_final_with_leftovers_is_flagged(tmp_path)
         "events.csv",
         "P4,2026-10-28,oral_warning,2,,\nP5,2026-10-29,oral_warning,1,,\n",
     )
-    month = compute_month(folder, RULES)
+    month = compute_month(folder, RULES, ledger=Ledger(tmp_path / "ledger"))
     payroll = month.payroll
     assert payroll["oral_fine"].to_list()[3:5] == D("0.00", "-10.00")
     assert payroll["written_fine"].to_list()[3:5] == D("0.00", "0.00")
@@ -249,3 +262,32 @@ flag = "review"
     )
     _, diagnostics = check_rules(rules)
     assert diagnostics == []
+
+
+def test_yearly_absence_adds_the_ledgers_months(tmp_path):
+    # S001-07 "一年内累计旷工五天": October (recorded) P7 3 days + 2 before the ledger = 5.
+    # November: P7 absent 1 more day → 2 + 3 + 1 = 6 ≥ 5 → flagged again; P6 had none.
+    ledger = Ledger(tmp_path / "ledger")
+    ledger.record(compute_month(MONTH, RULES, ledger=ledger))
+    november = tmp_path / "2026-11"
+    shutil.copytree(MONTH, november)
+    for name in ("events.csv", "chats.csv", "orders.csv"):
+        path = november / name
+        if path.exists():
+            path.write_text(
+                path.read_text(encoding="utf-8").replace("2026-10-", "2026-11-"), "utf-8"
+            )
+    attendance = november / "attendance.csv"
+    attendance.write_text(
+        attendance.read_text(encoding="utf-8").replace("P7,22,19,0,0,3,", "P7,22,21,0,0,1,"),
+        "utf-8",
+    )
+    result = compute_month(november, RULES, ledger=ledger)
+    p7 = result.values.filter(pl.col("agent_id") == "P7")
+    assert p7["absent_this_year"][0] == Decimal(6)
+    assert result.lines.filter(
+        (pl.col("agent_id") == "P7") & (pl.col("component") == "absent_this_year")
+    )["explanation"][0] == (
+        "absent_days_before_ledger + year_sum(absent) with absent_days_before_ledger=2; "
+        "year_sum(absent)=4 = 6"
+    )
