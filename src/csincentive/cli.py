@@ -216,3 +216,4 @@ def main() -> None:
 import csincentive.commands.close  # noqa: E402,F401
 import csincentive.commands.compare  # noqa: E402,F401
 import csincentive.commands.explain  # noqa: E402,F401
+import csincentive.commands.grades  # noqa: E402,F401

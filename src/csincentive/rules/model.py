@@ -263,6 +263,8 @@ class Grades(Strict):
 
     coefficient: str  # the component (or metric) holding each month's coefficient
     volume: str = "sessions"  # the monthly conversation count compared with the role average
+    # The roster column whose average the volume is compared with (S002-13 "所在岗位").
+    peers: str = "role"
     rules: dict[str, GradeRule] = Field(min_length=1)  # by grade name, as in agents.csv
 
 

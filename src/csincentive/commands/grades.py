@@ -1,0 +1,63 @@
+"""`csincentive grades QUARTER`: the quarterly grade review (S002-12..14) from the ledger.
+Writes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from csincentive.cli import RulesOption, _fail, app
+
+
+@app.command()
+def grades(
+    quarter: Annotated[str, typer.Argument(help="The quarter to review, e.g. 2026Q4.")],
+    rules: RulesOption,
+    ledger_dir: Annotated[
+        Path,
+        typer.Option(
+            "--ledger", help="The ledger folder the months were recorded in.", file_okay=False
+        ),
+    ] = Path("ledger"),
+    json_output: Annotated[bool, typer.Option("--json", help="The review as JSON.")] = False,
+) -> None:
+    """Review grades for a quarter: per agent promote, demote, unchanged or review, with
+    the reasons (tenure, average coefficient, monthly conversations against the role's
+    average, months in a row below the coefficient bound).
+
+    Reads the quarter's three months from the ledger (run them first) and the [grades]
+    table of the rules. Changes nothing: the decisions go into next quarter's agents.csv
+    by hand.
+
+    Example: csincentive grades 2026Q4 --rules rules/callcenter-points.toml
+    """
+    from csincentive import render
+    from csincentive.errors import InputError
+    from csincentive.grades import Quarter, review_quarter
+    from csincentive.ledger import Ledger
+    from csincentive.rules.loader import load_rules
+
+    try:
+        period = Quarter.parse(quarter)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="QUARTER") from None
+    try:
+        rule_set, warnings = load_rules(rules)
+        result = review_quarter(Ledger(ledger_dir), rule_set, period, rules_file=rules)
+    except InputError as error:
+        raise _fail(error) from None
+    render.diagnostics(render.stderr(), warnings)
+    console = render.stdout()
+    if json_output:
+        console.print(render.as_json(result.as_dict()), markup=False)
+        return
+    title = f"Grade review {result.quarter} ({', '.join(result.months)})"
+    console.print(render.frame_table(result.table(), title))
+    counts = ", ".join(f"{n} {decision}" for decision, n in result.counts().items())
+    console.print(
+        f"{len(result.agents)} people: {counts}. Nothing was changed: apply the decisions "
+        "to next quarter's agents.csv.",
+        markup=False,
+    )
