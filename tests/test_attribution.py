@@ -9,7 +9,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from csincentive.attribution import attribute_orders, resolve_agents
+from csincentive.attribution import attribute_orders, buyer_key, resolve_agents
 
 
 def at(text: str) -> dt.datetime:
@@ -24,7 +24,7 @@ def chats(*rows: tuple[str, str, str]) -> pl.LazyFrame:
             "start_time": [at(r[2]) for r in rows],
         },
         schema={"agent_key": pl.Utf8, "buyer": pl.Utf8, "start_time": pl.Datetime("us")},
-    )
+    ).with_columns(buyer_key())
 
 
 def orders(*rows: tuple[str, str, str, str | None]) -> pl.LazyFrame:

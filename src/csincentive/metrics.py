@@ -149,7 +149,7 @@ def unknown_agents(chats: pl.LazyFrame, attributed: pl.LazyFrame) -> pl.LazyFram
     """Chat accounts not in the roster: their sessions, first line, and orders they took."""
     from csincentive.attribution import UNKNOWN_PREFIX
 
-    unknown_chats = chats.filter(pl.col("agent_key").str.starts_with(UNKNOWN_PREFIX))
+    unknown_chats = chats.filter(~pl.col("known"))
     sessions = unknown_chats.group_by("agent_key").agg(
         pl.len().alias("sessions"), pl.col("line").min().alias("first_line")
     )

@@ -12,7 +12,6 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -20,6 +19,7 @@ import polars as pl
 from csincentive.errors import InputError
 from csincentive.pipeline import MonthResult
 
+XLSX_LINES = 20_000  # above this many pay lines payroll.xlsx points to lines.csv instead
 OUTPUT_FILES = (
     "payroll.csv",
     "lines.csv",
@@ -80,7 +80,11 @@ def write_xlsx(result: MonthResult, path: Path) -> None:
     labels = {line.id: f"{line.label}\n{line.id}" for line in result.lines_meta}
     labels[result.total_id] = f"{result.rules.total.label}\n{result.total_id}"
     _sheet(workbook, "payroll 工资表", result.payroll, header, money, labels, money_from=4)
-    _sheet(workbook, "lines 明细", result.lines, header, money, {}, money_from=None)
+    if result.lines.height <= XLSX_LINES:
+        _sheet(workbook, "lines 明细", result.lines, header, money, {}, money_from=None)
+    else:  # every line is in lines.csv; a sheet this long is slow to write and to read
+        note = workbook.add_worksheet("lines 明细")
+        note.write_string(0, 0, f"{result.lines.height} lines: see lines.csv beside this file")
     _sheet(workbook, "metrics 指标", result.metrics, header, money, {}, money_from=None)
     workbook.close()
 
@@ -88,24 +92,29 @@ def write_xlsx(result: MonthResult, path: Path) -> None:
 def _sheet(  # type: ignore[no-untyped-def]
     workbook, name: str, frame: pl.DataFrame, header, money, labels: dict[str, str], money_from
 ) -> None:
-    """One sheet; money columns (from index `money_from`) as numbers with two places."""
+    """One sheet, a column at a time; money columns (from index `money_from`) as numbers
+    with two places. Excel holds numbers as binary floats: the exact amounts are in the CSV
+    files."""
     sheet = workbook.add_worksheet(name)
     for col, column in enumerate(frame.columns):
-        values = frame[column].to_list()
-        sheet.write(0, col, labels.get(column, column), header)
-        width = max((len(str(v)) for v in values), default=8) + 2
-        sheet.set_column(col, col, max(10, min(60, width)))
+        series = frame[column]
+        sheet.write_string(0, col, labels.get(column, column), header)
+        sheet.set_column(col, col, _width(series, labels.get(column, column)))
         number_format = money if money_from is not None and col >= money_from else None
-        for row, value in enumerate(values, start=1):
-            _cell(sheet, row, col, value, number_format)
+        if series.dtype.is_numeric() or isinstance(series.dtype, pl.Decimal):
+            write = sheet.write_number
+            values = series.cast(pl.Float64).to_list()
+            for row, value in enumerate(values, start=1):
+                if value is not None:
+                    write(row, col, value, number_format)
+        else:
+            write = sheet.write_string
+            for row, value in enumerate(series.cast(pl.String).to_list(), start=1):
+                if value is not None:
+                    write(row, col, value)
     sheet.freeze_panes(1, 0)
 
 
-def _cell(sheet, row: int, col: int, value: object, number_format) -> None:  # type: ignore[no-untyped-def]
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        sheet.write(row, col, value if isinstance(value, bool) else str(value))
-        return
-    # Excel holds numbers as binary floats; the exact amounts are in the CSV files.
-    sheet.write_number(row, col, float(value), number_format)
+def _width(series: pl.Series, title: str) -> int:
+    longest = series.cast(pl.String).str.len_chars().max()
+    return max(10, min(60, max(int(longest or 0), len(title.split("\n")[-1])) + 2))
