@@ -100,7 +100,8 @@ def run(
     ledger = Ledger(ledger_dir)
     out_dir = out or period / "out"
     try:
-        result = compute_month(period, rules, month=_month(month), ledger=ledger)
+        with render.working(render.stderr(), f"Reading {period} and computing pay …"):
+            result = compute_month(period, rules, month=_month(month), ledger=ledger)
         sealed = not no_ledger and ledger.is_sealed(result.period)
         if sealed and not force:
             changes = diff_lines(ledger.lines(result.period), result.lines)
@@ -173,6 +174,10 @@ def rank(
     ascending: Annotated[bool, typer.Option("--ascending", help="Smallest first.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="The table as JSON.")] = False,
     month: MonthOption = None,
+    ledger_dir: Annotated[
+        Path,
+        typer.Option("--ledger", help="Earlier months, for rules over a quarter or a year."),
+    ] = Path("ledger"),
 ) -> None:
     """Rank people by a metric or a component; ties share a rank.
 
@@ -180,11 +185,13 @@ def rank(
     """
     from csincentive import render
     from csincentive.errors import InputError
+    from csincentive.ledger import Ledger
     from csincentive.pipeline import compute_month
     from csincentive.ranking import rank_table
 
     try:
-        result = compute_month(period, rules, month=_month(month))
+        with render.working(render.stderr(), f"Reading {period} and computing pay …"):
+            result = compute_month(period, rules, month=_month(month), ledger=Ledger(ledger_dir))
         table = rank_table(result, by, team=team, top=top, ascending=ascending)
     except InputError as error:
         raise _fail(error) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -28,6 +29,12 @@ def _console(**options: Any) -> Console:
     if not console.is_terminal:  # piped or captured: don't squeeze tables into 80 columns
         console.width = max(console.width, 160)
     return console
+
+
+def working(console: Console, message: str) -> AbstractContextManager[object]:
+    """A spinner while a long month is read and computed — only on a terminal, so piped
+    output and tests stay clean."""
+    return console.status(message) if console.is_terminal else nullcontext()
 
 
 def stdout() -> Console:
