@@ -2,13 +2,20 @@
 
     python benchmarks/generate.py OUT_DIR --agents N --sessions N --orders N
         [--seed 7] [--month 2026-10] [--orders-format taobao|canonical] [--encoding gbk|utf-8]
+        [--chats-format sessions|messages] [--messages-per-session 8]
 
 Writes into OUT_DIR:
 
 * ``agents.csv`` (UTF-8) — the roster:
   ``agent_id,name,team,role,grade,hire_date,probation_end,chat_nick,leave_date,target``
 * ``chats.csv`` (UTF-8) — session-level 赤兔/千牛 export:
-  ``客服昵称,买家昵称,接待时间,结束时间,首次响应时长,平均响应时长,评价``
+  ``客服昵称,买家昵称,接待时间,结束时间,首次响应时长,平均响应时长,评价``; or, with
+  ``--chats-format messages``, the 千牛 聊天记录 of the same sessions, one line per message:
+  ``发送时间,买家,客服,发送方,内容`` (发送方 买家/客服/系统). Each session has on average
+  ``--messages-per-session`` real messages (at least 2, buyer first, replies mostly within
+  a minute, a few slower than 120 s, no silence of 10 minutes inside a session), 30% an
+  auto-reply (亲，您好，欢迎光临…) right after the buyer's first line, 5% a closing system
+  line (系统:会话已转接). 5e7 messages ≈ ``--sessions 5.6e6``.
 * ``orders.csv`` — either the Taobao seller-backend 订单报表 (ExportOrderList, 46 columns,
   every field quoted, ids as ``="4100…"``, CRLF, GBK by default) or, with
   ``--orders-format canonical``,
@@ -597,6 +604,117 @@ def write_chats(
             write_frame(fh, df, "utf-8", header=c0 == 0)
 
 
+MSG_CHUNK = 125_000  # sessions per message chunk (fixed: part of the determinism contract)
+BUYER_LINES = [
+    "在吗",
+    "这个有货吗",
+    "什么时候发货",
+    "能便宜点吗",
+    "尺码怎么选，身高165体重50kg",
+    "包邮吗",
+    "好的",
+    "谢谢",
+    "有优惠券吗",
+    "质量怎么样",
+    "可以开发票吗",
+    "拍了，麻烦尽快发",
+]
+AGENT_LINES = [
+    "在的亲",
+    "有货的亲，现在拍下今天就发",
+    "亲，48小时内发货哦",
+    "亲，已经是活动价了，可以领店铺券",
+    "亲，按平时的尺码拍就可以，建议M码",
+    "亲，全国包邮（偏远地区除外）",
+    "不客气亲，有问题随时联系",
+    "好的亲，已备注优先发货",
+]
+AUTO_REPLY = "亲，您好，欢迎光临云杉旗舰店，有什么可以帮您？"
+SYSTEM_LINE = "系统:会话已转接"
+SENDERS = ["买家", "客服", "系统"]  # kind 0 buyer, 1 agent (real or auto-reply), 2 system
+
+
+def _message_chunk(
+    rng: np.random.Generator, start: np.ndarray, per_session: float
+) -> tuple[np.ndarray, ...]:
+    """Messages of the sessions starting at ``start``, all drawn as arrays:
+    (session, time, kind, content index into BUYER_LINES + AGENT_LINES + [AUTO, SYSTEM])."""
+    m = len(start)
+    k = 2 + rng.poisson(max(per_session - 2, 0), m)  # real messages per session
+    sess = np.repeat(np.arange(m), k)
+    first = np.cumsum(k) - k  # index of each session's first message
+    pos = np.arange(len(sess)) - first[sess]
+    # Who writes: the buyer opens; then the speaker changes 3 times in 4.
+    switch = (rng.random(len(sess)) < 0.75) & (pos > 0)
+    turns = np.cumsum(switch)
+    kind = (turns - turns[first][sess]) % 2
+    answer = (kind == 1) & switch
+    # Gaps: an agent answers in ~25 s (a few slower than 120 s); the buyer takes ~40 s.
+    # Both stay under 10 minutes, so a session never splits in two.
+    reply = rng.lognormal(math.log(25), 1.0, len(sess))
+    other = rng.lognormal(math.log(40), 0.8, len(sess))
+    gap = np.clip(np.rint(np.where(answer, reply, other)), 1, 590).astype(np.int64)
+    gap[first] = 0
+    cum = np.cumsum(gap)
+    t = start[sess] + cum - cum[first][sess]
+    n_buyer, n_agent = len(BUYER_LINES), len(AGENT_LINES)
+    text = np.where(
+        kind == 0,
+        rng.integers(0, n_buyer, len(sess)),
+        n_buyer + rng.integers(0, n_agent, len(sess)),
+    )
+    # An auto-reply one second after the buyer's first line; a system line after the last.
+    auto = np.flatnonzero(rng.random(m) < 0.30)
+    system = np.flatnonzero(rng.random(m) < 0.05)
+    last = first + k - 1
+    sess = np.concatenate([sess, auto, system])
+    t = np.concatenate([t, start[auto] + 1, t[last[system]] + 5])
+    kind = np.concatenate([kind, np.ones(len(auto), np.int64), np.full(len(system), 2)])
+    auto_text, system_text = n_buyer + n_agent, n_buyer + n_agent + 1
+    text = np.concatenate([text, np.full(len(auto), auto_text), np.full(len(system), system_text)])
+    order = np.lexsort((np.arange(len(sess)), t, sess))  # session by session, then time
+    return sess[order], t[order], kind[order], text[order]
+
+
+def write_messages(
+    path: Path,
+    seed: int,
+    start: np.ndarray,
+    agent: np.ndarray,
+    buyer: np.ndarray,
+    agents: pl.DataFrame,
+    buyers: pl.Series,
+    per_session: float,
+) -> int:
+    """chats.csv as a message log (千牛 聊天记录) of the given sessions; returns the line count.
+
+    Each chunk of MSG_CHUNK sessions draws from its own generator seeded by (seed, chunk),
+    so the file does not depend on anything drawn before it."""
+    agent_keys = pl.concat([agents["chat_nick"], agents["agent_id"]])
+    lines = pl.Series([*BUYER_LINES, *AGENT_LINES, AUTO_REPLY, SYSTEM_LINE], dtype=pl.String)
+    senders = pl.Series(SENDERS, dtype=pl.String)
+    written = 0
+    with open(path, "wb") as fh:
+        for c, c0 in enumerate(range(0, max(len(start), 1), MSG_CHUNK)):
+            sl = slice(c0, min(len(start), c0 + MSG_CHUNK))
+            rng = np.random.default_rng([seed, 3, c])
+            use_id = rng.random(sl.stop - sl.start) < 0.03
+            key = agent[sl].astype(np.int64) + np.where(use_id, len(agents), 0)
+            sess, t, kind, text = _message_chunk(rng, start[sl], per_session)
+            df = pl.DataFrame(
+                {
+                    "t": t,
+                    "买家": buyers.gather(buyer[sl][sess]),
+                    "客服": agent_keys.gather(key[sess]),
+                    "发送方": senders.gather(kind),
+                    "内容": lines.gather(text),
+                }
+            ).select(ts_expr(pl.col("t")).alias("发送时间"), "买家", "客服", "发送方", "内容")
+            write_frame(fh, df, "utf-8", header=c0 == 0)
+            written += df.height
+    return written
+
+
 # ----------------------------------------------------------------------------- orders
 
 
@@ -867,6 +985,8 @@ def generate(
     orders_format: str = "taobao",
     encoding: str | None = None,
     verbose: bool = True,
+    chats_format: str = "sessions",
+    messages_per_session: float = 8.0,
 ) -> None:
     if n_agents < 2:
         raise SystemExit("--agents must be at least 2 (one supervisor and one agent)")
@@ -897,9 +1017,15 @@ def generate(
     buyers = buyer_names(n_buyers)
     log(f"drew {len(start)} sessions, {n_orders} orders, {n_buyers} buyers")
 
-    write_chats(out / "chats.csv", rng, start, agent, buyer, agents, buyers)
+    if chats_format == "messages":
+        lines = write_messages(
+            out / "chats.csv", seed, start, agent, buyer, agents, buyers, messages_per_session
+        )
+        log(f"chats.csv written ({lines} messages)")
+    else:
+        write_chats(out / "chats.csv", rng, start, agent, buyer, agents, buyers)
+        log("chats.csv written")
     del start, agent, buyer
-    log("chats.csv written")
     if orders_format == "taobao":
         write_orders_taobao(out / "orders.csv", orders, buyers, seed, encoding)
     else:
@@ -930,6 +1056,13 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="encoding of orders.csv (default: gbk for taobao, utf-8 for canonical)",
     )
+    p.add_argument(
+        "--chats-format",
+        choices=["sessions", "messages"],
+        default="sessions",
+        help="chats.csv as sessions (default) or as a message log of the same sessions",
+    )
+    p.add_argument("--messages-per-session", type=float, default=8.0)
     p.add_argument("-q", "--quiet", action="store_true")
     a = p.parse_args(argv)
     generate(
@@ -942,6 +1075,8 @@ def main(argv: list[str] | None = None) -> None:
         a.orders_format,
         a.encoding,
         verbose=not a.quiet,
+        chats_format=a.chats_format,
+        messages_per_session=a.messages_per_session,
     )
 
 

@@ -351,6 +351,11 @@ def test_message_level_chats_become_sessions(tmp_path: Path) -> None:
         "avg_response_s",
         "rating",
         "line",
+        "agent_messages",
+        "buyer_messages",
+        "replies",
+        "slow_responses",
+        "row_problem",
     ]
     t = datetime
     assert df.select(

@@ -89,15 +89,12 @@ def attribute_orders(
     # Buyers are matched by a 64-bit hash of their name: joining and sorting integers is
     # several times faster than strings at tens of millions of chats. Two different buyer
     # names sharing a hash is a ~1e-6 chance even with ten million buyers a month.
-    candidates = orders.filter(pl.col("paid_at").is_not_null() & in_month).with_columns(
-        buyer_key()
-    )
+    candidates = orders.filter(pl.col("paid_at").is_not_null() & in_month).with_columns(buyer_key())
     # The tie rule: among chats with a buyer in the same second, the as-of join takes the
     # last row, so sorting the smallest agent_id last gives it the order (a test pins this).
-    chat_points = (
-        chats.select("buyer_key", pl.col("start_time").alias("chat_time"), "agent_key")
-        .sort("chat_time", "agent_key", descending=[False, True])
-    )
+    chat_points = chats.select(
+        "buyer_key", pl.col("start_time").alias("chat_time"), "agent_key"
+    ).sort("chat_time", "agent_key", descending=[False, True])
     matched = candidates.sort("ref_time").join_asof(
         chat_points,
         left_on="ref_time",

@@ -70,6 +70,23 @@ MESSAGE_REQUIRED = ("time", "buyer", "agent", "sender")
 # Sender values (compared lower-cased) besides "equals the agent/buyer column".
 AGENT_SENDERS = ("客服", "卖家", "agent", "seller", "1")
 BUYER_SENDERS = ("买家", "buyer", "customer", "0")
+SYSTEM_SENDERS = ("系统", "system")  # default [inputs] system_senders
+
+
+@dataclass(frozen=True)
+class MessageRules:
+    """What a message-level export's lines mean ([inputs] of the rules file).
+
+    ``system_senders``: sender values (compared lower-cased) whose lines are dropped entirely
+    (会话已转接 …). ``auto_reply_patterns``: regular expressions (Rust/Polars syntax) matched
+    against ``content``; an agent line that matches is an auto-reply and is dropped too, so
+    it is neither an answer nor a message. ``slow_response_s``: a reply gap longer than this
+    is a slow response."""
+
+    auto_reply_patterns: tuple[str, ...] = ()
+    system_senders: tuple[str, ...] = SYSTEM_SENDERS
+    slow_response_s: int = 120
+
 
 ORDER_ALIASES: dict[str, tuple[str, ...]] = {
     "order_id": ("订单编号",),
@@ -601,8 +618,12 @@ def load_chats(
     work_dir: Path,
     column_map: Mapping[str, str] | None = None,
     session_gap_minutes: int = 10,
+    message_rules: MessageRules | None = None,
 ) -> tuple[pl.LazyFrame, ChatFormat, list[ProblemCheck]]:
-    """chats.csv → lazy session-level frame, its detected format and its row checks."""
+    """chats.csv → lazy session-level frame, its detected format and its row checks.
+
+    A message-level export becomes sessions here (see sessions_from_messages), following
+    ``message_rules``; a session-level export ignores them."""
     display = str(path)
     readable = ensure_utf8(path, work_dir, display=display)
     header = _read_header(readable, display)
@@ -610,6 +631,9 @@ def load_chats(
     chat_format = _chat_format(found, display)
     required = SESSION_REQUIRED if chat_format == "session" else MESSAGE_REQUIRED
     problems += _missing(display, found, required, CHAT_ALIASES)
+    rules = message_rules or MessageRules()
+    if chat_format == "message" and rules.auto_reply_patterns and "content" not in found:
+        problems += _missing_content(display)
     if problems:
         raise InputError(problems)
     if chat_format == "session":
@@ -617,21 +641,49 @@ def load_chats(
         base = _session_base(_scan(readable, header, wanted), found)
         checks = _session_checks(display, base, found)
         return _session_frame(base, found, _row_problem(checks)), chat_format, checks
-    wanted = [found[n] for n in MESSAGE_REQUIRED]
+    required_columns = [found[n] for n in MESSAGE_REQUIRED]
+    # Only the columns the rules need: content is read only to recognise auto-replies.
+    wanted = required_columns + ([found["content"]] if rules.auto_reply_patterns else [])
     base = _with_datetimes(_scan(readable, header, wanted), ["time"])
-    checks = [
-        _empty_check(display, base, wanted),
+    checks = _message_checks(display, base, found, required_columns, rules)
+    sessions = sessions_from_messages(
+        base, session_gap_minutes, rules=rules, row_problem=_row_problem(checks)
+    )
+    return sessions, chat_format, checks
+
+
+def _missing_content(display: str) -> list[Diagnostic]:
+    accepted = ", ".join(CHAT_ALIASES["content"])
+    message = (
+        f"missing column 'content' (or one of: {accepted}) — the rules' auto_reply_patterns "
+        "are matched against it; export the message text or remove auto_reply_patterns"
+    )
+    return [Diagnostic(file=display, line=1, code="D103", path="content", message=message)]
+
+
+def _message_checks(
+    display: str,
+    base: pl.LazyFrame,
+    found: Mapping[str, _Column],
+    required: Sequence[_Column],
+    rules: MessageRules,
+) -> list[ProblemCheck]:
+    senders = ", ".join(rules.system_senders) or "none"
+    return [
+        _empty_check(display, base, required),
         _datetime_check(display, base, [found["time"]]),
         _cell_check(
             display,
             base,
             [found["sender"]],
-            lambda name: pl.col(name).is_not_null() & ~(_is_agent() | _is_buyer()),
-            "sender is neither the agent nor the buyer",
-            "write 客服 or 买家 (or the agent's / buyer's account name) as the sender",
+            lambda name: (
+                pl.col(name).is_not_null() & ~(_is_agent() | _is_buyer() | _is_system(rules))
+            ),
+            "sender is neither the agent, the buyer nor a system sender",
+            "write 客服 or 买家 (or the agent's / buyer's account name) as the sender, or "
+            f"add it to [inputs] system_senders (now: {senders})",
         ),
     ]
-    return sessions_from_messages(base, session_gap_minutes), chat_format, checks
 
 
 def _session_base(lf: pl.LazyFrame, found: Mapping[str, _Column]) -> pl.LazyFrame:
@@ -694,69 +746,122 @@ def _is_buyer() -> pl.Expr:
     return sender.str.to_lowercase().is_in(BUYER_SENDERS) | (sender == pl.col("buyer"))
 
 
-def sessions_from_messages(messages: pl.LazyFrame, gap_minutes: int = 10) -> pl.LazyFrame:
-    """Message rows (line, agent, buyer, sender, time__parsed) → canonical session rows.
+def _is_system(rules: MessageRules) -> pl.Expr:
+    lowered = [s.strip().lower() for s in rules.system_senders]
+    return pl.col("sender").str.to_lowercase().is_in(lowered)
 
-    Sorted by agent, buyer, time (line breaks ties, so file order decides), a session starts
-    at a pair's first message or after a silence ≥ ``gap_minutes``. Everything is computed
-    with shifts and cumulative sums over the sorted frame, then one group_by per session.
-    """
+
+def _message_kinds(rules: MessageRules) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(agent answer, buyer message, excluded) for each line, never null.
+
+    A system sender wins over everything (its lines are dropped); an agent line matching an
+    auto-reply pattern is excluded; a line that is both the agent's and the buyer's (a
+    sender written like both) counts as the agent's, as before."""
+    system = _is_system(rules).fill_null(False)
+    agent = ~system & _is_agent().fill_null(False)
+    buyer = ~system & ~agent & _is_buyer().fill_null(False)
+    auto = pl.lit(False)
+    if rules.auto_reply_patterns:
+        pattern = "|".join(f"(?:{p})" for p in rules.auto_reply_patterns)
+        auto = agent & pl.col("content").str.contains(pattern).fill_null(False)
+    return agent & ~auto, buyer, system | auto
+
+
+def sessions_from_messages(
+    messages: pl.LazyFrame,
+    gap_minutes: int = 10,
+    *,
+    rules: MessageRules | None = None,
+    row_problem: pl.Expr | None = None,
+) -> pl.LazyFrame:
+    """Message rows (line, agent, buyer, sender, time__parsed[, content]) → session rows.
+
+    Lines of system senders and auto-replies are dropped first (``rules``); what is left is
+    sorted once by (agent, buyer) as an integer pair key, time, line, so file order breaks
+    ties. A session starts at a pair's first line or after a silence ≥ ``gap_minutes``.
+
+    A reply is an agent line after one or more buyer lines of the same session; its gap is
+    measured from the *first* of those buyer lines (how long the buyer waited, as 千牛 counts
+    it). Per session: first_response_s (the first reply's gap), avg_response_s (the mean
+    gap), replies, slow_responses (gaps > rules.slow_response_s), agent_messages,
+    buyer_messages. Everything is shifts, cumulative sums and one group_by over the sorted
+    frame: no Python per row, one lazy plan.
+
+    ``row_problem`` (the OR of the file's per-row checks, see ProblemCheck) is carried as
+    the session's ``row_problem``; flagged lines are never dropped, so a bad file always
+    shows at least one flagged session and its checks run."""
     if gap_minutes <= 0:
         raise ValueError("session_gap_minutes must be positive")
-    t = pl.col("__t")
-    same_pair = (pl.col("agent") == pl.col("agent").shift(1)) & (
-        pl.col("buyer") == pl.col("buyer").shift(1)
-    )
-    close = (t - t.shift(1)) < pl.duration(minutes=gap_minutes)
-    buyer_n = pl.col("__buyer").cast(pl.UInt32)
+    rules = rules or MessageRules()
+    answer, buyer_line, excluded = _message_kinds(rules)
+    bad = (row_problem if row_problem is not None else pl.lit(False)).fill_null(False)
+    to_us = 1_000_000
     lf = (
-        messages.filter(
-            pl.col(_parsed("time")).is_not_null()
-            & pl.col("agent").is_not_null()
-            & pl.col("buyer").is_not_null()
-        )
+        messages.with_columns(bad.alias("__bad"))
+        .filter(~excluded | pl.col("__bad"))
         .select(
             "line",
-            "agent",
-            "buyer",
-            pl.col(_parsed("time")).alias("__t"),
-            _is_agent().fill_null(False).alias("__agent"),
-            (~_is_agent() & _is_buyer()).fill_null(False).alias("__buyer"),
+            pl.col("agent").cast(pl.Categorical),
+            pl.col("buyer").cast(pl.Categorical),
+            pl.col(_parsed("time")).cast(pl.Int64).alias("__t"),  # µs since the epoch
+            answer.alias("__a"),
+            buyer_line.alias("__b"),
+            "__bad",
         )
-        .sort(["agent", "buyer", "__t", "line"])
-        .with_columns(__new=~(same_pair & close).fill_null(False))
-        .with_columns(
-            __session=pl.col("__new").cast(pl.UInt32).cum_sum(),
-            # A reply gap: an agent message right after a buyer message of the same session.
-            __reply_s=pl.when(
-                pl.col("__agent") & pl.col("__buyer").shift(1).fill_null(False) & ~pl.col("__new")
-            ).then((t - t.shift(1)).dt.total_microseconds() / 1e6),
-            # Buyer messages so far in this session = running total minus the total at its start.
-            __buyers_seen=buyer_n.cum_sum()
-            - pl.when(pl.col("__new")).then(buyer_n.cum_sum() - buyer_n).forward_fill(),
-        )
+        .with_columns(_pair_key().alias("__pair"))
+        .sort(["__pair", "__t", "line"], nulls_last=False)
     )
+    t, a, b, new = pl.col("__t"), pl.col("__a"), pl.col("__b"), pl.col("__new")
+    same = (pl.col("__pair") == pl.col("__pair").shift(1)) & (
+        t - t.shift(1) < gap_minutes * 60 * to_us
+    )
+    # The first buyer line of a run (the session's start, or right after an agent line)
+    # starts the wait; an agent line ends it (-1: nobody waiting). Forward-filled, the row
+    # before an agent line holds when the buyer started waiting.
+    first_of_run = b & (new | a.shift(1).fill_null(False))
+    waiting = pl.when(first_of_run).then(t).when(a | new).then(pl.lit(-1, dtype=pl.Int64))
+    since = pl.col("__waiting").shift(1)
+    lf = (
+        lf.with_columns(__new=~same.fill_null(False))
+        .with_columns(__session=new.cast(pl.UInt32).cum_sum(), __waiting=waiting.forward_fill())
+        .with_columns(__reply=pl.when(a & ~new & (since >= 0)).then(t - since))
+    )
+    reply = pl.col("__reply")
     sessions = lf.group_by("__session").agg(
         pl.col("agent").first(),
         pl.col("buyer").first(),
         t.min().alias("start_time"),
         t.max().alias("end_time"),
-        t.filter(pl.col("__buyer")).min().alias("__first_buyer"),
-        t.filter(pl.col("__agent") & (pl.col("__buyers_seen") > 0)).min().alias("__first_reply"),
-        pl.col("__reply_s").mean().alias("avg_response_s"),
-        pl.col("line").filter(pl.col("__new")).first().alias("line"),
+        reply.drop_nulls().first().alias("first_response_s"),
+        reply.mean().alias("avg_response_s"),
+        pl.col("line").first(),
+        a.sum().alias("agent_messages"),
+        b.sum().alias("buyer_messages"),
+        reply.count().alias("replies"),
+        (reply > rules.slow_response_s * to_us).sum().alias("slow_responses"),
+        pl.col("__bad").any().alias(ROW_PROBLEM),
     )
-    first_response = (pl.col("__first_reply") - pl.col("__first_buyer")).dt.total_microseconds()
+    counts = ("agent_messages", "buyer_messages", "replies", "slow_responses")
     return sessions.select(
-        "agent",
-        "buyer",
-        "start_time",
-        "end_time",
-        (first_response / 1e6).alias("first_response_s"),
-        pl.col("avg_response_s").cast(pl.Float64),
+        pl.col("agent").cast(pl.String),
+        pl.col("buyer").cast(pl.String),
+        pl.col("start_time").cast(DATETIME),
+        pl.col("end_time").cast(DATETIME),
+        (pl.col("first_response_s") / to_us).cast(pl.Float64),
+        (pl.col("avg_response_s") / to_us).cast(pl.Float64),
         pl.lit(None, dtype=pl.String).alias("rating"),
-        "line",
+        pl.col("line").cast(pl.Int64),
+        *(pl.col(c).cast(pl.Int64) for c in counts),
+        ROW_PROBLEM,
     )
+
+
+def _pair_key() -> pl.Expr:
+    """(agent, buyer) as one UInt64: the categorical codes side by side. Sorting on it is
+    much cheaper than on two strings; the codes' order is arbitrary but only groups pairs."""
+    agent = pl.col("agent").to_physical().cast(pl.UInt64)
+    buyer = pl.col("buyer").to_physical().cast(pl.UInt64)
+    return agent * (1 << 32) + buyer
 
 
 # --------------------------------------------------------------------------- orders
@@ -845,6 +950,7 @@ def load_period(
     month: tuple[int, int] | None = None,
     session_gap_minutes: int = 10,
     roster_fields: Sequence[str] = (),
+    message_rules: MessageRules | None = None,
 ) -> Period:
     """Read a period folder: roster eagerly, chats and orders lazily with their row checks.
 
@@ -885,6 +991,7 @@ def load_period(
             work_dir=work_dir,
             column_map=column_map,
             session_gap_minutes=session_gap_minutes,
+            message_rules=message_rules,
         )
     except InputError as exc:
         problems += exc.diagnostics

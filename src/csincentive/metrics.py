@@ -28,18 +28,50 @@ def ratio(numerator: str, denominator: str) -> pl.Expr:
 
 
 def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
-    """Sessions that started in the month (earlier chats only serve attribution)."""
+    """Sessions that started in the month (earlier chats only serve attribution).
+
+    Message-level exports bring per-session message counts (see
+    inputs.sessions_from_messages); a session-level export, or a frame without those
+    columns, counts 0 messages and 0 slow responses. avg_response_s is the mean over every
+    reply of the month (Σ gaps / Σ replies), not the mean of session means, so a long chat
+    weighs more than a one-line one; a session-level export has no reply counts and gives
+    the mean of its sessions' 平均响应时长 instead."""
     start, end = month_bounds(year, month)
-    in_month = chats.filter(
+    # Per-session columns only message-level exports have (inputs.sessions_from_messages).
+    message_columns = {
+        "agent_messages": pl.Int64,
+        "buyer_messages": pl.Int64,
+        "replies": pl.Int64,
+        "slow_responses": pl.Int64,
+        "avg_response_s": pl.Float64,
+    }
+    schema = chats.collect_schema()
+    absent = [pl.lit(None, dtype=d).alias(n) for n, d in message_columns.items() if n not in schema]
+    in_month = chats.with_columns(absent).filter(
         pl.col("start_time").is_between(pl.lit(start), pl.lit(end), closed="left")
     )
     rating = pl.col("rating").str.strip_chars()
-    return in_month.group_by("agent_key").agg(
-        pl.len().alias("sessions"),
-        pl.col("buyer").n_unique().alias("inquiring_buyers"),
-        pl.col("first_response_s").mean().alias("avg_first_response_s"),
-        (rating.is_not_null() & (rating != "")).sum().alias("rated_sessions"),
-        rating.is_in(list(SATISFIED)).sum().alias("satisfied_sessions"),
+    replies = pl.col("replies").sum()
+    reply_total = (pl.col("avg_response_s") * pl.col("replies")).sum()
+    return (
+        in_month.group_by("agent_key")
+        .agg(
+            pl.len().alias("sessions"),
+            pl.col("buyer").n_unique().alias("inquiring_buyers"),
+            pl.col("first_response_s").mean().alias("avg_first_response_s"),
+            (rating.is_not_null() & (rating != "")).sum().alias("rated_sessions"),
+            rating.is_in(list(SATISFIED)).sum().alias("satisfied_sessions"),
+            pl.col("agent_messages").sum().cast(pl.Int64),
+            pl.col("buyer_messages").sum().cast(pl.Int64),
+            pl.col("slow_responses").sum().cast(pl.Int64),
+            pl.when(replies > 0)
+            .then(reply_total / replies)
+            .otherwise(pl.col("avg_response_s").mean())
+            .cast(pl.Float64)
+            .alias("avg_response_s"),
+        )
+        # 答问比 as 千牛 counts it: agent / buyer messages, 0 when the buyer wrote nothing.
+        .with_columns(ratio("agent_messages", "buyer_messages").alias("answer_ratio"))
     )
 
 
@@ -108,6 +140,9 @@ def agent_frame(
         "satisfied_sessions",
         "orders",
         "paying_buyers",
+        "agent_messages",
+        "buyer_messages",
+        "slow_responses",
     ]
     zero_money = pl.lit(Decimal(0), dtype=MONEY)
     frame = (
@@ -126,6 +161,7 @@ def agent_frame(
             ratio("refunds", "sales").alias("refund_rate"),
             ratio("sales", "orders").alias("avg_order_value"),
             ratio("satisfied_sessions", "rated_sessions").alias("satisfaction"),
+            pl.col("answer_ratio").fill_null(pl.lit(Decimal(0), dtype=DEC)),
             *calendar_columns(year, month, probation_months),
         )
     )

@@ -34,6 +34,24 @@ METRICS: tuple[Name, ...] = (
     Name("refund_rate", "ratio", "refunds / sales"),
     Name("avg_order_value", "money", "sales / orders"),
     Name("avg_first_response_s", "seconds", "mean first response time of sessions that have one"),
+    Name(
+        "avg_response_s",
+        "seconds",
+        "mean reply time over every reply of the month (message-level chats; a session-level "
+        "export: mean of its sessions' 平均响应时长)",
+    ),
+    Name(
+        "agent_messages",
+        "count",
+        "messages the agent sent, auto-replies and system lines excluded (message-level chats)",
+    ),
+    Name("buyer_messages", "count", "messages buyers sent the agent (message-level chats)"),
+    Name("answer_ratio", "ratio", "agent_messages / buyer_messages (答问比)"),
+    Name(
+        "slow_responses",
+        "count",
+        "replies slower than [inputs] slow_response_s, default 120 s (message-level chats)",
+    ),
     Name("rated_sessions", "count", "sessions with a satisfaction rating"),
     Name("satisfied_sessions", "count", "sessions rated 满意/很满意 (or 4–5)"),
     Name("satisfaction", "ratio", "satisfied_sessions / rated_sessions"),

@@ -19,7 +19,7 @@ from csincentive.engine import FLAG, WHY, CompiledLine, Compiler
 from csincentive.errors import Diagnostic, InputError
 from csincentive.extras import Extras, load_extras
 from csincentive.history import history_frame
-from csincentive.inputs import ROW_PROBLEM, Period, ProblemCheck, load_period
+from csincentive.inputs import ROW_PROBLEM, MessageRules, Period, ProblemCheck, load_period
 from csincentive.metrics import (
     agent_frame,
     chat_metrics,
@@ -50,8 +50,22 @@ ORDER_COLUMNS = [
 ]
 # Chats keep the buyer only as a 64-bit hash (buyer_key): all that matching and counting
 # distinct buyers need, at a fraction of the memory of the names.
+# What message-level exports add per session (answers, slow replies …), kept when present.
+MESSAGE_COLUMNS = [
+    "avg_response_s",
+    "agent_messages",
+    "buyer_messages",
+    "replies",
+    "slow_responses",
+]
 CHAT_COLUMNS = [
-    "agent_key", "known", "buyer_key", "start_time", "first_response_s", "rating", "line"
+    "agent_key",
+    "known",
+    "buyer_key",
+    "start_time",
+    "first_response_s",
+    "rating",
+    "line",
 ]
 
 
@@ -108,6 +122,11 @@ def compute_month(
             month=month,
             session_gap_minutes=all_versions.inputs.session_gap_minutes,
             roster_fields=all_versions.inputs.roster_fields,
+            message_rules=MessageRules(
+                tuple(all_versions.inputs.auto_reply_patterns),
+                tuple(all_versions.inputs.system_senders),
+                all_versions.inputs.slow_response_s,
+            ),
         )
         rules = _version_in_force(all_versions, period.year, period.month, str(rules_file))
         extras = load_extras(
@@ -157,7 +176,7 @@ def _compute(
     chats = (
         resolve_agents(period.chats, period.roster)
         .with_columns(buyer_key())
-        .select(*CHAT_COLUMNS, *_flag(period.chats))
+        .select(*CHAT_COLUMNS, *_present(period.chats, MESSAGE_COLUMNS), *_flag(period.chats))
     )
     chats_df, orders_df = pl.collect_all([chats, period.orders])
     _check_rows(period, {"chats": chats_df, "orders": orders_df})
@@ -284,6 +303,11 @@ def late_refunds(ledger: Ledger | None, orders: pl.DataFrame, period: str) -> pl
         .select("order_id", "agent_key", "clawed_refund")
         .sort("order_id")
     )
+
+
+def _present(frame: pl.LazyFrame, names: list[str]) -> list[str]:
+    schema = frame.collect_schema()
+    return [name for name in names if name in schema]
 
 
 def _flag(frame: pl.LazyFrame) -> list[str]:
@@ -413,7 +437,7 @@ def _metrics(computed: pl.DataFrame) -> pl.DataFrame:
         column = pl.col(name)
         if name in ratios:
             column = column.round(4, mode="half_away_from_zero").cast(pl.Decimal(38, 4))
-        elif name == "avg_first_response_s":
+        elif name in ("avg_first_response_s", "avg_response_s"):
             column = column.round(1)
         columns.append(column)
     return computed.select(*PERSON, *columns).sort("agent_id")

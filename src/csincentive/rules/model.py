@@ -12,7 +12,14 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from csincentive.money import D
 
@@ -61,12 +68,39 @@ class Attribution(Strict):
     judge_by: Literal["created", "paid"] = "created"
 
 
+def _regex(pattern: str) -> str:
+    """An auto-reply pattern is matched by Polars, whose regular expressions (Rust syntax)
+    differ from Python's (no look-around or back-references): check it with Polars itself,
+    when the rules are loaded rather than when a month is half computed."""
+    import polars as pl  # only when a rules file has patterns: keeps `--help` fast
+
+    try:
+        pl.Series([""]).str.contains(pattern)
+    except pl.exceptions.ComputeError as exc:
+        # Polars quotes the regex parser: the line starting "error:" says what is wrong.
+        lines = [line.strip() for line in str(exc).splitlines()]
+        reason = next((line[6:].strip() for line in lines if line.startswith("error:")), "")
+        raise ValueError(
+            f"{pattern!r} is not a regular expression Polars accepts"
+            + (f": {reason}" if reason else "")
+            + " — write it without look-around or back-references, e.g. '^亲，您好'"
+        ) from None
+    return pattern
+
+
 class Inputs(Strict):
     """How to read the period folder: extra header mappings (source header → canonical
-    name, e.g. "接待客服" = "agent") and the gap that ends a message-level chat session."""
+    name, e.g. "接待客服" = "agent") and how a message-level chat export becomes sessions
+    (the gap that ends one, which lines to leave out, what is a slow reply)."""
 
     columns: dict[str, str] = {}
     session_gap_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    # Message-level chats: an agent line whose content matches one of these is an
+    # auto-reply (neither an answer nor a message); lines from these senders are dropped;
+    # a reply slower than slow_response_s seconds is a slow response.
+    auto_reply_patterns: list[Annotated[str, Field(min_length=1), AfterValidator(_regex)]] = []
+    system_senders: list[Annotated[str, Field(min_length=1)]] = ["系统", "system"]
+    slow_response_s: int = Field(default=120, ge=1, le=24 * 3600)
     # Figures the team keeps by hand, one per agent in inputs.csv (S002-08 execution,
     # tickets …); an agent without a row has 0, except for the names in manual_required.
     manual: list[str] = []
@@ -352,6 +386,17 @@ class RuleSet(Strict):
                 "manual_required": _union(base.inputs.manual_required, self.inputs.manual_required),
                 "roster_fields": _union(base.inputs.roster_fields, self.inputs.roster_fields),
                 "columns": {**base.inputs.columns, **self.inputs.columns},
+                # Reading settings this file does not write come from the included one.
+                **{
+                    key: getattr(base.inputs, key)
+                    for key in (
+                        "session_gap_minutes",
+                        "auto_reply_patterns",
+                        "system_senders",
+                        "slow_response_s",
+                    )
+                    if key not in self.inputs.model_fields_set
+                },
             }
         )
         # Settings the including file does not write are inherited from the included one.
