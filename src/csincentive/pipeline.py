@@ -36,20 +36,19 @@ if TYPE_CHECKING:
 
 PERSON = ["agent_id", "name", "team", "role"]
 CLAWBACK_MONTHS = 6  # refunds on orders older than this many sealed months are not chased
+# What each order's outcome keeps (in the ledger, for clawbacks and audits). The buyer and
+# the status stay in the export, pinned by its hash in the manifest: at millions of
+# orders their text would be most of the ledger's size and writing time.
 ORDER_COLUMNS = [
     "order_id",
-    "buyer",
     "created_at",
     "paid_at",
     "paid_amount",
     "refund_amount",
-    "status",
     "outcome",
     "agent_key",
     "chat_time",
 ]
-# Chats keep the buyer only as a 64-bit hash (buyer_key): all that matching and counting
-# distinct buyers need, at a fraction of the memory of the names.
 # What message-level exports add per session (answers, slow replies …), kept when present.
 MESSAGE_COLUMNS = [
     "avg_response_s",
@@ -58,6 +57,8 @@ MESSAGE_COLUMNS = [
     "replies",
     "slow_responses",
 ]
+# Chats keep the buyer only as a 64-bit hash (buyer_key): all that matching and counting
+# distinct buyers need, at a fraction of the memory of the names.
 CHAT_COLUMNS = [
     "agent_key",
     "known",
