@@ -80,7 +80,7 @@ def attribute_orders(
     judge_by: str,
 ) -> pl.LazyFrame:
     """Orders with outcome, agent_key (when credited) and the credited chat's start time.
-    `chats` carry buyer_key (see buyer_key()), `orders` the buyer's name."""
+    `chats` carry buyer_key (see buyer_key()); `orders` carry it too, or the buyer's name."""
     start, end = month_bounds(year, month)
     reference = pl.col("paid_at") if judge_by == "paid" else pl.col("created_at")
     orders = orders.with_columns(reference.alias("ref_time"))
@@ -89,7 +89,9 @@ def attribute_orders(
     # Buyers are matched by a 64-bit hash of their name: joining and sorting integers is
     # several times faster than strings at tens of millions of chats. Two different buyer
     # names sharing a hash is a ~1e-6 chance even with ten million buyers a month.
-    candidates = orders.filter(pl.col("paid_at").is_not_null() & in_month).with_columns(buyer_key())
+    if "buyer_key" not in orders.collect_schema():
+        orders = orders.with_columns(buyer_key())
+    candidates = orders.filter(pl.col("paid_at").is_not_null() & in_month)
     # The tie rule: among chats with a buyer in the same second, the as-of join takes the
     # last row, so sorting the smallest agent_id last gives it the order (a test pins this).
     chat_points = chats.select(
@@ -124,12 +126,11 @@ def attribute_orders(
     )
     columns = [
         "order_id",
-        "buyer",
+        "buyer_key",
         "created_at",
         "paid_at",
         "paid_amount",
         "refund_amount",
-        "status",
         "line",
         "outcome",
         "agent_key",

@@ -27,6 +27,16 @@ def ratio(numerator: str, denominator: str) -> pl.Expr:
     )
 
 
+def rating_flags() -> list[pl.Expr]:
+    """rated / satisfied from the rating text: two booleans per session are all the
+    metrics need, so the text need not be kept for tens of millions of sessions."""
+    rating = pl.col("rating").str.strip_chars()
+    return [
+        (rating.is_not_null() & (rating != "")).fill_null(False).alias("rated"),
+        rating.is_in(list(SATISFIED)).fill_null(False).alias("satisfied"),
+    ]
+
+
 def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
     """Sessions that started in the month (earlier chats only serve attribution).
 
@@ -47,10 +57,12 @@ def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
     }
     schema = chats.collect_schema()
     absent = [pl.lit(None, dtype=d).alias(n) for n, d in message_columns.items() if n not in schema]
+    if "rated" not in schema:
+        absent += rating_flags()
     in_month = chats.with_columns(absent).filter(
         pl.col("start_time").is_between(pl.lit(start), pl.lit(end), closed="left")
     )
-    rating = pl.col("rating").str.strip_chars()
+
     replies = pl.col("replies").sum()
     reply_total = (pl.col("avg_response_s") * pl.col("replies")).sum()
     return (
@@ -59,8 +71,8 @@ def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
             pl.len().alias("sessions"),
             pl.col("buyer").n_unique().alias("inquiring_buyers"),
             pl.col("first_response_s").mean().alias("avg_first_response_s"),
-            (rating.is_not_null() & (rating != "")).sum().alias("rated_sessions"),
-            rating.is_in(list(SATISFIED)).sum().alias("satisfied_sessions"),
+            pl.col("rated").sum().alias("rated_sessions"),
+            pl.col("satisfied").sum().alias("satisfied_sessions"),
             pl.col("agent_messages").sum().cast(pl.Int64),
             pl.col("buyer_messages").sum().cast(pl.Int64),
             pl.col("slow_responses").sum().cast(pl.Int64),
@@ -79,7 +91,7 @@ def sales_metrics(attributed: pl.LazyFrame) -> pl.LazyFrame:
     credited = attributed.filter(pl.col("outcome") == "credited")
     return credited.group_by("agent_key").agg(
         pl.len().alias("orders"),
-        pl.col("buyer").n_unique().alias("paying_buyers"),
+        pl.col("buyer_key").n_unique().alias("paying_buyers"),
         pl.col("paid_amount").sum().cast(MONEY).alias("sales"),
         pl.col("refund_amount").sum().cast(MONEY).alias("refunds"),
     )

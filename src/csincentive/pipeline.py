@@ -23,6 +23,7 @@ from csincentive.inputs import ROW_PROBLEM, MessageRules, Period, ProblemCheck, 
 from csincentive.metrics import (
     agent_frame,
     chat_metrics,
+    rating_flags,
     reconciliation,
     sales_metrics,
     unknown_agents,
@@ -65,7 +66,18 @@ CHAT_COLUMNS = [
     "buyer_key",
     "start_time",
     "first_response_s",
-    "rating",
+    "rated",
+    "satisfied",
+    "line",
+]
+# Orders keep only what attribution, metrics and the ledger read.
+ORDER_INPUT_COLUMNS = [
+    "order_id",
+    "buyer_key",
+    "created_at",
+    "paid_at",
+    "paid_amount",
+    "refund_amount",
     "line",
 ]
 
@@ -176,10 +188,13 @@ def _compute(
     # costs more than holding it.
     chats = (
         resolve_agents(period.chats, period.roster)
-        .with_columns(buyer_key())
+        .with_columns(buyer_key(), *rating_flags())
         .select(*CHAT_COLUMNS, *_present(period.chats, MESSAGE_COLUMNS), *_flag(period.chats))
     )
-    chats_df, orders_df = pl.collect_all([chats, period.orders])
+    orders = period.orders.with_columns(buyer_key()).select(
+        *ORDER_INPUT_COLUMNS, *_flag(period.orders)
+    )
+    chats_df, orders_df = pl.collect_all([chats, orders])
     _check_rows(period, {"chats": chats_df, "orders": orders_df})
     chats_df, orders_df = (df.drop(ROW_PROBLEM, strict=False) for df in (chats_df, orders_df))
 
