@@ -258,6 +258,9 @@ def main() -> None:
         wall = "—" if r["wall"] != r["wall"] else f"{r['wall']:.2f}"
         rss = "—" if r["rss_mb"] != r["rss_mb"] else f"{r['rss_mb']:.0f}"
         print(f"| {name:<11} | {wall:>8} | {rss:>11} | {r['note']} |")
+    failed = [name for name, r in rows if r.get("rc") != 0]
+    if failed:  # a smoke run (CI) must notice a contender that no longer runs
+        sys.exit(f"failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":
