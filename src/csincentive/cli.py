@@ -84,7 +84,7 @@ def run(
     """Calculate a month's pay.
 
     Writes payroll.csv, lines.csv (every pay line with its explanation), metrics.csv,
-    reconciliation.csv and payroll.xlsx, prints a summary, and records the month in the
+    reconciliation.csv, flags.csv and payroll.xlsx, prints a summary, and records it in the
     ledger (./ledger/2026-10/: Parquet tables and a manifest of input hashes). A month
     sealed with `csincentive close` is not replaced without --force: the run stops, shows
     what would change per person and line, and writes nothing.
