@@ -54,6 +54,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import D
 
 from csincentive.pipeline import compute_month
 
@@ -65,10 +66,6 @@ RULES = ROOT / "rules" / "taobao-presales.toml"
 @pytest.fixture(scope="module")
 def result():
     return compute_month(MONTH, RULES)
-
-
-def D(*values: str) -> list[Decimal]:
-    return [Decimal(v) for v in values]
 
 
 def test_payroll_worked_by_hand(result):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import D
 
 from csincentive.errors import InputError
 from csincentive.pipeline import compute_month
@@ -49,10 +50,6 @@ class MemoryLedger:
 
     def orders(self, period: str) -> pl.DataFrame:
         return self._orders[period]
-
-
-def D(*values: str) -> list[Decimal]:
-    return [Decimal(v) for v in values]
 
 
 RULES = """

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import D
 
 from csincentive.errors import InputError
 from csincentive.ledger import Ledger
@@ -71,10 +72,6 @@ def run_quarter(tmp_path: Path, months=(10, 11, 12)) -> tuple[Ledger, dict[int, 
 def column(result, name: str) -> list[Decimal]:
     frame = result.payroll.filter(pl.col("agent_id").is_in(AGENTS)).sort("agent_id")
     return frame[name].to_list()
-
-
-def D(*values: str) -> list[Decimal]:
-    return [Decimal(v) for v in values]
 
 
 def test_quarter_and_year_rewards_in_december(tmp_path: Path):

@@ -46,6 +46,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import D
 
 from csincentive.pipeline import compute_month
 from csincentive.rules.loader import check_rules
@@ -60,10 +61,6 @@ AGENTS += ["B1", "B2", "B3", "B4"]
 @pytest.fixture(scope="module")
 def result():
     return compute_month(MONTH, RULES)
-
-
-def D(*values: str) -> list[Decimal]:
-    return [Decimal(v) for v in values]
 
 
 def column(result, component: str) -> list[str]:

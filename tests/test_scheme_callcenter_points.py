@@ -60,6 +60,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import D, line
 
 from csincentive.errors import InputError
 from csincentive.pipeline import compute_month
@@ -74,18 +75,6 @@ AGENTS = ["B1", "B2", "B3", "B4", "V1", "V2", "V3", "V4"]
 @pytest.fixture(scope="module")
 def result():
     return compute_month(MONTH, RULES)
-
-
-def D(*values: str) -> list[Decimal]:
-    return [Decimal(v) for v in values]
-
-
-def line(result, agent_id: str, component: str) -> dict:
-    rows = result.lines.filter(
-        (pl.col("agent_id") == agent_id) & (pl.col("component") == component)
-    )
-    assert rows.height == 1
-    return rows.row(0, named=True)
 
 
 def column(result, component: str) -> list[str]:

@@ -45,6 +45,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import D, line
 
 from csincentive.pipeline import compute_month
 
@@ -56,18 +57,6 @@ RULES = ROOT / "rules" / "part-time.toml"
 @pytest.fixture(scope="module")
 def result():
     return compute_month(MONTH, RULES)
-
-
-def D(*values: str) -> list[Decimal]:
-    return [Decimal(v) for v in values]
-
-
-def line(result, agent_id: str, component: str) -> dict:
-    rows = result.lines.filter(
-        (pl.col("agent_id") == agent_id) & (pl.col("component") == component)
-    )
-    assert rows.height == 1
-    return rows.row(0, named=True)
 
 
 def test_payroll_worked_by_hand(result):

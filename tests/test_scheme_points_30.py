@@ -51,11 +51,11 @@ Total (奖金及奖惩合计) = bonus + adjustment − fines:
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import D
 
 from csincentive.pipeline import compute_month
 from csincentive.rules.loader import check_rules
@@ -69,10 +69,6 @@ AGENTS = ["A1", "A2", "A3", "A4", "A5", "A6", "A7"]
 @pytest.fixture(scope="module")
 def result():
     return compute_month(MONTH, RULES)
-
-
-def D(*values: str) -> list[Decimal]:
-    return [Decimal(v) for v in values]
 
 
 def line_amounts(result, component: str) -> list[str]:

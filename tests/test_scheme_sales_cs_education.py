@@ -50,11 +50,11 @@ gross = base + performance_monthly + full_attendance − penalty + reward − fi
 from __future__ import annotations
 
 import shutil
-from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import D, line
 
 from csincentive.errors import InputError
 from csincentive.ledger import Ledger
@@ -69,18 +69,6 @@ RULES = ROOT / "rules" / "sales-cs-education.toml"
 def result(tmp_path_factory):
     # An empty ledger: October opens a quarter, so the quarterly line reads no earlier month.
     return compute_month(MONTH, RULES, ledger=Ledger(tmp_path_factory.mktemp("ledger")))
-
-
-def D(*values: str) -> list[Decimal]:
-    return [Decimal(v) for v in values]
-
-
-def line(result, agent_id: str, component: str) -> dict:
-    rows = result.lines.filter(
-        (pl.col("agent_id") == agent_id) & (pl.col("component") == component)
-    )
-    assert rows.height == 1
-    return rows.row(0, named=True)
 
 
 def test_payroll_worked_by_hand(result):

@@ -59,11 +59,11 @@ gross = the sum of the pay lines:
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import D
 
 from csincentive.pipeline import compute_month
 
@@ -76,10 +76,6 @@ GOLDEN_MONTH = ROOT / "tests" / "months" / "2026-10"
 @pytest.fixture(scope="module")
 def result():
     return compute_month(MONTH, RULES)
-
-
-def D(*values: str) -> list[Decimal]:
-    return [Decimal(v) for v in values]
 
 
 def line(result, agent_id: str, component: str) -> dict:

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import D
 
 from csincentive.ledger import Ledger
 from csincentive.pipeline import compute_month
@@ -55,10 +56,6 @@ PEOPLE = ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9"]
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
     return compute_month(MONTH, RULES, ledger=Ledger(tmp_path_factory.mktemp("ledger")))
-
-
-def D(*values: str) -> list[Decimal]:
-    return [Decimal(v) for v in values]
 
 
 def line_amounts(result, component: str) -> list[str]:
