@@ -145,7 +145,11 @@ def measure(cmd: list[str], timeout: float) -> dict:
     """Run cmd; wall seconds and peak RSS of that child (wait4 rusage, KiB on Linux)."""
     with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, cwd=ROOT, stdout=so, stderr=se, stdin=subprocess.DEVNULL)
+        # A cold run: csincentive's cache of parsed exports would make repeats faster.
+        env = {**os.environ, "CSINCENTIVE_CACHE": "off"}
+        p = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=so, stderr=se, stdin=subprocess.DEVNULL, env=env
+        )
         killer = threading.Timer(timeout, p.kill)
         killer.start()
         try:

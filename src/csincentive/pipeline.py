@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from csincentive.attribution import attribute_orders, buyer_key, resolve_agents, sorted_by_us
+from csincentive.cache import parsed_cache
 from csincentive.display import show_expr
 from csincentive.engine import FLAG, WHY, CompiledLine, Compiler
 from csincentive.errors import Diagnostic, InputError
@@ -186,17 +187,15 @@ def _compute(
     # frames stay in memory (only the columns pay needs), because chats feed three
     # results (metrics, attribution, the unknown-account report) and re-scanning a CSV
     # costs more than holding it.
-    chats = (
-        resolve_agents(period.chats, period.roster)
-        .with_columns(buyer_key(), *rating_flags())
-        .select(*CHAT_COLUMNS, *_present(period.chats, MESSAGE_COLUMNS), *_flag(period.chats))
-    )
-    orders = period.orders.with_columns(buyer_key()).select(
-        *ORDER_INPUT_COLUMNS, *_flag(period.orders)
-    )
-    chats_df, orders_df = pl.collect_all([chats, orders])
-    _check_rows(period, {"chats": chats_df, "orders": orders_df})
-    chats_df, orders_df = (df.drop(ROW_PROBLEM, strict=False) for df in (chats_df, orders_df))
+    # A repeat run of the same files starts from the frames the first run kept (cache.py).
+    cache = parsed_cache(period.files, rules.inputs.model_dump_json())
+    cached = cache.load() if cache is not None else None
+    if cached is not None:
+        chats_df, orders_df = cached
+    else:
+        chats_df, orders_df = _read_exports(period)
+        if cache is not None:
+            cache.save(chats_df, orders_df)
 
     # Stage 2: attribution and the chat metrics, the two passes over the big frames.
     chats = chats_df.lazy()
@@ -319,6 +318,21 @@ def late_refunds(ledger: Ledger | None, orders: pl.DataFrame, period: str) -> pl
         .select("order_id", "agent_key", "clawed_refund")
         .sort("order_id")
     )
+
+
+def _read_exports(period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The chats and orders parsed, with every row validated, in one read of each file."""
+    chats = (
+        resolve_agents(period.chats, period.roster)
+        .with_columns(buyer_key(), *rating_flags())
+        .select(*CHAT_COLUMNS, *_present(period.chats, MESSAGE_COLUMNS), *_flag(period.chats))
+    )
+    orders = period.orders.with_columns(buyer_key()).select(
+        *ORDER_INPUT_COLUMNS, *_flag(period.orders)
+    )
+    chats_df, orders_df = pl.collect_all([chats, orders])
+    _check_rows(period, {"chats": chats_df, "orders": orders_df})
+    return chats_df.drop(ROW_PROBLEM, strict=False), orders_df.drop(ROW_PROBLEM, strict=False)
 
 
 def _present(frame: pl.LazyFrame, names: list[str]) -> list[str]:

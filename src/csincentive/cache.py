@@ -1,0 +1,90 @@
+"""Parsed exports kept between runs.
+
+Reading and validating a month's CSV exports is most of a run's time. After a month has
+been read once, its parsed and validated frames are kept as Parquet in a cache folder, so
+the next `run`, `rank`, `explain` or `compare` of the same files starts from them. An entry
+is found by the files' paths, sizes and modification times, the reading settings of the
+rules ([inputs]) and the csincentive version: change any of them and the exports are read
+again. The cache is `$CSINCENTIVE_CACHE` (or `~/.cache/csincentive`); `CSINCENTIVE_CACHE=off`
+turns it off. A cache that cannot be written is skipped, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from csincentive import __version__
+
+CACHE_ENV = "CSINCENTIVE_CACHE"
+KEEP = 8  # entries kept; the least recently used beyond this are removed
+TABLES = ("chats", "orders")
+
+
+def cache_root() -> Path | None:
+    value = os.environ.get(CACHE_ENV, "")
+    if value.lower() == "off":
+        return None
+    if value:
+        return Path(value)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "csincentive"
+
+
+@dataclass(frozen=True)
+class ParsedCache:
+    folder: Path
+
+    def load(self) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        try:
+            frames = [pl.read_parquet(self.folder / f"{name}.parquet") for name in TABLES]
+            os.utime(self.folder)  # recently used
+        except (OSError, pl.exceptions.PolarsError):
+            return None
+        return frames[0], frames[1]
+
+    def save(self, chats: pl.DataFrame, orders: pl.DataFrame) -> None:
+        root = self.folder.parent
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
+            for name, frame in zip(TABLES, (chats, orders), strict=True):
+                frame.write_parquet(staging / f"{name}.parquet", compression="lz4")
+            os.replace(staging, self.folder)
+        except OSError:
+            shutil.rmtree(locals().get("staging", root / ".none"), ignore_errors=True)
+            return
+        _prune(root)
+
+
+def parsed_cache(files: dict[str, Path], settings: str) -> ParsedCache | None:
+    """The cache entry for these input files read with these settings (None: no cache)."""
+    root = cache_root()
+    if root is None:
+        return None
+    try:
+        stamp = [
+            (name, str(path.resolve()), path.stat().st_size, path.stat().st_mtime_ns)
+            for name, path in sorted(files.items())
+        ]
+    except OSError:
+        return None
+    key = json.dumps([__version__, settings, stamp], ensure_ascii=False)
+    return ParsedCache(root / hashlib.sha256(key.encode()).hexdigest()[:32])
+
+
+def _prune(root: Path) -> None:
+    entries = sorted(
+        (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for stale in entries[KEEP:]:
+        shutil.rmtree(stale, ignore_errors=True)

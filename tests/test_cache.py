@@ -1,0 +1,66 @@
+"""Parsed exports are kept between runs, and read again when a file or a setting changes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import csincentive.pipeline as pipeline
+from csincentive.pipeline import compute_month
+
+ROOT = Path(__file__).resolve().parents[1]
+MONTH = ROOT / "tests" / "months" / "2026-10"
+RULES = ROOT / "rules" / "taobao-presales.toml"
+
+
+@pytest.fixture
+def month(tmp_path: Path) -> Path:
+    copy = tmp_path / "2026-10"
+    shutil.copytree(MONTH, copy)
+    return copy
+
+
+def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    reads: list[int] = []
+    original = pipeline._read_exports
+
+    def counting(period):  # type: ignore[no-untyped-def]
+        reads.append(1)
+        return original(period)
+
+    monkeypatch.setattr(pipeline, "_read_exports", counting)
+    return reads
+
+
+def test_a_repeat_run_reads_the_exports_once(month: Path, monkeypatch: pytest.MonkeyPatch):
+    reads = count_reads(monkeypatch)
+    first = compute_month(month, RULES)
+    second = compute_month(month, RULES)
+    assert len(reads) == 1
+    assert second.payroll.equals(first.payroll)
+    assert second.lines.equals(first.lines)
+
+
+def test_a_changed_file_is_read_again(month: Path, monkeypatch: pytest.MonkeyPatch):
+    reads = count_reads(monkeypatch)
+    first = compute_month(month, RULES)
+    orders = month / "orders.csv"
+    # o03 200.50 → 300.50: A1's commission 10.51 → 11.51 (net 1150.50 × 1% = 11.505 → 11.51).
+    orders.write_text(orders.read_text(encoding="utf-8").replace("200.50", "300.50"), "utf-8")
+    second = compute_month(month, RULES)
+    assert len(reads) == 2
+    commission = dict(zip(second.payroll["agent_id"], second.payroll["commission"], strict=True))
+    assert str(commission["A1"]) == "11.51"
+    assert not second.payroll.equals(first.payroll)
+
+
+def test_the_cache_can_be_turned_off(month: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CSINCENTIVE_CACHE", "off")
+    reads = count_reads(monkeypatch)
+    compute_month(month, RULES)
+    compute_month(month, RULES)
+    assert len(reads) == 2
+    assert not any(p.name == ".parsed-cache" for p in Path(os.getcwd()).iterdir())
