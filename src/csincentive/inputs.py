@@ -253,8 +253,10 @@ def _scan(path: Path, header: Sequence[str], columns: Iterable[_Column]) -> pl.L
         row_index_offset=2,  # first data row is physical line 2 (header = line 1)
         truncate_ragged_lines=True,  # exports end rows with stray commas; we select by name
     )
-    lf = lf.select(pl.col("line").cast(pl.Int64), *(_cell(c) for c in columns))
-    return lf.filter(pl.any_horizontal(pl.col(c.canonical).is_not_null() for c in columns))
+    # A blank line reads as a row of nulls (and still counts as a line). Testing the raw
+    # cells keeps the filter from stripping every column when only some are needed.
+    blank = ~pl.any_horizontal(pl.col(f"_c{c.index}").is_not_null() for c in columns)
+    return lf.filter(~blank).select(pl.col("line").cast(pl.Int64), *(_cell(c) for c in columns))
 
 
 def _cell(column: _Column) -> pl.Expr:
