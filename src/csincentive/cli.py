@@ -45,7 +45,8 @@ def _month(text: str | None) -> tuple[int, int] | None:
     return year, month
 
 
-def _fail(error: Exception) -> typer.Exit:
+def _fail(error: Exception, *, writes: bool = False) -> typer.Exit:
+    """Print every diagnostic and exit 1; `writes`: the command would have written files."""
     from csincentive import render
     from csincentive.errors import InputError
 
@@ -53,9 +54,8 @@ def _fail(error: Exception) -> typer.Exit:
     if isinstance(error, InputError):
         render.diagnostics(console, error.diagnostics)
         count = len(error.diagnostics)
-        console.print(
-            f"{count} problem{'s' if count != 1 else ''}; nothing was written.", style="red"
-        )
+        summary = f"{count} problem{'s' if count != 1 else ''}"
+        console.print(summary + ("; nothing was written." if writes else "."), style="red")
     else:
         console.print(str(error), style="red", markup=False)
     return typer.Exit(code=1)
@@ -115,7 +115,7 @@ def run(
         options = {"period_dir": str(period), "out": str(out_dir), "month": month}
         recorded = None if no_ledger else ledger.record(result, force=force, options=options)
     except InputError as error:
-        raise _fail(error) from None
+        raise _fail(error, writes=True) from None
     console = render.stdout()
     render.diagnostics(render.stderr(), result.warnings)
     render.month_summary(console, result)

@@ -933,7 +933,7 @@ def _period_month(folder: Path, month: tuple[int, int] | None) -> tuple[int, int
             raise InputError.single(
                 str(folder),
                 "the folder name is not a month (YYYY-MM) — rename it like 2026-10 or pass "
-                "the month explicitly",
+                "the month explicitly (--month 2026-10)",
                 code="D100",
             )
         year, mon = int(match[1]), int(match[2])
@@ -960,6 +960,9 @@ def load_period(
     shows everything that must be fixed before the month can be computed.
     """
     folder, work_dir = Path(folder), Path(work_dir)
+    if not folder.is_dir():
+        message = "no such folder — give the month's folder (agents.csv, chats.csv, orders.csv)"
+        raise InputError.single(str(folder), message, code="D101")
     problems: list[Diagnostic] = []
     files = {logical: folder / name for logical, name in FILES.items()}
     try:
