@@ -25,6 +25,10 @@ PeriodArgument = Annotated[
         help="The month's folder (agents.csv, chats.csv, orders.csv), e.g. examples/2026-10."
     ),
 ]
+LedgerOption = Annotated[
+    Path,
+    typer.Option("--ledger", help="Earlier months, for rules over a quarter or a year."),
+]
 MonthOption = Annotated[
     str | None,
     typer.Option("--month", help="The month paid, YYYY-MM, when the folder is not named so."),
@@ -174,10 +178,7 @@ def rank(
     ascending: Annotated[bool, typer.Option("--ascending", help="Smallest first.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="The table as JSON.")] = False,
     month: MonthOption = None,
-    ledger_dir: Annotated[
-        Path,
-        typer.Option("--ledger", help="Earlier months, for rules over a quarter or a year."),
-    ] = Path("ledger"),
+    ledger_dir: LedgerOption = Path("ledger"),
 ) -> None:
     """Rank people by a metric or a component; ties share a rank.
 

@@ -103,13 +103,13 @@ class Compiler:
             return None
         parts: list[pl.Expr] = []
         for i, (text, term) in enumerate(terms.items()):
-            unit = self.unit_of(text) if text in term.names else self._aggregate_unit(term)
+            unit = self.unit_of(text) if text in term.names else self.aggregate_unit(term)
             parts.append(pl.lit(("; " if i else "") + f"{text}="))
             value = compile_formula(term, self.resolve)
             parts.append(show_expr(value, unit).fill_null("—"))
         return pl.concat_str(parts)
 
-    def _aggregate_unit(self, term: Formula) -> str:
+    def aggregate_unit(self, term: Formula) -> str:
         """team_sum(net_sales) is money; team_count(...) and sums of counts are counts."""
         if term.text.startswith(("team_mean", "quarter_mean", "year_mean", "months_in_a_row")):
             return "number"  # a mean of fen amounts has more places than the fen; show them

@@ -26,7 +26,7 @@ import polars as pl
 from csincentive.display import show_expr
 from csincentive.engine import RAW, Compiler, scope_mask
 from csincentive.errors import InputError
-from csincentive.formula import Call, Formula, explain_terms, parse
+from csincentive.formula import HISTORY_FUNCTIONS, Call, Formula, explain_terms, parse
 from csincentive.money import ENGINE_SCALE
 from csincentive.names import ATTENDANCE, CALENDAR, METRICS, ROSTER
 from csincentive.pipeline import MonthResult
@@ -267,12 +267,14 @@ class _Explainer:
     def _term(self, term: Formula) -> tuple[pl.Expr, str]:
         expr = self.compiler.formula(term.text)
         if isinstance(term.root, Call):
-            return expr.cast(DEC), _aggregate_unit(term, self.compiler)
+            return expr.cast(DEC), self.compiler.aggregate_unit(term)
         unit = self.compiler.unit_of(term.text)
         return (expr.cast(pl.Utf8) if unit == "text" else expr.cast(DEC)), unit
 
     def _source(self, text: str, term: Formula) -> str:
         if isinstance(term.root, Call):
+            if term.root.name in HISTORY_FUNCTIONS:
+                return "this month and the ledger's earlier months"
             return "team aggregate"
         if text in self.rules.components:
             return "component"
@@ -510,14 +512,6 @@ def _band(value: Decimal | None, rows: list[Any]) -> int | None:
         if (row.from_ is None or value >= row.from_) and (row.below is None or value < row.below):
             return index
     return None
-
-
-def _aggregate_unit(term: Formula, compiler: Compiler) -> str:
-    """As the engine shows a team aggregate: a mean with its places, a sum in its unit."""
-    if term.text.startswith("team_mean"):
-        return "number"
-    units = {compiler.unit_of(n) for n in term.names if compiler.unit_of(n) != "text"}
-    return units.pop() if len(units) == 1 else "number"
 
 
 def _kind(component: ComponentBase) -> str:

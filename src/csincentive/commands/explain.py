@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from csincentive.cli import MonthOption, PeriodArgument, RulesOption, _fail, _month, app
+from csincentive.cli import (
+    LedgerOption,
+    MonthOption,
+    PeriodArgument,
+    RulesOption,
+    _fail,
+    _month,
+    app,
+)
 
 
 @app.command()
@@ -16,6 +25,7 @@ def explain(
     rules: RulesOption,
     json_output: Annotated[bool, typer.Option("--json", help="The tree as JSON.")] = False,
     month: MonthOption = None,
+    ledger_dir: LedgerOption = Path("ledger"),
 ) -> None:
     """Explain one person's payslip line by line.
 
@@ -29,10 +39,11 @@ def explain(
     from csincentive import render
     from csincentive.errors import InputError
     from csincentive.explain import as_dict, as_text, explain_agent
+    from csincentive.ledger import Ledger
     from csincentive.pipeline import compute_month
 
     try:
-        result = compute_month(period, rules, month=_month(month))
+        result = compute_month(period, rules, month=_month(month), ledger=Ledger(ledger_dir))
         payslip = explain_agent(result, agent)
     except InputError as error:
         raise _fail(error) from None
