@@ -329,6 +329,7 @@ def test_cli_writes_nothing_without_out(month: Path, proposal: Path, tmp_path: P
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
+
     # The cache of parsed exports (conftest: tmp_path/.parsed-cache) is the user's cache,
     # not an output: everything else must be left as it was.
     def files() -> list[Path]:

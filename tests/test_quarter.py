@@ -111,3 +111,15 @@ def test_december_without_november_is_refused(tmp_path: Path):
         compute_month(month_folder(tmp_path, 12), RULES, ledger=ledger)
     [problem] = caught.value.diagnostics
     assert problem.code == "E181" and "needs 2026-11 in the ledger" in problem.message
+
+
+def test_explain_names_the_earlier_months(tmp_path: Path):
+    from csincentive.explain import explain_agent
+
+    _, results = run_quarter(tmp_path)
+    payslip = explain_agent(results[12], "A2")
+    bonus = next(line for line in payslip.lines if line.id == "quarter_top_bonus")
+    quarter = next(i for i in bonus.inputs if i.name == "quarter_sum(month_salary)")
+    # 2010.60 + 2193.93 + 2510.60 = 6715.13 (module docstring).
+    assert quarter.source == "this month and the ledger's earlier months"
+    assert quarter.value == Decimal("6715.13")
