@@ -34,7 +34,10 @@ def cache_root() -> Path | None:
         return None
     if value:
         return Path(value)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    except RuntimeError:  # no home folder to find: run without a cache
+        return None
     return Path(base) / "csincentive"
 
 
