@@ -28,6 +28,9 @@ attainment = net sales / target; target_reward 200 at ≥ 100%; steps = floor((a
 
 referral (event referral_hired × 300): P1 1 → 300.00; P3 1 → 300.00
 
+quarter_ranking: October is not a quarter's end → 0 for everyone (December: see the test
+at the end of this file).
+
 gross:
   P1 3000 + 200 + 100 + 300 = 3600.00
   P2 2700 + 200             = 2900.00
@@ -47,6 +50,7 @@ import polars as pl
 import pytest
 from helpers import D, line
 
+from csincentive.ledger import Ledger
 from csincentive.pipeline import compute_month
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,8 +59,9 @@ RULES = ROOT / "rules" / "part-time.toml"
 
 
 @pytest.fixture(scope="module")
-def result():
-    return compute_month(MONTH, RULES)
+def result(tmp_path_factory):
+    # An empty ledger: October opens a quarter, so the quarterly ranking reads no earlier month.
+    return compute_month(MONTH, RULES, ledger=Ledger(tmp_path_factory.mktemp("ledger")))
 
 
 def test_payroll_worked_by_hand(result):
@@ -70,6 +75,7 @@ def test_payroll_worked_by_hand(result):
         "target_reward",
         "over_target_reward",
         "referral",
+        "quarter_ranking",
         "gross",
     ]
     assert payroll["agent_id"].to_list() == ["P1", "P2", "P3", "P4", "P5", "P6"]
@@ -144,7 +150,7 @@ def test_full_timer_in_the_roster_gets_no_part_time_pay(tmp_path):
         f.write("F1,老陈,兼职组,agent,中级,2024-01-01,,云杉:老陈,,3000.00\n")
     with (folder / "attendance.csv").open("a", encoding="utf-8") as f:
         f.write("F1,22,22,0,0,0,0,0\n")
-    result = compute_month(folder, RULES)
+    result = compute_month(folder, RULES, ledger=Ledger(tmp_path / "ledger"))
     row = result.payroll.filter(pl.col("agent_id") == "F1").row(0, named=True)
     assert [row[c] for c in ("base", "target_reward", "over_target_reward", "referral")] == D(
         "0.00", "0.00", "0.00", "0.00"
@@ -159,3 +165,23 @@ def test_attainment_just_under_a_step_does_not_read_as_the_step(result):
     # 549.99 / 500 = 109.998%: shown truncated as 109.9%, never as the 110% it has not reached.
     assert attainment["amount"] == "109.9%"
     assert "attainment=109.9%" in steps["explanation"]
+
+
+def test_quarter_ranking_in_december(tmp_path):
+    # The same month three times (dates moved): quarter net sales P4 3 × 1300 = 3900,
+    # P1 3750, P2 3000, P3 1800, P6 1649.97, P5 1200 → the top three get 300 each.
+    ledger = Ledger(tmp_path / "ledger")
+    result = None
+    for month in (10, 11, 12):
+        folder = tmp_path / f"2026-{month}"
+        shutil.copytree(MONTH, folder)
+        for name in ("chats.csv", "orders.csv", "events.csv"):
+            path = folder / name
+            text = path.read_text(encoding="utf-8").replace("2026-10-", f"2026-{month}-")
+            path.write_text(text, encoding="utf-8")
+        result = compute_month(folder, RULES, ledger=ledger)
+        ledger.record(result)
+    assert result is not None
+    assert result.payroll.sort("agent_id")["quarter_ranking"].to_list() == D(
+        "300.00", "300.00", "0.00", "300.00", "0.00", "0.00"
+    )
