@@ -661,17 +661,7 @@ def _attendance_rate() -> pl.Expr:
 
 
 def _empty_events() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "agent_id": pl.String,
-            "date": pl.Date,
-            "event": pl.String,
-            "count": pl.Int64,
-            "amount": MONEY,
-            "note": pl.String,
-            "line": pl.Int64,
-        }
-    )
+    return pl.DataFrame(schema=EVENT_SCHEMA)
 
 
 def _empty_manual() -> pl.DataFrame:
