@@ -510,3 +510,10 @@ def test_empty_file_has_no_header(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_orders(write(tmp_path / "orders.csv", ""), work_dir=tmp_path)
     assert [(d.code, d.line) for d in info.value.diagnostics] == [("D102", 1)]
+
+
+def test_end_time_is_not_validated(tmp_path: Path) -> None:
+    # Pay never reads a session's end, so a bad end_time is not worth a failed month.
+    text = "agent,buyer,start_time,end_time\n小美,买家甲,2026-10-01 09:00:00,not a time\n"
+    _, _, checks = load_chats(write(tmp_path / "chats.csv", text), work_dir=tmp_path)
+    assert all_check_rows(checks) == 0

@@ -719,9 +719,9 @@ def _session_checks(
 ) -> list[ProblemCheck]:
     checks = [
         _empty_check(display, base, [found[n] for n in SESSION_REQUIRED]),
-        _datetime_check(
-            display, base, [found[n] for n in ("start_time", "end_time") if n in found]
-        ),
+        # end_time is kept for whoever reads it but checked by nothing: pay never uses a
+        # session's end, and validating it would parse it for every row of every month.
+        _datetime_check(display, base, [found["start_time"]]),
     ]
     durations = [found[n] for n in ("first_response_s", "avg_response_s") if n in found]
     if durations:  # optional columns: no check at all when the export has neither
