@@ -126,7 +126,10 @@ def _decode_error(display: str, encoding: str, line: int) -> InputError:
 
 
 def ensure_utf8(path: Path, work_dir: Path, *, display: str | None = None) -> Path:
-    """The file to scan: ``path`` itself when it is UTF-8, else its transcoded UTF-8 copy."""
+    """The file to scan: ``path`` itself when it is UTF-8 (or Parquet), else its transcoded
+    UTF-8 copy."""
+    if path.suffix == ".parquet":
+        return path
     encoding = detect_encoding(path)
     if encoding == "utf-8":
         return path

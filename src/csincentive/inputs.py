@@ -148,7 +148,14 @@ def _norm(name: str) -> str:
 
 
 def _read_header(path: Path, display: str) -> list[str]:
-    """The header row as written (BOM removed), reading only the first line of the file."""
+    """The header row as written (BOM removed), reading only the first line of the file;
+    for a Parquet file its column names."""
+    if path.suffix == ".parquet":
+        try:
+            return list(pl.read_parquet_schema(path))
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            message = f"not a readable Parquet file: {exc}"
+            raise InputError.single(display, message, code="D102") from None
     with path.open(encoding="utf-8-sig", newline="") as handle:
         header = next(csv.reader(handle), [])
     if not any(cell.strip() for cell in header):
@@ -245,18 +252,39 @@ def _scan(path: Path, header: Sequence[str], columns: Iterable[_Column]) -> pl.L
     the export's header. Blank cells become null; blank lines are dropped here.
     """
     columns = list(columns)
-    lf = pl.scan_csv(
-        path,
-        infer_schema=False,
-        new_columns=[f"_c{i}" for i in range(len(header))],
-        row_index_name="line",
-        row_index_offset=2,  # first data row is physical line 2 (header = line 1)
-        truncate_ragged_lines=True,  # exports end rows with stray commas; we select by name
-    )
+    if path.suffix == ".parquet":
+        lf = _scan_parquet(path, header)
+    else:
+        lf = pl.scan_csv(
+            path,
+            infer_schema=False,
+            new_columns=[f"_c{i}" for i in range(len(header))],
+            row_index_name="line",
+            row_index_offset=2,  # first data row is physical line 2 (header = line 1)
+            truncate_ragged_lines=True,  # exports end rows with stray commas; select by name
+        )
     # A blank line reads as a row of nulls (and still counts as a line). Testing the raw
     # cells keeps the filter from stripping every column when only some are needed.
     blank = ~pl.any_horizontal(pl.col(f"_c{c.index}").is_not_null() for c in columns)
     return lf.filter(~blank).select(pl.col("line").cast(pl.Int64), *(_cell(c) for c in columns))
+
+
+def _scan_parquet(path: Path, header: Sequence[str]) -> pl.LazyFrame:
+    """A Parquet export read like a CSV one: every column as text, so the same parsing and
+    the same checks apply. `line` is the row number as if the file had a header line, so a
+    problem on row 1 reads as line 2, as it would in the CSV the file came from."""
+    schema = pl.read_parquet_schema(path)
+    text = [_as_text(name, schema[name]).alias(f"_c{i}") for i, name in enumerate(header)]
+    return pl.scan_parquet(path).with_row_index("line", offset=2).select(pl.col("line"), *text)
+
+
+def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
+    """A typed Parquet column as the text a CSV export would hold."""
+    if isinstance(dtype, pl.Datetime):
+        return pl.col(name).dt.to_string("%Y-%m-%d %H:%M:%S")
+    if isinstance(dtype, pl.Date):
+        return pl.col(name).dt.to_string("%Y-%m-%d")
+    return pl.col(name).cast(pl.String)
 
 
 def _cell(column: _Column) -> pl.Expr:
@@ -923,6 +951,16 @@ def load_orders(
 # --------------------------------------------------------------------------- period
 
 
+def _export(folder: Path, name: str) -> Path:
+    """chats.csv, or chats.parquet when the folder has that instead (orders likewise):
+    a team that keeps its exports in Parquet need not write them back to CSV."""
+    csv_path = folder / name
+    parquet = csv_path.with_suffix(".parquet")
+    if not csv_path.exists() and name != "agents.csv" and parquet.is_file():
+        return parquet
+    return csv_path
+
+
 def _period_month(folder: Path, month: tuple[int, int] | None) -> tuple[int, int]:
     """(year, month) from the ``month=`` argument, else from a folder named YYYY-MM."""
     if month is not None:
@@ -964,7 +1002,7 @@ def load_period(
         message = "no such folder — give the month's folder (agents.csv, chats.csv, orders.csv)"
         raise InputError.single(str(folder), message, code="D101")
     problems: list[Diagnostic] = []
-    files = {logical: folder / name for logical, name in FILES.items()}
+    files = {logical: _export(folder, name) for logical, name in FILES.items()}
     try:
         year, mon = _period_month(folder, month)
     except InputError as exc:
