@@ -64,3 +64,18 @@ def test_the_cache_can_be_turned_off(month: Path, monkeypatch: pytest.MonkeyPatc
     compute_month(month, RULES)
     assert len(reads) == 2
     assert not any(p.name == ".parsed-cache" for p in Path(os.getcwd()).iterdir())
+
+
+def test_an_entry_missing_a_column_is_read_again(month: Path, monkeypatch: pytest.MonkeyPatch):
+    # An entry written by another build (here: without the rated flags) is not trusted.
+    import polars as pl
+
+    reads = count_reads(monkeypatch)
+    compute_month(month, RULES)
+    [entry] = [
+        p for p in (Path(os.getcwd()) / ".parsed-cache").iterdir() if not p.name.startswith(".")
+    ]
+    chats = pl.read_parquet(entry / "chats.parquet").drop("rated")
+    chats.write_parquet(entry / "chats.parquet")
+    compute_month(month, RULES)
+    assert len(reads) == 2

@@ -45,12 +45,17 @@ def cache_root() -> Path | None:
 class ParsedCache:
     folder: Path
 
-    def load(self) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    def load(self, required: dict[str, list[str]]) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        """The kept frames, or None when there are none — or when they lack a column this
+        version needs (an entry written by another build of csincentive)."""
         try:
             frames = [pl.read_parquet(self.folder / f"{name}.parquet") for name in TABLES]
             os.utime(self.folder)  # recently used
         except (OSError, pl.exceptions.PolarsError):
             return None
+        for name, frame in zip(TABLES, frames, strict=True):
+            if not set(required.get(name, [])) <= set(frame.columns):
+                return None
         return frames[0], frames[1]
 
     def save(self, chats: pl.DataFrame, orders: pl.DataFrame) -> None:

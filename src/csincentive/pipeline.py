@@ -189,7 +189,8 @@ def _compute(
     # costs more than holding it.
     # A repeat run of the same files starts from the frames the first run kept (cache.py).
     cache = parsed_cache(period.files, rules.inputs.model_dump_json())
-    cached = cache.load() if cache is not None else None
+    required = {"chats": CHAT_COLUMNS, "orders": ORDER_INPUT_COLUMNS}
+    cached = cache.load(required) if cache is not None else None
     if cached is not None:
         chats_df, orders_df = cached
     else:
