@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from csincentive.money import round_fen
+from csincentive.money import plain, round_fen
 
 
 def strip_zeros(text: pl.Expr) -> pl.Expr:
@@ -35,10 +35,5 @@ def show_number(value: Decimal, unit: str) -> str:
     if unit == "money":
         return f"{round_fen(value):.2f}"
     if unit in ("ratio", "percent"):
-        return _plain(value * 100) + "%"
-    return _plain(value)
-
-
-def _plain(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+        return plain(value * 100) + "%"
+    return plain(value)

@@ -23,7 +23,7 @@ from csincentive.formula import (
     parse,
     render,
 )
-from csincentive.money import ENGINE_SCALE, to_fen
+from csincentive.money import ENGINE_SCALE, plain, to_fen
 from csincentive.names import scheme_names
 from csincentive.rules.model import (
     AwardComponent,
@@ -381,10 +381,10 @@ class Compiler:
             past = dec(prefix[-1]) + beyond.cast(DEC) * dec(last)
             past_text = (
                 pl.when(beyond == 1)
-                .then(pl.lit(f" + {_plain(last)}"))
+                .then(pl.lit(f" + {plain(last)}"))
                 .otherwise(
                     pl.concat_str(
-                        [pl.lit(" + "), beyond.cast(pl.Utf8), pl.lit(f" × {_plain(last)}")]
+                        [pl.lit(" + "), beyond.cast(pl.Utf8), pl.lit(f" × {plain(last)}")]
                     )
                 )
             )
@@ -399,9 +399,9 @@ class Compiler:
             past = dec(prefix[-1])
             past_text = pl.lit(f"; no amount after the first {len(amounts)}")
         amount: pl.Expr = past
-        terms: pl.Expr = pl.concat_str([pl.lit(" + ".join(_plain(a) for a in amounts)), past_text])
+        terms: pl.Expr = pl.concat_str([pl.lit(" + ".join(plain(a) for a in amounts)), past_text])
         for k in range(len(amounts), -1, -1):
-            shown = " + ".join(_plain(a) for a in amounts[:k]) or "nothing"
+            shown = " + ".join(plain(a) for a in amounts[:k]) or "nothing"
             amount = pl.when(charged == k).then(dec(prefix[k])).otherwise(amount)
             terms = pl.when(charged == k).then(pl.lit(shown)).otherwise(terms)
         free = f", first {component.free} a warning only" if component.free else ""
@@ -530,10 +530,6 @@ def _scope_text(scope: Scope) -> str:
 
 def _one_line(text: str | None) -> str:
     return render(parse(text)) if text else ""
-
-
-def _plain(value: Decimal) -> str:
-    return show_number(value, "number")
 
 
 def _interval(start: Decimal | None, end: Decimal | None, unit: str) -> str:

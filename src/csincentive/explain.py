@@ -27,7 +27,7 @@ from csincentive.display import show_expr
 from csincentive.engine import RAW, Compiler, scope_mask
 from csincentive.errors import InputError
 from csincentive.formula import HISTORY_FUNCTIONS, Call, Formula, explain_terms, parse
-from csincentive.money import ENGINE_SCALE
+from csincentive.money import ENGINE_SCALE, plain
 from csincentive.names import ATTENDANCE, CALENDAR, METRICS, ROSTER
 from csincentive.pipeline import MonthResult
 from csincentive.rules.loader import dotted
@@ -524,11 +524,6 @@ def _scope_words(scope: Scope) -> str:
     return ", ".join(parts) or "everyone"
 
 
-def _plain(value: Decimal) -> str:
-    """Exact, without the engine's trailing zeros: 10.5050000000 → 10.505."""
-    return format(value.normalize(), "f") if value else "0"
-
-
 def _rounding(pays: bool, raw: Value, amount: Value) -> str:
     if not pays:
         return "none: an intermediate value, kept to ten places"
@@ -536,7 +531,7 @@ def _rounding(pays: bool, raw: Value, amount: Value) -> str:
         return "none: no value"
     if raw == amount:
         return f"none needed: {amount} is exact to the fen"
-    return f"{_plain(raw)} → {amount}, half-up to the fen"
+    return f"{plain(raw)} → {amount}, half-up to the fen"
 
 
 # ----------------------------------------------------------------- where it is written
@@ -595,7 +590,7 @@ class _Sources:
 
 def _json(value: Value) -> str | None:
     if isinstance(value, Decimal):
-        return _plain(value)
+        return plain(value)
     return value
 
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 
 from csincentive.errors import Diagnostic, InputError
+from csincentive.money import plain
 from csincentive.rules.locate import SourceMap
 from csincentive.rules.model import GradeRule, Grades, RuleSet
 
@@ -482,15 +483,10 @@ def _volume_failure(month: str, figures: _Month | None, peers: str) -> str | Non
     if volume * count >= total:  # volume ≥ total / count, exactly
         return None
     average = (total / count).quantize(PEER_AVERAGE_PLACES, ROUND_HALF_UP)
-    return f"conversations {_plain(volume)} < {peers} average {_plain(average)} in {month}"
-
-
-def _plain(value: Decimal) -> str:
-    """1.2000000000 → "1.2", 164.0000000000 → "164", never an exponent."""
-    return format(value.normalize(), "f")
+    return f"conversations {plain(volume)} < {peers} average {plain(average)} in {month}"
 
 
 def _coefficient(value: Decimal) -> str:
     """Coefficients always with a decimal point, as the seed writes them: 1.0, 0.8, 1.07."""
-    text = _plain(value)
+    text = plain(value)
     return text if "." in text else f"{text}.0"

@@ -45,5 +45,11 @@ def to_fen(expr: pl.Expr) -> pl.Expr:
     return expr.round(2, mode="half_away_from_zero").cast(pl.Decimal(38, 2))
 
 
+def plain(value: Decimal) -> str:
+    """A number as written, without the engine's trailing zeros or an exponent:
+    10.5050000000 → "10.505", 2500.0000000000 → "2500", 0E-10 → "0"."""
+    return format(value.normalize(), "f")
+
+
 def format_yuan(value: Decimal) -> str:
     return f"{round_fen(value):,.2f}"

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from csincentive.errors import Diagnostic, Severity
 from csincentive.formula import FUNCTIONS, Binary, Call, FormulaError, Name, Node, Unary, parse
+from csincentive.money import plain
 from csincentive.names import BUILTIN, scheme_names
 from csincentive.names import Name as NameInfo
 from csincentive.rules.locate import SourceMap
@@ -57,8 +58,8 @@ class _Report:
         chars = self.source.strings.get((*self.prefix, *loc))
         text = "".join(self.source.text[i] for i in chars[:-1]) if chars else ""
         if text.strip().endswith("%"):
-            return f'"{_show(value * 100)}%"'
-        return _show(value)
+            return f'"{plain(value * 100)}%"'
+        return plain(value)
 
 
 def check_meaning(
@@ -364,7 +365,7 @@ def _check_ratio_rows(rules: RuleSet, report: _Report, loc: Loc, table: TableCom
         return
     for i, row in enumerate(table.rows):
         if row.from_ is not None and row.from_ > 1:
-            shown = _show(row.from_)
+            shown = plain(row.from_)
             message = (
                 f"unreachable: '{on}' is a ratio (at most 100%) and this row starts at"
                 f' {shown}; did you mean "{shown}%"?'
@@ -374,13 +375,9 @@ def _check_ratio_rows(rules: RuleSet, report: _Report, loc: Loc, table: TableCom
 
 def _check_rate(report: _Report, loc: Loc, rate: Decimal) -> None:
     if rate > 1:
-        shown = _show(rate)
-        percent = _show(rate * 100)
+        shown = plain(rate)
+        percent = plain(rate * 100)
         message = (
             f'rate {shown} means ×{shown} ({percent}%); if you meant {shown}%, write "{shown}%"'
         )
         report.add("W140", loc, message)
-
-
-def _show(value: Decimal) -> str:
-    return format(value.normalize(), "f")
