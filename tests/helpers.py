@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 
@@ -19,3 +21,16 @@ def line(result, agent_id: str, component: str) -> dict:  # type: ignore[no-unty
     )
     assert rows.height == 1
     return rows.row(0, named=True)
+
+
+def moved_month(source: Path, parent: Path, month: int) -> Path:
+    """A copy of an October 2026 period folder as month `month` of 2026: the dates in its
+    chats, orders and events move, the roster stays (hire dates do not change)."""
+    folder = parent / f"2026-{month:02d}"
+    shutil.copytree(source, folder)
+    for name in ("chats.csv", "orders.csv", "events.csv"):
+        path = folder / name
+        if path.exists():
+            text = path.read_text(encoding="utf-8").replace("2026-10-", f"2026-{month:02d}-")
+            path.write_text(text, encoding="utf-8")
+    return folder

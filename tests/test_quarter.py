@@ -28,13 +28,12 @@ Team 售前一组 attainment each month: 3560.50 / 16000 = 22.2% < 90% → no te
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import D
+from helpers import D, moved_month
 
 from csincentive.errors import InputError
 from csincentive.ledger import Ledger
@@ -47,15 +46,7 @@ AGENTS = ["A1", "A2", "A3", "A4", "A5"]
 
 
 def month_folder(tmp_path: Path, month: int) -> Path:
-    folder = tmp_path / f"2026-{month:02d}"
-    shutil.copytree(OCTOBER, folder)
-    for name in ("chats.csv", "orders.csv"):
-        path = folder / name
-        path.write_text(
-            path.read_text(encoding="utf-8").replace("2026-10-", f"2026-{month:02d}-"),
-            encoding="utf-8",
-        )
-    return folder
+    return moved_month(OCTOBER, tmp_path, month)
 
 
 def run_quarter(tmp_path: Path, months=(10, 11, 12)) -> tuple[Ledger, dict[int, object]]:

@@ -48,7 +48,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import D, line
+from helpers import D, line, moved_month
 
 from csincentive.ledger import Ledger
 from csincentive.pipeline import compute_month
@@ -173,13 +173,7 @@ def test_quarter_ranking_in_december(tmp_path):
     ledger = Ledger(tmp_path / "ledger")
     result = None
     for month in (10, 11, 12):
-        folder = tmp_path / f"2026-{month}"
-        shutil.copytree(MONTH, folder)
-        for name in ("chats.csv", "orders.csv", "events.csv"):
-            path = folder / name
-            text = path.read_text(encoding="utf-8").replace("2026-10-", f"2026-{month}-")
-            path.write_text(text, encoding="utf-8")
-        result = compute_month(folder, RULES, ledger=ledger)
+        result = compute_month(moved_month(MONTH, tmp_path, month), RULES, ledger=ledger)
         ledger.record(result)
     assert result is not None
     assert result.payroll.sort("agent_id")["quarter_ranking"].to_list() == D(

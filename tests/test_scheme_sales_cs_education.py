@@ -54,7 +54,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import D, line
+from helpers import D, line, moved_month
 
 from csincentive.errors import InputError
 from csincentive.ledger import Ledger
@@ -213,12 +213,7 @@ def test_quarterly_thirty_percent_in_the_quarters_last_month(tmp_path):
     ledger = Ledger(tmp_path / "ledger")
     results = {}
     for month in (10, 11, 12):
-        folder = tmp_path / f"2026-{month}"
-        shutil.copytree(MONTH, folder)
-        for name in ("chats.csv", "orders.csv"):
-            path = folder / name
-            text = path.read_text(encoding="utf-8").replace("2026-10-", f"2026-{month}-")
-            path.write_text(text, encoding="utf-8")
+        folder = moved_month(MONTH, tmp_path, month)
         results[month] = compute_month(folder, RULES, ledger=ledger)
         ledger.record(results[month])
     quarterly = dict(

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import D
+from helpers import D, moved_month
 
 from csincentive.ledger import Ledger
 from csincentive.pipeline import compute_month
@@ -266,14 +266,7 @@ def test_yearly_absence_adds_the_ledgers_months(tmp_path):
     # November: P7 absent 1 more day → 2 + 3 + 1 = 6 ≥ 5 → flagged again; P6 had none.
     ledger = Ledger(tmp_path / "ledger")
     ledger.record(compute_month(MONTH, RULES, ledger=ledger))
-    november = tmp_path / "2026-11"
-    shutil.copytree(MONTH, november)
-    for name in ("events.csv", "chats.csv", "orders.csv"):
-        path = november / name
-        if path.exists():
-            path.write_text(
-                path.read_text(encoding="utf-8").replace("2026-10-", "2026-11-"), "utf-8"
-            )
+    november = moved_month(MONTH, tmp_path, 11)
     attendance = november / "attendance.csv"
     attendance.write_text(
         attendance.read_text(encoding="utf-8").replace("P7,22,19,0,0,3,", "P7,22,21,0,0,1,"),
