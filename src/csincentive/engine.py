@@ -521,11 +521,15 @@ def scope_mask(scope: Scope) -> pl.Expr:
     return mask
 
 
+def scope_words(scope: Scope) -> str:
+    """'role=agent, grade=初级/中级', or '' for everyone."""
+    fields = ("role", "grade", "team")
+    return ", ".join(f"{f}={'/'.join(getattr(scope, f))}" for f in fields if getattr(scope, f))
+
+
 def _scope_text(scope: Scope) -> str:
-    parts = [
-        f"{f}={'/'.join(getattr(scope, f))}" for f in ("role", "grade", "team") if getattr(scope, f)
-    ]
-    return f" ({', '.join(parts)})" if parts else ""
+    words = scope_words(scope)
+    return f" ({words})" if words else ""
 
 
 def _one_line(text: str | None) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from csincentive.display import show_expr
-from csincentive.engine import RAW, Compiler, scope_mask
+from csincentive.engine import RAW, Compiler, scope_mask, scope_words
 from csincentive.errors import InputError
 from csincentive.formula import HISTORY_FUNCTIONS, Call, Formula, explain_terms, parse
 from csincentive.money import ENGINE_SCALE, plain
@@ -519,9 +519,7 @@ def _kind(component: ComponentBase) -> str:
 
 
 def _scope_words(scope: Scope) -> str:
-    fields = ("role", "grade", "team")
-    parts = [f"{f}={'/'.join(getattr(scope, f))}" for f in fields if getattr(scope, f)]
-    return ", ".join(parts) or "everyone"
+    return scope_words(scope) or "everyone"
 
 
 def _rounding(pays: bool, raw: Value, amount: Value) -> str:
