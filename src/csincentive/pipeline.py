@@ -290,16 +290,19 @@ def late_refunds(ledger: Ledger | None, orders: pl.DataFrame, period: str) -> pl
     sealed = [m for m in earlier if ledger.is_sealed(m)][-CLAWBACK_MONTHS:]
     if not sealed:
         return empty
+    # Each month from the oldest chased one on, read once: its credited orders, and what it
+    # already clawed back on orders of the months before it.
+    recorded = {m: ledger.orders(m) for m in earlier if m >= sealed[0]}
     credited = pl.concat(
-        ledger.orders(m)
+        recorded[m]
         .filter(pl.col("outcome") == "credited")
         .select("order_id", "agent_key", pl.col("refund_amount").alias("recorded"))
         for m in sealed
     )
     taken = [
-        ledger.orders(m).select("order_id", "clawed_refund")
-        for m in earlier
-        if "clawed_refund" in ledger.orders(m).columns
+        frame.select("order_id", "clawed_refund")
+        for frame in recorded.values()
+        if "clawed_refund" in frame.columns
     ]
     already = (
         pl.concat(taken).group_by("order_id").agg(pl.col("clawed_refund").fill_null(0).sum())
