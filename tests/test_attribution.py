@@ -119,6 +119,36 @@ def test_same_second_tie_goes_to_the_smallest_agent_id():
         assert result == {"o9": ("credited", "A2")}
 
 
+def test_same_second_tie_with_resolved_accounts():
+    # The pipeline's chats carry agent_key as an Enum code (resolve_agents). Worked by hand:
+    # 云杉:乙 is agent B1 and 云杉:甲 is Z9; both chat with b20 at 10:00, so B1 (sorting
+    # first) takes the 12:00 order, whichever account the export lists first and however
+    # the accounts were first seen; the unknown account chatting at 09:00 loses to both.
+    roster = pl.DataFrame({"agent_id": ["Z9", "B1"], "chat_nick": ["云杉:甲", "云杉:乙"]})
+    for names in (["云杉:甲", "云杉:乙", "新人"], ["云杉:乙", "云杉:甲", "新人"]):
+        raw = pl.DataFrame(
+            {
+                "agent": pl.Series(names, dtype=pl.Categorical),
+                "buyer": ["b20"] * 3,
+                "start_time": [at("10-15 10:00"), at("10-15 10:00"), at("10-15 09:00")],
+            }
+        )
+        resolved = resolve_agents(raw, roster)
+        assert isinstance(resolved.schema["agent_key"], pl.Enum)
+        assert resolved["known"].to_list() == [True, True, False]
+        frame = attribute_orders(
+            orders(("o9", "b20", "10-15 12:00", "10-15 12:00")),
+            resolved.lazy().with_columns(buyer_key()),
+            year=2026,
+            month=10,
+            window_days=2,
+            judge_by="created",
+        ).collect()
+        assert frame.select("outcome", pl.col("agent_key").cast(pl.String)).rows() == [
+            ("credited", "B1")
+        ]
+
+
 def test_two_orders_by_one_buyer_both_credited():
     result = outcomes(
         [("A1", "b3", "10-12 09:00")],
@@ -140,5 +170,5 @@ def test_judge_by_payment_time():
 )
 def test_chat_accounts_resolve_by_nick_or_id(written, expected):
     roster = pl.DataFrame({"agent_id": ["A1"], "chat_nick": ["云杉:小美"]})
-    frame = pl.LazyFrame({"agent": [written], "buyer": ["b"]})
-    assert resolve_agents(frame, roster).collect()["agent_key"].to_list() == [expected]
+    frame = pl.DataFrame({"agent": [written], "buyer": ["b"]})
+    assert resolve_agents(frame, roster)["agent_key"].cast(pl.String).to_list() == [expected]

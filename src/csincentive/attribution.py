@@ -23,6 +23,7 @@ from collections.abc import Iterator
 import polars as pl
 
 UNKNOWN_PREFIX = "?"  # chats from an account not in the roster keep their raw name after it
+TIE_SLOTS = 1 << 24  # distinct chat accounts a month can rank in the tie rule's sort key
 
 
 @contextlib.contextmanager
@@ -43,21 +44,49 @@ def chat_agent_keys(roster: pl.DataFrame) -> pl.LazyFrame:
     return pl.concat([by_nick, by_id]).unique("key", keep="first").lazy()
 
 
-def resolve_agents(chats: pl.LazyFrame, roster: pl.DataFrame) -> pl.LazyFrame:
-    """Adds agent_key: the roster agent_id, or '?<name as written>' for an unknown account
-    (its chats still compete for orders, so an unknown account never passes its orders on
-    to a colleague; the reconciliation reports it)."""
-    keys = chat_agent_keys(roster)
+def account_keys(accounts: pl.Series, roster: pl.DataFrame) -> pl.DataFrame:
+    """Each chat account as written → agent_key (the roster agent_id, or '?<name as
+    written>' for an account not in the roster) and known. Unknown accounts keep their own
+    key: their chats still compete for orders, so an unknown account never passes its
+    orders on to a colleague; the reconciliation reports it."""
+    written = accounts.cast(pl.String).alias("written")
     return (
-        chats.join(keys, left_on="agent", right_on="key", how="left")
-        .with_columns(
-            pl.coalesce(pl.col("agent_id"), pl.lit(UNKNOWN_PREFIX) + pl.col("agent")).alias(
+        pl.DataFrame([accounts.alias("agent"), written])
+        .lazy()
+        .join(chat_agent_keys(roster), left_on="written", right_on="key", how="left")
+        .select(
+            "agent",
+            pl.coalesce(pl.col("agent_id"), pl.lit(UNKNOWN_PREFIX) + pl.col("written")).alias(
                 "agent_key"
             ),
             pl.col("agent_id").is_not_null().alias("known"),
         )
-        .drop("agent_id")
+        .collect()
     )
+
+
+def resolve_agents(chats: pl.DataFrame, roster: pl.DataFrame) -> pl.DataFrame:
+    """Replaces the account as written (agent) by agent_key and known.
+
+    agent_key is an Enum over every key of the month in sorted order, so a chat row holds
+    a 32-bit code instead of a name, and comparing codes compares keys (the tie rule of
+    attribute_orders). Accounts are resolved once each, not once per chat."""
+    accounts = account_keys(chats.get_column("agent").unique(), roster)
+    keys = pl.Enum(sorted({k for k in accounts.get_column("agent_key").to_list() if k is not None}))
+    if len(keys.categories) >= TIE_SLOTS:
+        raise ValueError(
+            f"{len(keys.categories)} chat accounts in one month: at most {TIE_SLOTS - 1}"
+        )
+    if chats.height == 0:  # (replace_strict keeps the input's dtype on an empty column)
+        typed = [pl.lit(None, keys).alias("agent_key"), pl.lit(None, pl.Boolean).alias("known")]
+        return chats.with_columns(typed).drop("agent")
+    agent = pl.col("agent")
+    return chats.with_columns(
+        agent.replace_strict(accounts["agent"], accounts["agent_key"].cast(keys)).alias(
+            "agent_key"
+        ),
+        agent.replace_strict(accounts["agent"], accounts["known"]).alias("known"),
+    ).drop("agent")
 
 
 def buyer_key() -> pl.Expr:
@@ -93,10 +122,20 @@ def attribute_orders(
         orders = orders.with_columns(buyer_key())
     candidates = orders.filter(pl.col("paid_at").is_not_null() & in_month)
     # The tie rule: among chats with a buyer in the same second, the as-of join takes the
-    # last row, so sorting the smallest agent_id last gives it the order (a test pins this).
+    # last row, so sorting the smallest agent_key last gives it the order (a test pins this).
+    # One Int64 sort key — the second, then the key's rank reversed — sorts twice as fast
+    # as two sort columns. Times are whole seconds (every accepted format is), so the
+    # order by key is the order by time.
+    agent_key = chats.collect_schema()["agent_key"]
+    rank = (
+        pl.col("agent_key").to_physical()  # an Enum's codes follow its sorted categories
+        if isinstance(agent_key, pl.Enum)
+        and list(agent_key.categories) == sorted(agent_key.categories)
+        else pl.col("agent_key").rank("dense")
+    ).cast(pl.Int64)
     chat_points = chats.select(
         "buyer_key", pl.col("start_time").alias("chat_time"), "agent_key"
-    ).sort("chat_time", "agent_key", descending=[False, True])
+    ).sort(pl.col("chat_time").dt.epoch("s") * TIE_SLOTS + (TIE_SLOTS - 1 - rank))
     matched = candidates.sort("ref_time").join_asof(
         chat_points,
         left_on="ref_time",
@@ -121,7 +160,7 @@ def attribute_orders(
         .then(pl.lit("unpaid"))
         .otherwise(pl.lit("other_month"))
         .alias("outcome"),
-        pl.lit(None, dtype=pl.Utf8).alias("agent_key"),
+        pl.lit(None, dtype=agent_key).alias("agent_key"),
         pl.lit(None, dtype=pl.Datetime("us")).alias("chat_time"),
     )
     columns = [

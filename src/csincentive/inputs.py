@@ -438,7 +438,9 @@ def _duplicate_order_check(display: str, base: pl.LazyFrame, column: _Column) ->
         frame=frame,
         what_to_do="delete the repeated rows (an order must appear once) or re-export the month",
         # Hashes first: a repeated hash is rare, and then the exact check names the rows.
-        suspect=pl.col("order_id").hash(seed=0).is_duplicated().any(),
+        # Counting distinct hashes is several times faster than marking duplicated ones.
+        suspect=pl.col("order_id").drop_nulls().hash(seed=0).n_unique()
+        < pl.col("order_id").drop_nulls().len(),
     )
 
 

@@ -83,17 +83,29 @@ def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
             .alias("avg_response_s"),
         )
         # 答问比 as 千牛 counts it: agent / buyer messages, 0 when the buyer wrote nothing.
-        .with_columns(ratio("agent_messages", "buyer_messages").alias("answer_ratio"))
+        .with_columns(
+            ratio("agent_messages", "buyer_messages").alias("answer_ratio"), _key_as_text()
+        )
     )
+
+
+def _key_as_text() -> pl.Expr:
+    """agent_key as the roster's text (chats carry it as an Enum code, see resolve_agents),
+    once per agent after grouping rather than once per row."""
+    return pl.col("agent_key").cast(pl.String)
 
 
 def sales_metrics(attributed: pl.LazyFrame) -> pl.LazyFrame:
     credited = attributed.filter(pl.col("outcome") == "credited")
-    return credited.group_by("agent_key").agg(
-        pl.len().alias("orders"),
-        pl.col("buyer_key").n_unique().alias("paying_buyers"),
-        pl.col("paid_amount").sum().cast(MONEY).alias("sales"),
-        pl.col("refund_amount").sum().cast(MONEY).alias("refunds"),
+    return (
+        credited.group_by("agent_key")
+        .agg(
+            pl.len().alias("orders"),
+            pl.col("buyer_key").n_unique().alias("paying_buyers"),
+            pl.col("paid_amount").sum().cast(MONEY).alias("sales"),
+            pl.col("refund_amount").sum().cast(MONEY).alias("refunds"),
+        )
+        .with_columns(_key_as_text())
     )
 
 
@@ -198,15 +210,17 @@ def unknown_agents(chats: pl.LazyFrame, attributed: pl.LazyFrame) -> pl.LazyFram
     from csincentive.attribution import UNKNOWN_PREFIX
 
     unknown_chats = chats.filter(~pl.col("known"))
-    sessions = unknown_chats.group_by("agent_key").agg(
-        pl.len().alias("sessions"), pl.col("line").min().alias("first_line")
+    sessions = (
+        unknown_chats.group_by("agent_key")
+        .agg(pl.len().alias("sessions"), pl.col("line").min().alias("first_line"))
+        .with_columns(_key_as_text())
     )
     taken = (
-        attributed.filter(
-            (pl.col("outcome") == "credited") & pl.col("agent_key").str.starts_with(UNKNOWN_PREFIX)
-        )
+        attributed.filter(pl.col("outcome") == "credited")
         .group_by("agent_key")
         .agg(pl.len().alias("orders"), pl.col("paid_amount").sum().cast(MONEY).alias("sales"))
+        .with_columns(_key_as_text())
+        .filter(pl.col("agent_key").str.starts_with(UNKNOWN_PREFIX))
     )
     return (
         sessions.join(taken, on="agent_key", how="left")

@@ -292,7 +292,12 @@ def late_refunds(ledger: Ledger | None, orders: pl.DataFrame, period: str) -> pl
         return empty
     # Each month from the oldest chased one on, read once: its credited orders, and what it
     # already clawed back on orders of the months before it.
-    recorded = {m: ledger.orders(m) for m in earlier if m >= sealed[0]}
+    # Keys and outcomes are Enums of each month's own agents: as text, months concatenate.
+    recorded = {
+        m: ledger.orders(m).with_columns(pl.col("agent_key", "outcome").cast(pl.String))
+        for m in earlier
+        if m >= sealed[0]
+    }
     credited = pl.concat(
         recorded[m]
         .filter(pl.col("outcome") == "credited")
@@ -326,17 +331,19 @@ def late_refunds(ledger: Ledger | None, orders: pl.DataFrame, period: str) -> pl
 
 def _read_exports(period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The chats and orders parsed, with every row validated, in one read of each file."""
-    chats = (
-        resolve_agents(period.chats, period.roster)
-        .with_columns(buyer_key(), *rating_flags())
-        .select(*CHAT_COLUMNS, *_present(period.chats, MESSAGE_COLUMNS), *_flag(period.chats))
-    )
+    # Accounts are few and chats many: the account is read as a categorical (a 32-bit
+    # code per chat) and resolved to its agent once per account (resolve_agents).
+    read_columns = ["agent", *(c for c in CHAT_COLUMNS if c not in ("agent_key", "known"))]
+    chats = period.chats.with_columns(
+        pl.col("agent").cast(pl.Categorical), buyer_key(), *rating_flags()
+    ).select(*read_columns, *_present(period.chats, MESSAGE_COLUMNS), *_flag(period.chats))
     orders = period.orders.with_columns(buyer_key()).select(
         *ORDER_INPUT_COLUMNS, *_flag(period.orders)
     )
     chats_df, orders_df = pl.collect_all([chats, orders])
     _check_rows(period, {"chats": chats_df, "orders": orders_df})
-    return chats_df.drop(ROW_PROBLEM, strict=False), orders_df.drop(ROW_PROBLEM, strict=False)
+    chats_df = resolve_agents(chats_df.drop(ROW_PROBLEM, strict=False), period.roster)
+    return chats_df, orders_df.drop(ROW_PROBLEM, strict=False)
 
 
 def _present(frame: pl.LazyFrame, names: list[str]) -> list[str]:
