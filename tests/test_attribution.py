@@ -8,8 +8,10 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from csincentive.attribution import attribute_orders, buyer_key, resolve_agents
+from csincentive.attribution import _Packing, attribute_orders, buyer_key, resolve_agents
 
 
 def at(text: str) -> dt.datetime:
@@ -172,3 +174,74 @@ def test_chat_accounts_resolve_by_nick_or_id(written, expected):
     roster = pl.DataFrame({"agent_id": ["A1"], "chat_nick": ["云杉:小美"]})
     frame = pl.DataFrame({"agent": [written], "buyer": ["b"]})
     assert resolve_agents(frame, roster)["agent_key"].cast(pl.String).to_list() == [expected]
+
+
+# ------------------------------------------------------------------ against brute force
+
+
+def brute_force(chat_rows, order_rows, window_days):
+    """The rule as the module docstring states it, one order at a time."""
+    result = {}
+    for order_id, buyer, created, paid in order_rows:
+        ref = at(created)
+        if paid is None:
+            result[order_id] = ("unpaid", None)
+            continue
+        if ref.month != 10:
+            result[order_id] = ("other_month", None)
+            continue
+        before = [(at(t), agent) for agent, b, t in chat_rows if b == buyer and at(t) <= ref]
+        if not before:
+            result[order_id] = ("silent", None)
+            continue
+        latest = max(t for t, _ in before)
+        agent = min(a for t, a in before if t == latest)
+        if latest.date() < ref.date() - dt.timedelta(days=window_days - 1):
+            result[order_id] = ("outside_window", None)
+        else:
+            result[order_id] = ("credited", agent)
+    return result
+
+
+@st.composite
+def month_of_chats(draw):
+    minutes = st.integers(0, 4 * 24 * 60)  # 09-29 00:00 .. 10-03 00:00, in minutes
+
+    def moment(m: int) -> str:
+        t = dt.datetime(2026, 9, 29) + dt.timedelta(minutes=m)
+        return t.strftime("%m-%d %H:%M")
+
+    buyers = [f"b{i}" for i in range(draw(st.integers(1, 6)))]
+    agents = ["A1", "A2", "B7", "Z0"]
+    chat_rows = draw(
+        st.lists(
+            st.tuples(st.sampled_from(agents), st.sampled_from(buyers), minutes.map(moment)),
+            max_size=25,
+        )
+    )
+    order_rows = [
+        (f"o{i}", buyer, moment(created), None if unpaid else moment(created))
+        for i, (buyer, created, unpaid) in enumerate(
+            draw(
+                st.lists(
+                    st.tuples(st.sampled_from(buyers), minutes, st.booleans()),
+                    min_size=1,
+                    max_size=10,
+                )
+            )
+        )
+    ]
+    return chat_rows, order_rows, draw(st.integers(1, 3))
+
+
+@settings(max_examples=150, deadline=None)
+@given(month_of_chats(), st.sampled_from([None, 1, 2]))
+def test_matches_the_rule_one_order_at_a_time(monkeypatch_case, bucket_bits):
+    # bucket_bits 1 or 2 crowds every buyer into two or four buckets, so most orders take
+    # the path that looks them up again by buyer (attribution._latest_chats).
+    chat_rows, order_rows, window_days = monkeypatch_case
+    with pytest.MonkeyPatch.context() as patch:
+        if bucket_bits is not None:
+            patch.setattr(_Packing, "bucket_bits", property(lambda self: bucket_bits))
+        got = outcomes(chat_rows, order_rows, window_days=window_days)
+    assert got == brute_force(chat_rows, order_rows, window_days)

@@ -19,6 +19,7 @@ import contextlib
 import datetime as dt
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -120,29 +121,10 @@ def attribute_orders(
     # names sharing a hash is a ~1e-6 chance even with ten million buyers a month.
     if "buyer_key" not in orders.collect_schema():
         orders = orders.with_columns(buyer_key())
-    candidates = orders.filter(pl.col("paid_at").is_not_null() & in_month)
-    # The tie rule: among chats with a buyer in the same second, the as-of join takes the
-    # last row, so sorting the smallest agent_key last gives it the order (a test pins this).
-    # One Int64 sort key — the second, then the key's rank reversed — sorts twice as fast
-    # as two sort columns. Times are whole seconds (every accepted format is), so the
-    # order by key is the order by time.
-    agent_key = chats.collect_schema()["agent_key"]
-    rank = (
-        pl.col("agent_key").to_physical()  # an Enum's codes follow its sorted categories
-        if isinstance(agent_key, pl.Enum)
-        and list(agent_key.categories) == sorted(agent_key.categories)
-        else pl.col("agent_key").rank("dense")
-    ).cast(pl.Int64)
-    chat_points = chats.select(
-        "buyer_key", pl.col("start_time").alias("chat_time"), "agent_key"
-    ).sort(pl.col("chat_time").dt.epoch("s") * TIE_SLOTS + (TIE_SLOTS - 1 - rank))
-    matched = candidates.sort("ref_time").join_asof(
-        chat_points,
-        left_on="ref_time",
-        right_on="chat_time",
-        by="buyer_key",
-        strategy="backward",
-    )
+    candidates = orders.filter(pl.col("paid_at").is_not_null() & in_month).collect()
+    chats, accounts = _with_sorted_keys(chats)
+    packing = _Packing.of(start, end, window_days, accounts)
+    matched = candidates.hstack(_latest_chats(candidates, chats, packing, end)).lazy()
     earliest_day = pl.col("ref_time").dt.date() - pl.duration(days=window_days - 1)
     outcome = (
         pl.when(pl.col("chat_time").is_null())
@@ -160,7 +142,7 @@ def attribute_orders(
         .then(pl.lit("unpaid"))
         .otherwise(pl.lit("other_month"))
         .alias("outcome"),
-        pl.lit(None, dtype=agent_key).alias("agent_key"),
+        pl.lit(None, dtype=chats.collect_schema()["agent_key"]).alias("agent_key"),
         pl.lit(None, dtype=pl.Datetime("us")).alias("chat_time"),
     )
     columns = [
@@ -176,3 +158,123 @@ def attribute_orders(
         "chat_time",
     ]
     return pl.concat([matched.select(columns), others.select(columns)], how="vertical")
+
+
+def _with_sorted_keys(chats: pl.LazyFrame) -> tuple[pl.LazyFrame, int]:
+    """chats whose agent_key is an Enum with sorted categories (so codes compare like keys),
+    and how many keys there are. The pipeline's chats already are (resolve_agents); text
+    keys are turned into one here."""
+    dtype = chats.collect_schema()["agent_key"]
+    if isinstance(dtype, pl.Enum) and list(dtype.categories) == sorted(dtype.categories):
+        return chats, len(dtype.categories)
+    text = pl.col("agent_key").cast(pl.String)
+    keys = chats.select(text.unique().drop_nulls()).collect().to_series().sort().to_list()
+    return chats.with_columns(text.cast(pl.Enum(keys))), len(keys)
+
+
+@dataclass(frozen=True)
+class _Packing:
+    """One Int64 per chat that sorts like (buyer's bucket, second, agent_key reversed).
+
+    A bucket is the top bits of the buyer's hash, so one as-of join without `by` over this
+    key finds, for each order, the latest chat in its bucket at or before it — the latest
+    chat of its own buyer unless another buyer of the bucket chatted in between (rare; such
+    orders are looked up again by buyer, see _latest_chats). Of chats in the same second,
+    the smallest agent_key packs largest and wins: the tie rule. Seconds count from the
+    start of the window of the month's first day (earlier chats all pack as second 0: they
+    can only make an order outside_window); times are whole seconds in every format read.
+    """
+
+    first_second: int  # epoch second packed as 1
+    time_bits: int
+    rank_bits: int
+
+    @staticmethod
+    def of(start: dt.datetime, end: dt.datetime, window_days: int, accounts: int) -> _Packing:
+        first = start - dt.timedelta(days=window_days - 1)
+        span = int((end - first).total_seconds()) + 1
+        return _Packing(_epoch(first), span.bit_length(), max(accounts, 1).bit_length())
+
+    @property
+    def bucket_bits(self) -> int:
+        return 63 - self.time_bits - self.rank_bits
+
+    def bucket(self, buyer: str = "buyer_key") -> pl.Expr:
+        return (pl.col(buyer) // (1 << (64 - self.bucket_bits))).cast(pl.Int64)
+
+    def _key(self, second: pl.Expr, slot: pl.Expr) -> pl.Expr:
+        packed_second = (second - self.first_second + 1).clip(lower_bound=0)
+        return (
+            self.bucket() * (1 << (self.time_bits + self.rank_bits))
+            + packed_second * (1 << self.rank_bits)
+            + slot
+        )
+
+    def chat_key(self) -> pl.Expr:
+        rank = pl.col("agent_key").to_physical().cast(pl.Int64)
+        return self._key(pl.col("start_time").dt.epoch("s"), (1 << self.rank_bits) - 1 - rank)
+
+    def order_key(self) -> pl.Expr:
+        """An order packs after every chat of its bucket in the same second."""
+        return self._key(pl.col("ref_time").dt.epoch("s"), pl.lit((1 << self.rank_bits) - 1))
+
+
+def _epoch(moment: dt.datetime) -> int:
+    return int((moment - dt.datetime(1970, 1, 1)).total_seconds())
+
+
+def _latest_chats(
+    candidates: pl.DataFrame, chats: pl.LazyFrame, packing: _Packing, end: dt.datetime
+) -> pl.DataFrame:
+    """For each candidate order, in its row order: chat_time and agent_key of its buyer's
+    latest chat at or before ref_time (both null when there is none).
+
+    Only packed keys, buyers and agent codes are sorted and joined; the chat's time is
+    read back from its key."""
+    points = (
+        chats.filter(pl.col("start_time") < pl.lit(end))  # later chats precede no order
+        .select(
+            packing.chat_key().alias("chat_key"),
+            pl.col("buyer_key").alias("chat_buyer"),
+            "agent_key",
+        )
+        .sort("chat_key")
+        .collect()
+    )
+    wanted = (
+        candidates.lazy()
+        .select(packing.order_key().alias("key"), "buyer_key")
+        .with_row_index("row")
+        .sort("key")
+        .collect()
+    )
+    nearest = wanted.join_asof(points, left_on="key", right_on="chat_key", strategy="backward")
+    own = pl.col("chat_buyer") == pl.col("buyer_key")
+    crowded = (~own & (packing.bucket("chat_buyer") == packing.bucket())).fill_null(False)
+    retry = nearest.filter(crowded).drop("chat_key", "chat_buyer", "agent_key")
+    # Orders whose nearest chat was another buyer's of the same bucket: looked up again
+    # by buyer, among the chats of those few buckets only.
+    buckets = retry.select(packing.bucket().unique())
+    retry_points = points.filter(
+        packing.bucket("chat_buyer").is_in(buckets.to_series().implode())
+    ).rename({"chat_buyer": "buyer_key"})
+    with sorted_by_us():
+        rechecked = retry.join_asof(
+            retry_points, left_on="key", right_on="chat_key", by="buyer_key", strategy="backward"
+        )
+    found = nearest.filter(~crowded).select(
+        "row",
+        pl.when(own).then(pl.col("chat_key")).alias("chat_key"),
+        pl.when(own).then(pl.col("agent_key")).alias("agent_key"),
+    )
+    second = (pl.col("chat_key") // (1 << packing.rank_bits)) % (1 << packing.time_bits)
+    return (
+        pl.concat([found, rechecked.select(found.columns)])
+        .sort("row")
+        .select(
+            pl.from_epoch(second + packing.first_second - 1, time_unit="s")
+            .cast(pl.Datetime("us"))
+            .alias("chat_time"),
+            "agent_key",
+        )
+    )
