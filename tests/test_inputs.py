@@ -223,6 +223,31 @@ def test_bad_money_and_bad_datetime_in_orders(tmp_path: Path) -> None:
     assert first["refund_amount"] == Decimal("1000.00")  # ¥ and thousands comma stripped
 
 
+def test_padded_cells_parse_as_if_unpadded(tmp_path: Path) -> None:
+    # Dates and amounts are parsed as written first and stripped only where that fails:
+    # padding must change nothing, a cell of spaces is empty, a padded bad value is bad.
+    text = (
+        "order_id,buyer,created_at,paid_at,paid_amount,status,refund_amount\n"
+        "1, a , 2026-10-01 09:00:00 ,2026/10/01 09:05,  128.00 ,交易成功, ¥5.00\n"
+        "2,b,   ,,0,交易成功, 12.345 \n"
+    )
+    orders, checks = load_orders(write(tmp_path / "orders.csv", text), work_dir=tmp_path)
+    df = orders.collect().sort("line")
+    assert df.select("buyer", "created_at", "paid_at", "paid_amount", "refund_amount").row(0) == (
+        "a",
+        datetime(2026, 10, 1, 9),
+        datetime(2026, 10, 1, 9, 5),
+        Decimal("128.00"),
+        Decimal("5.00"),
+    )
+    assert df.filter(pl.col("row_problem"))["line"].to_list() == [3]
+    empty = collect_check(checks, "empty")
+    assert empty.select("line", "field", "value").rows() == [(3, "created_at", "   ")]
+    money = collect_check(checks, "amount of money")
+    assert money.select("line", "field", "value").rows() == [(3, "refund_amount", " 12.345 ")]
+    assert all_check_rows(checks) == 2  # the blank date is empty, not also "not a date"
+
+
 def test_missing_order_column_names_file_and_column(tmp_path: Path) -> None:
     path = write(tmp_path / "orders.csv", "订单编号,买家会员名,订单创建时间,订单状态\n1,a,b,c\n")
     with pytest.raises(InputError) as info:
@@ -266,6 +291,19 @@ def test_session_chats_parse(tmp_path: Path) -> None:
             "row_problem": False,
         },
     ]
+    assert all_check_rows(checks) == 0
+
+
+def test_padded_seconds_and_dates_in_chats(tmp_path: Path) -> None:
+    text = (
+        "agent,buyer,start_time,first_response_s,avg_response_s\n"
+        "小美,买家甲, 2026-10-01 09:00:00, 15秒 ,  \n"
+    )
+    chats, _, checks = load_chats(write(tmp_path / "chats.csv", text), work_dir=tmp_path)
+    row = chats.collect().row(0, named=True)
+    assert (row["start_time"], row["first_response_s"]) == (datetime(2026, 10, 1, 9), 15.0)
+    # A cell of spaces in an optional column is blank, not bad: nothing to report.
+    assert row["avg_response_s"] is None
     assert all_check_rows(checks) == 0
 
 

@@ -44,6 +44,11 @@ DATETIME = pl.Datetime("us")
 # others are only tried on the rows the first one could not parse.
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M")
 DATETIME_HINT = "YYYY-MM-DD HH:MM:SS"
+# Columns read as dates, amounts or seconds: kept as written until parsed (see _raw).
+PARSED_COLUMNS = frozenset(
+    {"start_time", "end_time", "time", "first_response_s", "avg_response_s"}
+    | {"created_at", "paid_at", "paid_amount", "refund_amount"}
+)
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
 # At most two decimals: a Decimal(38, 2) cast would silently truncate 12.345 to 12.34.
 MONEY_PATTERN = r"^[+-]?(?:\d+(?:\.\d{0,2})?|\.\d{1,2})$"
@@ -266,7 +271,8 @@ def _scan(path: Path, header: Sequence[str], columns: Iterable[_Column]) -> pl.L
     # A blank line reads as a row of nulls (and still counts as a line). Testing the raw
     # cells keeps the filter from stripping every column when only some are needed.
     blank = ~pl.any_horizontal(pl.col(f"_c{c.index}").is_not_null() for c in columns)
-    return lf.filter(~blank).select(pl.col("line").cast(pl.Int64), *(_cell(c) for c in columns))
+    cells = (_raw(c) if c.canonical in PARSED_COLUMNS else _cell(c) for c in columns)
+    return lf.filter(~blank).select(pl.col("line").cast(pl.Int64), *cells)
 
 
 def _scan_parquet(path: Path, header: Sequence[str]) -> pl.LazyFrame:
@@ -293,42 +299,90 @@ def _cell(column: _Column) -> pl.Expr:
     return pl.when(text.str.len_bytes() > 0).then(text).alias(column.canonical)
 
 
+def _raw(column: _Column) -> pl.Expr:
+    """A cell of a parsed column as written (empty is null): its parser tries the text as
+    it is first and strips only what fails (see _parsed_or_retried), so a clean file never
+    pays for stripping every date and number."""
+    return pl.col(f"_c{column.index}").alias(column.canonical)
+
+
+def _failed(name: str) -> pl.Expr:
+    """The stripped text of the cells of a parsed column whose fast parse failed, else null."""
+    return pl.when(pl.col(_parsed(name)).is_null()).then(pl.col(name).str.strip_chars())
+
+
+def _parsed_or_retried(name: str, fast: pl.Expr, careful: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """``fast`` (over the text as written), else ``careful`` over the stripped text of the
+    rows fast could not parse: the others are masked to null first, so a clean column
+    costs one parse."""
+    stripped = pl.when(fast.is_null()).then(pl.col(name).str.strip_chars())
+    return pl.coalesce(fast, careful(stripped)).alias(_parsed(name))
+
+
+def _blank(name: str) -> pl.Expr:
+    """The cell is empty or only spaces. Parsed columns hold their text unstripped; only
+    the cells their parser failed on are looked at again."""
+    if name not in PARSED_COLUMNS:
+        return pl.col(name).is_null()
+    return pl.col(name).is_null() | (_failed(name).str.len_bytes() == 0).fill_null(False)
+
+
+def _invalid(name: str) -> pl.Expr:
+    """A parsed column's cell has text its parser cannot read."""
+    return ~_blank(name) & pl.col(_parsed(name)).is_null()
+
+
 def _with_datetimes(lf: pl.LazyFrame, names: Sequence[str]) -> pl.LazyFrame:
     """Add ``<name>__parsed`` Datetime columns; bad or blank cells become null.
 
-    Fallback formats only see the rows the main format failed on (the others are masked to
-    null first), which keeps their cost near zero on a clean file.
-    """
-    first, *others = DATETIME_FORMATS
-    lf = lf.with_columns(
-        pl.col(n).str.strptime(DATETIME, first, strict=False, cache=False).alias(_parsed(n))
+    The exports' own format is tried on the text as written; the other formats (and the
+    stripped text) only on the rows it failed on, which keeps their cost near zero on a
+    clean file."""
+    first = DATETIME_FORMATS[0]
+
+    def careful(text: pl.Expr) -> pl.Expr:
+        return pl.coalesce(
+            text.str.strptime(DATETIME, f, strict=False, cache=False) for f in DATETIME_FORMATS
+        )
+
+    return lf.with_columns(
+        _parsed_or_retried(
+            n, pl.col(n).str.strptime(DATETIME, first, strict=False, cache=False), careful
+        )
         for n in names
     )
 
-    def fallback(name: str) -> pl.Expr:
-        rest = pl.when(pl.col(_parsed(name)).is_null()).then(pl.col(name))
-        attempts = (rest.str.strptime(DATETIME, f, strict=False, cache=False) for f in others)
-        return pl.coalesce(pl.col(_parsed(name)), *attempts).alias(_parsed(name))
-
-    return lf.with_columns(fallback(n) for n in names)
-
 
 def _money_expr(name: str) -> pl.Expr:
-    """Money text → Decimal(38, 2): strips ="…", quotes, thousands commas and ¥; null if bad."""
-    text = (
-        pl.col(name)
-        .str.strip_prefix("=")
-        .str.strip_chars('"')
-        .str.replace_all(",", "", literal=True)
-        .str.strip_chars("¥￥ ")
-    )
+    """Money text → Decimal(38, 2): strips ="…", quotes, thousands commas and ¥; null if bad.
+
+    Plain amounts (128.00) are cast as they are; the cleaning runs on the others only."""
+
+    def careful(text: pl.Expr) -> pl.Expr:
+        cleaned = (
+            text.str.strip_prefix("=")
+            .str.strip_chars('"')
+            .str.replace_all(",", "", literal=True)
+            .str.strip_chars("¥￥ ")
+        )
+        return _amount(cleaned)
+
+    return _parsed_or_retried(name, _amount(pl.col(name)), careful)
+
+
+def _amount(text: pl.Expr) -> pl.Expr:
+    # At most two decimals: the Decimal(38, 2) cast alone would truncate 12.345 to 12.34.
     return pl.when(text.str.contains(MONEY_PATTERN)).then(text).cast(MONEY, strict=False)
 
 
 def _seconds_expr(name: str) -> pl.Expr:
     """Durations in seconds, tolerating a trailing 秒/s unit ("15秒")."""
-    text = pl.col(name).str.strip_suffix("秒").str.strip_suffix("s").str.strip_chars()
-    return text.cast(pl.Float64, strict=False)
+
+    def careful(text: pl.Expr) -> pl.Expr:
+        number = text.str.strip_suffix("秒").str.strip_suffix("s").str.strip_chars()
+        return number.cast(pl.Float64, strict=False)
+
+    return _parsed_or_retried(name, pl.col(name).cast(pl.Float64, strict=False), careful)
 
 
 def _id_expr(name: str) -> pl.Expr:
@@ -394,7 +448,7 @@ def _empty_check(display: str, base: pl.LazyFrame, columns: Sequence[_Column]) -
         display,
         base,
         columns,
-        lambda name: pl.col(name).is_null(),
+        _blank,
         "required value is empty",
         "fill in the value or delete the row",
     )
@@ -405,7 +459,7 @@ def _datetime_check(display: str, base: pl.LazyFrame, columns: Sequence[_Column]
         display,
         base,
         columns,
-        lambda name: pl.col(name).is_not_null() & pl.col(_parsed(name)).is_null(),
+        _invalid,
         f"not a date-time ({DATETIME_HINT})",
         f"fix the date ({DATETIME_HINT}) or delete the row",
     )
@@ -760,7 +814,7 @@ def _session_checks(
                 display,
                 base,
                 durations,
-                lambda name: pl.col(name).is_not_null() & pl.col(_parsed(name)).is_null(),
+                _invalid,
                 "not a number of seconds",
                 "write the duration in seconds, e.g. 15 or 15.5, or leave it empty",
             )
@@ -930,7 +984,7 @@ def load_orders(
             display,
             base,
             [found[n] for n in money],
-            lambda name: pl.col(name).is_not_null() & pl.col(_parsed(name)).is_null(),
+            _invalid,
             "not an amount of money (at most 2 decimals)",
             "write the amount like 128.00 or re-export the order report",
         ),
