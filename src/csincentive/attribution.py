@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import polars as pl
 
 UNKNOWN_PREFIX = "?"  # chats from an account not in the roster keep their raw name after it
+# What became of each order; sorted, so codes (and reports) follow the names' order.
+OUTCOME = pl.Enum(["credited", "other_month", "outside_window", "silent", "unpaid"])
 TIE_SLOTS = 1 << 24  # distinct chat accounts a month can rank in the tie rule's sort key
 
 
@@ -109,55 +111,64 @@ def attribute_orders(
     window_days: int,
     judge_by: str,
 ) -> pl.LazyFrame:
-    """Orders with outcome, agent_key (when credited) and the credited chat's start time.
-    `chats` carry buyer_key (see buyer_key()); `orders` carry it too, or the buyer's name."""
+    """Every order, in its own row order, with outcome (an Enum, see OUTCOME), agent_key and
+    chat_time (both only when credited). `chats` carry buyer_key (see buyer_key());
+    `orders` carry it too, or the buyer's name.
+
+    The orders' own columns are passed through, not copied: at millions of orders the
+    attribution adds three narrow columns to the frame it was given."""
     start, end = month_bounds(year, month)
     reference = pl.col("paid_at") if judge_by == "paid" else pl.col("created_at")
     orders = orders.with_columns(reference.alias("ref_time"))
-    in_month = pl.col("ref_time").is_between(pl.lit(start), pl.lit(end), closed="left")
-
     # Buyers are matched by a 64-bit hash of their name: joining and sorting integers is
     # several times faster than strings at tens of millions of chats. Two different buyer
     # names sharing a hash is a ~1e-6 chance even with ten million buyers a month.
     if "buyer_key" not in orders.collect_schema():
         orders = orders.with_columns(buyer_key())
-    candidates = orders.filter(pl.col("paid_at").is_not_null() & in_month).collect()
+    frame = orders.collect()
+    in_month = pl.col("ref_time").is_between(pl.lit(start), pl.lit(end), closed="left")
+    candidate = pl.col("paid_at").is_not_null() & in_month
     chats, accounts = _with_sorted_keys(chats)
     packing = _Packing.of(start, end, window_days, accounts)
-    matched = candidates.hstack(_latest_chats(candidates, chats, packing, end)).lazy()
+    found = _latest_chats(frame, candidate, chats, packing, end)
     earliest_day = pl.col("ref_time").dt.date() - pl.duration(days=window_days - 1)
-    outcome = (
-        pl.when(pl.col("chat_time").is_null())
-        .then(pl.lit("silent"))
-        .when(pl.col("chat_time").dt.date() < earliest_day)
-        .then(pl.lit("outside_window"))
-        .otherwise(pl.lit("credited"))
-    )
-    matched = matched.with_columns(outcome.alias("outcome")).with_columns(
-        pl.when(pl.col("outcome") == "credited").then(pl.col("agent_key")).alias("agent_key"),
-        pl.when(pl.col("outcome") == "credited").then(pl.col("chat_time")).alias("chat_time"),
-    )
-    others = orders.filter(~(pl.col("paid_at").is_not_null() & in_month)).with_columns(
+
+    def outcome(name: str) -> pl.Expr:
+        return pl.lit(name, dtype=OUTCOME)
+
+    decided = (
         pl.when(pl.col("paid_at").is_null())
-        .then(pl.lit("unpaid"))
-        .otherwise(pl.lit("other_month"))
-        .alias("outcome"),
-        pl.lit(None, dtype=chats.collect_schema()["agent_key"]).alias("agent_key"),
-        pl.lit(None, dtype=pl.Datetime("us")).alias("chat_time"),
+        .then(outcome("unpaid"))
+        .when(~in_month)
+        .then(outcome("other_month"))
+        .when(pl.col("chat_time").is_null())
+        .then(outcome("silent"))
+        .when(pl.col("chat_time").dt.date() < earliest_day)
+        .then(outcome("outside_window"))
+        .otherwise(outcome("credited"))
     )
-    columns = [
-        "order_id",
-        "buyer_key",
-        "created_at",
-        "paid_at",
-        "paid_amount",
-        "refund_amount",
-        "line",
-        "outcome",
-        "agent_key",
-        "chat_time",
-    ]
-    return pl.concat([matched.select(columns), others.select(columns)], how="vertical")
+    credited = pl.col("outcome") == "credited"
+    return (
+        frame.hstack(found)
+        .lazy()
+        .with_columns(decided.alias("outcome"))
+        .with_columns(
+            pl.when(credited).then(pl.col("agent_key")).alias("agent_key"),
+            pl.when(credited).then(pl.col("chat_time")).alias("chat_time"),
+        )
+        .select(
+            "order_id",
+            "buyer_key",
+            "created_at",
+            "paid_at",
+            "paid_amount",
+            "refund_amount",
+            "line",
+            "outcome",
+            "agent_key",
+            "chat_time",
+        )
+    )
 
 
 def _with_sorted_keys(chats: pl.LazyFrame) -> tuple[pl.LazyFrame, int]:
@@ -224,10 +235,14 @@ def _epoch(moment: dt.datetime) -> int:
 
 
 def _latest_chats(
-    candidates: pl.DataFrame, chats: pl.LazyFrame, packing: _Packing, end: dt.datetime
-) -> pl.DataFrame:
-    """For each candidate order, in its row order: chat_time and agent_key of its buyer's
-    latest chat at or before ref_time (both null when there is none).
+    orders: pl.DataFrame,
+    candidate: pl.Expr,
+    chats: pl.LazyFrame,
+    packing: _Packing,
+    end: dt.datetime,
+) -> list[pl.Series]:
+    """chat_time and agent_key of each candidate order's buyer's latest chat at or before
+    its ref_time, aligned with ``orders`` (null for other orders and where there is none).
 
     Only packed keys, buyers and agent codes are sorted and joined; the chat's time is
     read back from its key."""
@@ -242,39 +257,48 @@ def _latest_chats(
         .collect()
     )
     wanted = (
-        candidates.lazy()
-        .select(packing.order_key().alias("key"), "buyer_key")
+        orders.lazy()
         .with_row_index("row")
+        .filter(candidate)
+        .select("row", packing.order_key().alias("key"), "buyer_key")
         .sort("key")
         .collect()
     )
     nearest = wanted.join_asof(points, left_on="key", right_on="chat_key", strategy="backward")
     own = pl.col("chat_buyer") == pl.col("buyer_key")
     crowded = (~own & (packing.bucket("chat_buyer") == packing.bucket())).fill_null(False)
-    retry = nearest.filter(crowded).drop("chat_key", "chat_buyer", "agent_key")
     # Orders whose nearest chat was another buyer's of the same bucket: looked up again
     # by buyer, among the chats of those few buckets only.
-    buckets = retry.select(packing.bucket().unique())
-    retry_points = points.filter(
-        packing.bucket("chat_buyer").is_in(buckets.to_series().implode())
-    ).rename({"chat_buyer": "buyer_key"})
+    retry = nearest.filter(crowded).drop("chat_key", "chat_buyer", "agent_key")
+    buckets = retry.select(packing.bucket().unique()).to_series().implode()
+    retry_points = points.filter(packing.bucket("chat_buyer").is_in(buckets)).rename(
+        {"chat_buyer": "buyer_key"}
+    )
     with sorted_by_us():
         rechecked = retry.join_asof(
             retry_points, left_on="key", right_on="chat_key", by="buyer_key", strategy="backward"
         )
-    found = nearest.filter(~crowded).select(
-        "row",
-        pl.when(own).then(pl.col("chat_key")).alias("chat_key"),
-        pl.when(own).then(pl.col("agent_key")).alias("agent_key"),
+    found = pl.concat(
+        [
+            nearest.filter(~crowded).select(
+                "row",
+                pl.when(own).then(pl.col("chat_key")).alias("chat_key"),
+                pl.when(own).then(pl.col("agent_key")).alias("agent_key"),
+            ),
+            rechecked.select("row", "chat_key", "agent_key"),
+        ]
     )
     second = (pl.col("chat_key") // (1 << packing.rank_bits)) % (1 << packing.time_bits)
-    return (
-        pl.concat([found, rechecked.select(found.columns)])
-        .sort("row")
-        .select(
-            pl.from_epoch(second + packing.first_second - 1, time_unit="s")
-            .cast(pl.Datetime("us"))
-            .alias("chat_time"),
-            "agent_key",
-        )
+    found = found.select(
+        "row",
+        pl.from_epoch(second + packing.first_second - 1, time_unit="s")
+        .cast(pl.Datetime("us"))
+        .alias("chat_time"),
+        "agent_key",
     )
+    # Scattered into columns as long as the orders: their rows are in found["row"].
+    columns = []
+    for name in ("chat_time", "agent_key"):
+        column = pl.repeat(None, orders.height, dtype=found.schema[name], eager=True)
+        columns.append(column.scatter(found["row"], found[name]).alias(name))
+    return columns

@@ -65,11 +65,13 @@ def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
 
     replies = pl.col("replies").sum()
     reply_total = (pl.col("avg_response_s") * pl.col("replies")).sum()
-    return (
+    keys = schema["agent_key"]
+    by_pairs = isinstance(keys, pl.Enum)  # the pipeline's chats: see _inquiring_buyers
+    stats = (
         in_month.group_by("agent_key")
         .agg(
             pl.len().alias("sessions"),
-            pl.col("buyer").n_unique().alias("inquiring_buyers"),
+            *([] if by_pairs else [pl.col("buyer").n_unique().alias("inquiring_buyers")]),
             pl.col("first_response_s").mean().alias("avg_first_response_s"),
             pl.col("rated").sum().alias("rated_sessions"),
             pl.col("satisfied").sum().alias("satisfied_sessions"),
@@ -83,8 +85,34 @@ def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
             .alias("avg_response_s"),
         )
         # 答问比 as 千牛 counts it: agent / buyer messages, 0 when the buyer wrote nothing.
-        .with_columns(
-            ratio("agent_messages", "buyer_messages").alias("answer_ratio"), _key_as_text()
+        .with_columns(ratio("agent_messages", "buyer_messages").alias("answer_ratio"))
+    )
+    if by_pairs:
+        assert isinstance(keys, pl.Enum)
+        stats = stats.join(_inquiring_buyers(in_month, keys), on="agent_key", how="left")
+    return stats.with_columns(_key_as_text())
+
+
+def _inquiring_buyers(chats: pl.LazyFrame, keys: pl.Enum) -> pl.LazyFrame:
+    """Distinct buyers per agent, by sorting one UInt64 per chat — the agent's code above
+    the buyer's hash — and counting where it changes: several times faster than a
+    distinct count per group at tens of millions of chats. The buyer keeps the top
+    64 − (bits of the code) bits of its 64-bit hash (≥ 40 bits: two of an agent's buyers
+    sharing them is a ~1e-5 chance at 10,000 buyers)."""
+    code_bits = max(len(keys.categories), 1).bit_length()
+    shift = 1 << (64 - code_bits)
+    code = pl.col("agent_key").to_physical().cast(pl.UInt64)
+    pair = (code * shift + pl.col("buyer") // (1 << code_bits)).alias("pair")
+    new = pl.col("pair") != pl.col("pair").shift(1)
+    return (
+        chats.select(pair)
+        .sort("pair")
+        .filter(new.fill_null(True))
+        .group_by((pl.col("pair") // shift).cast(pl.UInt32).alias("code"))
+        .agg(pl.len().cast(pl.UInt32).alias("inquiring_buyers"))
+        .select(
+            pl.lit(pl.Series(keys.categories)).gather("code").cast(keys).alias("agent_key"),
+            "inquiring_buyers",
         )
     )
 
@@ -201,6 +229,7 @@ def reconciliation(attributed: pl.LazyFrame) -> pl.LazyFrame:
             pl.col("paid_amount").sum().cast(MONEY).alias("paid_amount"),
             pl.col("refund_amount").sum().cast(MONEY).alias("refund_amount"),
         )
+        .with_columns(pl.col("outcome").cast(pl.String))
         .sort("outcome")
     )
 

@@ -235,13 +235,14 @@ def _compute(
         probation_months=probation_months,
     )
     compiler = Compiler(rules)
-    orders = (
-        attributed.join(
-            clawed.lazy().select("order_id", "clawed_refund"), on="order_id", how="left"
+    # Every order in file order (attribute_orders keeps it; _read_exports made sure), with
+    # what was clawed back on it. Passed through, not joined: there are millions of them.
+    clawed_back = pl.lit(None, dtype=pl.Decimal(38, 2))
+    if clawed.height:
+        clawed_back = pl.col("order_id").replace_strict(
+            clawed["order_id"], clawed["clawed_refund"], default=None
         )
-        .select(*ORDER_COLUMNS, "clawed_refund", "line")
-        .sort("line")  # file order: deterministic, and far cheaper than sorting order ids
-    )
+    orders = attributed.select(*ORDER_COLUMNS, clawed_back.alias("clawed_refund"), "line")
     plans = [
         compiler.apply(frame),
         reconciliation(attributed),
@@ -342,6 +343,8 @@ def _read_exports(period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     chats_df, orders_df = pl.collect_all([chats, orders])
     _check_rows(period, {"chats": chats_df, "orders": orders_df})
+    if not orders_df["line"].is_sorted():  # what the engine read in parallel, in file order
+        orders_df = orders_df.sort("line")
     chats_df = resolve_agents(chats_df.drop(ROW_PROBLEM, strict=False), period.roster)
     return chats_df, orders_df.drop(ROW_PROBLEM, strict=False)
 
