@@ -71,6 +71,8 @@ CHAT_COLUMNS = [
     "satisfied",
     "line",
 ]
+# What attribution and the unknown-account report read of the chats.
+ATTRIBUTION_CHAT_COLUMNS = ["agent_key", "known", "buyer_key", "start_time", "line"]
 # Orders keep only what attribution, metrics and the ledger read.
 ORDER_INPUT_COLUMNS = [
     "order_id",
@@ -198,20 +200,20 @@ def _compute(
         if cache is not None:
             cache.save(chats_df, orders_df)
 
-    # Stage 2: attribution and the chat metrics, the two passes over the big frames.
+    # Stage 2: the chat metrics, then attribution: the two passes over the big frames.
+    # The columns only metrics read are let go before attribution needs its memory.
+    chat_stats = chat_metrics(chats_df.lazy().rename({"buyer_key": "buyer"}), year, month).collect()
+    chats_df = chats_df.select(ATTRIBUTION_CHAT_COLUMNS)
     chats = chats_df.lazy()
-    attributing = attribute_orders(
-        orders_df.lazy(),
-        chats,
-        year=year,
-        month=month,
-        window_days=rules.attribution.window_days,
-        judge_by=rules.attribution.judge_by,
-    )
     with sorted_by_us():
-        attributed_df, chat_stats = pl.collect_all(
-            [attributing, chat_metrics(chats.rename({"buyer_key": "buyer"}), year, month)]
-        )
+        attributed_df = attribute_orders(
+            orders_df.lazy(),
+            chats,
+            year=year,
+            month=month,
+            window_days=rules.attribution.window_days,
+            judge_by=rules.attribution.judge_by,
+        ).collect()
     attributed = attributed_df.lazy()
 
     # Stage 3: everything per person, and the reports, from those results.
