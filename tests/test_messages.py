@@ -179,6 +179,27 @@ def test_session_level_chats_have_no_message_figures() -> None:
     assert row["avg_response_s"] == 21.0
 
 
+def test_mean_response_times_are_exact_whatever_the_summing_order() -> None:
+    """Response times are summed as whole milliseconds: (0.1 + 0.2 + 0.3) / 3 is 0.2, not
+    the 0.20000000000000004 of adding the floats, and no order of adding (threads finish
+    in any order on a big month) can change a last bit. Session means 0.1, 0.2 and 0.3 s
+    with 1, 1 and 2 replies: (0.1 + 0.2 + 2 × 0.3) / 4 = 0.225 s."""
+    t = pl.datetime(2026, 10, 5, 9)
+    chats = pl.LazyFrame(
+        {
+            "agent_key": ["A1"] * 3,
+            "buyer": ["b1", "b2", "b3"],
+            "first_response_s": [0.1, 0.2, 0.3],
+            "avg_response_s": [0.1, 0.2, 0.3],
+            "replies": [1, 1, 2],
+            "rating": pl.Series([None] * 3, dtype=pl.String),
+        }
+    ).with_columns(start_time=t)
+    row = chat_metrics(chats, 2026, 10).collect().row(0, named=True)
+    assert row["avg_first_response_s"] == 0.2
+    assert row["avg_response_s"] == 0.225
+
+
 def test_system_senders_and_slow_threshold_follow_the_rules(tmp_path: Path) -> None:
     """With slow_response_s = 100 the 120 s reply of session 5 is slow too; with only
     系统消息 as a system sender, line 9 (发送方 系统) is a problem to fix."""

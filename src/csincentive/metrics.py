@@ -64,7 +64,7 @@ def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
     )
 
     replies = pl.col("replies").sum()
-    reply_total = (pl.col("avg_response_s") * pl.col("replies")).sum()
+    reply_total = _milliseconds(pl.col("avg_response_s") * pl.col("replies")).sum()
     keys = schema["agent_key"]
     by_pairs = isinstance(keys, pl.Enum)  # the pipeline's chats: see _inquiring_buyers
     stats = (
@@ -72,15 +72,15 @@ def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
         .agg(
             pl.len().alias("sessions"),
             *([] if by_pairs else [pl.col("buyer").n_unique().alias("inquiring_buyers")]),
-            pl.col("first_response_s").mean().alias("avg_first_response_s"),
+            _exact_mean("first_response_s").alias("avg_first_response_s"),
             pl.col("rated").sum().alias("rated_sessions"),
             pl.col("satisfied").sum().alias("satisfied_sessions"),
             pl.col("agent_messages").sum().cast(pl.Int64),
             pl.col("buyer_messages").sum().cast(pl.Int64),
             pl.col("slow_responses").sum().cast(pl.Int64),
             pl.when(replies > 0)
-            .then(reply_total / replies)
-            .otherwise(pl.col("avg_response_s").mean())
+            .then(reply_total / (replies.cast(pl.Int64) * 1000))
+            .otherwise(_exact_mean("avg_response_s"))
             .cast(pl.Float64)
             .alias("avg_response_s"),
         )
@@ -115,6 +115,21 @@ def _inquiring_buyers(chats: pl.LazyFrame, keys: pl.Enum) -> pl.LazyFrame:
             "inquiring_buyers",
         )
     )
+
+
+def _milliseconds(seconds: pl.Expr) -> pl.Expr:
+    return (seconds * 1000).round(0).cast(pl.Int64)
+
+
+def _exact_mean(name: str) -> pl.Expr:
+    """The mean of a column of seconds, summed as whole milliseconds. Floats summed in
+    parallel come out in whatever order the threads finish, and their last bits with
+    them: the same month could give 29.999999999999996 one run and 30.000000000000004 the
+    next, on either side of a 30-second tier. Integer sums do not depend on the order,
+    and one division of two integers gives the same float every time (for whole seconds,
+    the same float as the plain mean)."""
+    count = pl.col(name).count().cast(pl.Int64)
+    return pl.when(count > 0).then(_milliseconds(pl.col(name)).sum() / (count * 1000))
 
 
 def _key_as_text() -> pl.Expr:
