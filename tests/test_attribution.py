@@ -137,7 +137,8 @@ def test_same_second_tie_with_resolved_accounts():
         )
         resolved = resolve_agents(raw, roster)
         assert isinstance(resolved.schema["agent_key"], pl.Enum)
-        assert resolved["known"].to_list() == [True, True, False]
+        key_of = {"云杉:甲": "Z9", "云杉:乙": "B1", "新人": "?新人"}
+        assert resolved["agent_key"].cast(pl.String).to_list() == [key_of[n] for n in names]
         frame = attribute_orders(
             orders(("o9", "b20", "10-15 12:00", "10-15 12:00")),
             resolved.lazy().with_columns(buyer_key()),

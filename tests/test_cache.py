@@ -67,7 +67,7 @@ def test_the_cache_can_be_turned_off(month: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_an_entry_missing_a_column_is_read_again(month: Path, monkeypatch: pytest.MonkeyPatch):
-    # An entry written by another build (here: without the rated flags) is not trusted.
+    # An entry written by another build (here: without buyer hashes) is not trusted.
     import polars as pl
 
     reads = count_reads(monkeypatch)
@@ -75,7 +75,7 @@ def test_an_entry_missing_a_column_is_read_again(month: Path, monkeypatch: pytes
     [entry] = [
         p for p in (Path(os.getcwd()) / ".parsed-cache").iterdir() if not p.name.startswith(".")
     ]
-    chats = pl.read_parquet(entry / "chats.parquet").drop("rated")
+    chats = pl.read_parquet(entry / "chats.parquet").drop("buyer_key")
     chats.write_parquet(entry / "chats.parquet")
     compute_month(month, RULES)
     assert len(reads) == 2

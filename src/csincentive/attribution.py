@@ -49,7 +49,7 @@ def chat_agent_keys(roster: pl.DataFrame) -> pl.LazyFrame:
 
 def account_keys(accounts: pl.Series, roster: pl.DataFrame) -> pl.DataFrame:
     """Each chat account as written → agent_key (the roster agent_id, or '?<name as
-    written>' for an account not in the roster) and known. Unknown accounts keep their own
+    written>' for an account not in the roster). Unknown accounts keep their own
     key: their chats still compete for orders, so an unknown account never passes its
     orders on to a colleague; the reconciliation reports it."""
     written = accounts.cast(pl.String).alias("written")
@@ -62,34 +62,39 @@ def account_keys(accounts: pl.Series, roster: pl.DataFrame) -> pl.DataFrame:
             pl.coalesce(pl.col("agent_id"), pl.lit(UNKNOWN_PREFIX) + pl.col("written")).alias(
                 "agent_key"
             ),
-            pl.col("agent_id").is_not_null().alias("known"),
         )
         .collect()
     )
 
 
 def resolve_agents(chats: pl.DataFrame, roster: pl.DataFrame) -> pl.DataFrame:
-    """Replaces the account as written (agent) by agent_key and known.
+    """Replaces the account as written (agent) by agent_key (see resolve_accounts)."""
+    return resolve_accounts([chats], roster)[0]
+
+
+def resolve_accounts(frames: list[pl.DataFrame], roster: pl.DataFrame) -> list[pl.DataFrame]:
+    """Replaces the account as written (agent) by agent_key in each frame, with one key
+    type for all of them.
 
     agent_key is an Enum over every key of the month in sorted order, so a chat row holds
     a 32-bit code instead of a name, and comparing codes compares keys (the tie rule of
     attribute_orders). Accounts are resolved once each, not once per chat."""
-    accounts = account_keys(chats.get_column("agent").unique(), roster)
+    written = pl.concat([frame.get_column("agent").unique() for frame in frames]).unique()
+    accounts = account_keys(written, roster)
     keys = pl.Enum(sorted({k for k in accounts.get_column("agent_key").to_list() if k is not None}))
     if len(keys.categories) >= TIE_SLOTS:
         raise ValueError(
             f"{len(keys.categories)} chat accounts in one month: at most {TIE_SLOTS - 1}"
         )
-    if chats.height == 0:  # (replace_strict keeps the input's dtype on an empty column)
-        typed = [pl.lit(None, keys).alias("agent_key"), pl.lit(None, pl.Boolean).alias("known")]
-        return chats.with_columns(typed).drop("agent")
-    agent = pl.col("agent")
-    return chats.with_columns(
-        agent.replace_strict(accounts["agent"], accounts["agent_key"].cast(keys)).alias(
-            "agent_key"
-        ),
-        agent.replace_strict(accounts["agent"], accounts["known"]).alias("known"),
-    ).drop("agent")
+    key_of = accounts.get_column("agent_key").cast(keys)
+
+    def resolved(frame: pl.DataFrame) -> pl.DataFrame:
+        if frame.height == 0:  # (replace_strict keeps the input's dtype on an empty column)
+            return frame.with_columns(pl.lit(None, keys).alias("agent_key")).drop("agent")
+        key = pl.col("agent").replace_strict(accounts["agent"], key_of)
+        return frame.with_columns(key.alias("agent_key")).drop("agent")
+
+    return [resolved(frame) for frame in frames]
 
 
 def buyer_key() -> pl.Expr:

@@ -25,7 +25,7 @@ from csincentive import __version__
 
 CACHE_ENV = "CSINCENTIVE_CACHE"
 KEEP = 8  # entries kept; the least recently used beyond this are removed
-TABLES = ("chats", "orders")
+TABLES = ("chats", "days", "orders")  # see pipeline._read_exports
 
 
 def cache_root() -> Path | None:
@@ -45,7 +45,7 @@ def cache_root() -> Path | None:
 class ParsedCache:
     folder: Path
 
-    def load(self, required: dict[str, list[str]]) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    def load(self, required: dict[str, list[str]]) -> tuple[pl.DataFrame, ...] | None:
         """The kept frames, or None when there are none — or when they lack a column this
         version needs (an entry written by another build of csincentive)."""
         try:
@@ -56,14 +56,15 @@ class ParsedCache:
         for name, frame in zip(TABLES, frames, strict=True):
             if not set(required.get(name, [])) <= set(frame.columns):
                 return None
-        return frames[0], frames[1]
+        return tuple(frames)
 
-    def save(self, chats: pl.DataFrame, orders: pl.DataFrame) -> None:
+    def save(self, *frames: pl.DataFrame) -> None:
+        """Keep frames, one per name in TABLES."""
         root = self.folder.parent
         try:
             root.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
-            for name, frame in zip(TABLES, (chats, orders), strict=True):
+            for name, frame in zip(TABLES, frames, strict=True):
                 frame.write_parquet(staging / f"{name}.parquet", compression="lz4")
             os.replace(staging, self.folder)
         except OSError:

@@ -15,6 +15,21 @@ from csincentive.attribution import month_bounds
 DEC = pl.Decimal(38, 10)
 MONEY = pl.Decimal(38, 2)
 SATISFIED = ("很满意", "满意", "非常满意", "好评", "5", "4")
+# What chat_days sums per account and day (all Int64).
+DAY_SUMS = [
+    "sessions",
+    "rated_sessions",
+    "satisfied_sessions",
+    "agent_messages",
+    "buyer_messages",
+    "slow_responses",
+    "first_response_ms",
+    "first_responses",
+    "session_mean_ms",
+    "session_means",
+    "reply_ms",
+    "replies",
+]
 
 
 def ratio(numerator: str, denominator: str) -> pl.Expr:
@@ -38,59 +53,100 @@ def rating_flags() -> list[pl.Expr]:
 
 
 def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
-    """Sessions that started in the month (earlier chats only serve attribution).
+    """Per-agent chat figures of the month from session rows (see month_chat_metrics)."""
+    return month_chat_metrics(chat_days(chats), chats, year, month)
+
+
+def chat_days(chats: pl.LazyFrame, account: str = "agent_key") -> pl.LazyFrame:
+    """Session rows → one row per account and calendar day: every sum the month's chat
+    figures are made of. All sums are integers (response times in whole milliseconds), so
+    they come out the same whatever order a parallel engine adds them in. The pipeline
+    builds these in the same pass that reads the export, so the per-session columns they
+    summarise are never held in memory; with first_line (the account's first line) and
+    row_problem (any of its rows flagged) when the rows carry them.
 
     Message-level exports bring per-session message counts (see
     inputs.sessions_from_messages); a session-level export, or a frame without those
-    columns, counts 0 messages and 0 slow responses. avg_response_s is the mean over every
-    reply of the month (Σ gaps / Σ replies), not the mean of session means, so a long chat
-    weighs more than a one-line one; a session-level export has no reply counts and gives
-    the mean of its sessions' 平均响应时长 instead."""
-    start, end = month_bounds(year, month)
-    # Per-session columns only message-level exports have (inputs.sessions_from_messages).
-    message_columns = {
-        "agent_messages": pl.Int64,
-        "buyer_messages": pl.Int64,
-        "replies": pl.Int64,
-        "slow_responses": pl.Int64,
-        "avg_response_s": pl.Float64,
-    }
+    columns, counts 0 messages and 0 slow responses."""
     schema = chats.collect_schema()
-    absent = [pl.lit(None, dtype=d).alias(n) for n, d in message_columns.items() if n not in schema]
-    if "rated" not in schema:
-        absent += rating_flags()
-    in_month = chats.with_columns(absent).filter(
-        pl.col("start_time").is_between(pl.lit(start), pl.lit(end), closed="left")
+    rating = [] if "rated" in schema else rating_flags()
+    first, mean, replies = pl.col("first_response_s"), pl.col("avg_response_s"), pl.col("replies")
+    sums = {
+        "sessions": pl.len().cast(pl.Int64),
+        "first_response_ms": _milliseconds(first).sum(),
+        "first_responses": first.count().cast(pl.Int64),
+        "rated_sessions": pl.col("rated").sum().cast(pl.Int64),
+        "satisfied_sessions": pl.col("satisfied").sum().cast(pl.Int64),
+    }
+    # Per-session columns only message-level exports have (inputs.sessions_from_messages);
+    # without them the sums are 0, added after grouping rather than summed from nulls.
+    if "avg_response_s" in schema:
+        sums["session_mean_ms"] = _milliseconds(mean).sum()
+        sums["session_means"] = mean.count().cast(pl.Int64)
+    if "replies" in schema:
+        sums["reply_ms"] = _milliseconds(mean * replies).sum()
+        sums["replies"] = replies.sum().cast(pl.Int64)
+    for name in ("agent_messages", "buyer_messages", "slow_responses"):
+        if name in schema:
+            sums[name] = pl.col(name).sum().cast(pl.Int64)
+    if "line" in schema:
+        sums["first_line"] = pl.col("line").min()
+    if "row_problem" in schema:
+        sums["row_problem"] = pl.col("row_problem").any()
+    absent = [pl.lit(0, dtype=pl.Int64).alias(name) for name in DAY_SUMS if name not in sums]
+    return (
+        chats.with_columns(rating)
+        .group_by(account, pl.col("start_time").dt.date().alias("day"))
+        .agg(expr.alias(name) for name, expr in sums.items())
+        .with_columns(absent)
     )
 
-    replies = pl.col("replies").sum()
-    reply_total = _milliseconds(pl.col("avg_response_s") * pl.col("replies")).sum()
-    keys = schema["agent_key"]
-    by_pairs = isinstance(keys, pl.Enum)  # the pipeline's chats: see _inquiring_buyers
+
+def month_chat_metrics(
+    days: pl.LazyFrame, chats: pl.LazyFrame, year: int, month: int
+) -> pl.LazyFrame:
+    """Sessions that started in the month (earlier chats only serve attribution), per
+    agent_key, from chat_days and the chats' (agent_key, buyer, start_time).
+
+    avg_response_s is the mean over every reply of the month (Σ gaps / Σ replies), not the
+    mean of session means, so a long chat weighs more than a one-line one; a session-level
+    export has no reply counts and gives the mean of its sessions' 平均响应时长 instead.
+    Means are whole-millisecond sums divided once: the same float every run (for whole
+    seconds, the same float as the plain mean)."""
+    start, end = month_bounds(year, month)
+    in_month = pl.col("day").is_between(pl.lit(start.date()), pl.lit(end.date()), closed="left")
+    counts = ["sessions", "rated_sessions", "satisfied_sessions"]
+    counts += ["agent_messages", "buyer_messages", "slow_responses"]
+
+    def mean_of(total: str, count: str) -> pl.Expr:
+        return pl.when(pl.col(count) > 0).then(pl.col(total) / (pl.col(count) * 1000))
+
     stats = (
-        in_month.group_by("agent_key")
-        .agg(
-            pl.len().alias("sessions"),
-            *([] if by_pairs else [pl.col("buyer").n_unique().alias("inquiring_buyers")]),
-            _exact_mean("first_response_s").alias("avg_first_response_s"),
-            pl.col("rated").sum().alias("rated_sessions"),
-            pl.col("satisfied").sum().alias("satisfied_sessions"),
-            pl.col("agent_messages").sum().cast(pl.Int64),
-            pl.col("buyer_messages").sum().cast(pl.Int64),
-            pl.col("slow_responses").sum().cast(pl.Int64),
-            pl.when(replies > 0)
-            .then(reply_total / (replies.cast(pl.Int64) * 1000))
-            .otherwise(_exact_mean("avg_response_s"))
+        days.filter(in_month)
+        .group_by("agent_key")
+        .agg(pl.col(DAY_SUMS).sum())
+        .select(
+            "agent_key",
+            *counts,
+            mean_of("first_response_ms", "first_responses").alias("avg_first_response_s"),
+            pl.coalesce(mean_of("reply_ms", "replies"), mean_of("session_mean_ms", "session_means"))
             .cast(pl.Float64)
             .alias("avg_response_s"),
+            # 答问比 as 千牛 counts it: agent / buyer messages, 0 when the buyer wrote nothing.
+            ratio("agent_messages", "buyer_messages").alias("answer_ratio"),
         )
-        # 答问比 as 千牛 counts it: agent / buyer messages, 0 when the buyer wrote nothing.
-        .with_columns(ratio("agent_messages", "buyer_messages").alias("answer_ratio"))
     )
-    if by_pairs:
-        assert isinstance(keys, pl.Enum)
-        stats = stats.join(_inquiring_buyers(in_month, keys), on="agent_key", how="left")
-    return stats.with_columns(_key_as_text())
+    chats_in_month = chats.filter(
+        pl.col("start_time").is_between(pl.lit(start), pl.lit(end), closed="left")
+    )
+    keys = chats.collect_schema()["agent_key"]
+    if isinstance(keys, pl.Enum):  # the pipeline's chats: see _inquiring_buyers
+        buyers = _inquiring_buyers(chats_in_month, keys)
+    else:
+        buyers = chats_in_month.group_by("agent_key").agg(
+            pl.col("buyer").n_unique().alias("inquiring_buyers")
+        )
+    return stats.join(buyers, on="agent_key", how="left").with_columns(_key_as_text())
 
 
 def _inquiring_buyers(chats: pl.LazyFrame, keys: pl.Enum) -> pl.LazyFrame:
@@ -119,17 +175,6 @@ def _inquiring_buyers(chats: pl.LazyFrame, keys: pl.Enum) -> pl.LazyFrame:
 
 def _milliseconds(seconds: pl.Expr) -> pl.Expr:
     return (seconds * 1000).round(0).cast(pl.Int64)
-
-
-def _exact_mean(name: str) -> pl.Expr:
-    """The mean of a column of seconds, summed as whole milliseconds. Floats summed in
-    parallel come out in whatever order the threads finish, and their last bits with
-    them: the same month could give 29.999999999999996 one run and 30.000000000000004 the
-    next, on either side of a 30-second tier. Integer sums do not depend on the order,
-    and one division of two integers gives the same float every time (for whole seconds,
-    the same float as the plain mean)."""
-    count = pl.col(name).count().cast(pl.Int64)
-    return pl.when(count > 0).then(_milliseconds(pl.col(name)).sum() / (count * 1000))
 
 
 def _key_as_text() -> pl.Expr:
@@ -249,15 +294,16 @@ def reconciliation(attributed: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def unknown_agents(chats: pl.LazyFrame, attributed: pl.LazyFrame) -> pl.LazyFrame:
-    """Chat accounts not in the roster: their sessions, first line, and orders they took."""
+def unknown_agents(days: pl.LazyFrame, attributed: pl.LazyFrame) -> pl.LazyFrame:
+    """Chat accounts not in the roster: their sessions, first line, and orders they took.
+    ``days`` are the chats' chat_days (with first_line)."""
     from csincentive.attribution import UNKNOWN_PREFIX
 
-    unknown_chats = chats.filter(~pl.col("known"))
     sessions = (
-        unknown_chats.group_by("agent_key")
-        .agg(pl.len().alias("sessions"), pl.col("line").min().alias("first_line"))
+        days.group_by("agent_key")
+        .agg(pl.col("sessions").sum(), pl.col("first_line").min())
         .with_columns(_key_as_text())
+        .filter(pl.col("agent_key").str.starts_with(UNKNOWN_PREFIX))
     )
     taken = (
         attributed.filter(pl.col("outcome") == "credited")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from csincentive.attribution import attribute_orders, buyer_key, resolve_agents, sorted_by_us
+from csincentive.attribution import attribute_orders, buyer_key, resolve_accounts, sorted_by_us
 from csincentive.cache import parsed_cache
 from csincentive.display import show_expr
 from csincentive.engine import FLAG, WHY, CompiledLine, Compiler
@@ -23,8 +23,8 @@ from csincentive.history import history_frame
 from csincentive.inputs import ROW_PROBLEM, MessageRules, Period, ProblemCheck, load_period
 from csincentive.metrics import (
     agent_frame,
-    chat_metrics,
-    rating_flags,
+    chat_days,
+    month_chat_metrics,
     reconciliation,
     sales_metrics,
     unknown_agents,
@@ -51,28 +51,11 @@ ORDER_COLUMNS = [
     "agent_key",
     "chat_time",
 ]
-# What message-level exports add per session (answers, slow replies …), kept when present.
-MESSAGE_COLUMNS = [
-    "avg_response_s",
-    "agent_messages",
-    "buyer_messages",
-    "replies",
-    "slow_responses",
-]
-# Chats keep the buyer only as a 64-bit hash (buyer_key): all that matching and counting
-# distinct buyers need, at a fraction of the memory of the names.
-CHAT_COLUMNS = [
-    "agent_key",
-    "known",
-    "buyer_key",
-    "start_time",
-    "first_response_s",
-    "rated",
-    "satisfied",
-    "line",
-]
-# What attribution and the unknown-account report read of the chats.
-ATTRIBUTION_CHAT_COLUMNS = ["agent_key", "known", "buyer_key", "start_time", "line"]
+# Chats are held as what attribution and distinct buyers need: the account (an Enum code,
+# see resolve_agents), the buyer only as a 64-bit hash (buyer_key) and the start. Every
+# other per-session figure is summed per account and day as the export is read
+# (metrics.chat_days), so tens of millions of sessions cost 20 bytes each in memory.
+CHAT_COLUMNS = ["agent_key", "buyer_key", "start_time"]
 # Orders keep only what attribution, metrics and the ledger read.
 ORDER_INPUT_COLUMNS = [
     "order_id",
@@ -191,20 +174,20 @@ def _compute(
     # costs more than holding it.
     # A repeat run of the same files starts from the frames the first run kept (cache.py).
     cache = parsed_cache(period.files, rules.inputs.model_dump_json())
-    required = {"chats": CHAT_COLUMNS, "orders": ORDER_INPUT_COLUMNS}
+    required = {"chats": CHAT_COLUMNS, "days": ["agent_key", "day"], "orders": ORDER_INPUT_COLUMNS}
     cached = cache.load(required) if cache is not None else None
     if cached is not None:
-        chats_df, orders_df = cached
+        chats_df, days_df, orders_df = cached
     else:
-        chats_df, orders_df = _read_exports(period)
+        chats_df, days_df, orders_df = _read_exports(period)
         if cache is not None:
-            cache.save(chats_df, orders_df)
+            cache.save(chats_df, days_df, orders_df)
 
-    # Stage 2: the chat metrics, then attribution: the two passes over the big frames.
-    # The columns only metrics read are let go before attribution needs its memory.
-    chat_stats = chat_metrics(chats_df.lazy().rename({"buyer_key": "buyer"}), year, month).collect()
-    chats_df = chats_df.select(ATTRIBUTION_CHAT_COLUMNS)
+    # Stage 2: the chat metrics and attribution, the two passes over the big frames.
     chats = chats_df.lazy()
+    chat_stats = month_chat_metrics(
+        days_df.lazy(), chats.rename({"buyer_key": "buyer"}), year, month
+    ).collect()
     with sorted_by_us():
         attributed_df = attribute_orders(
             orders_df.lazy(),
@@ -248,7 +231,7 @@ def _compute(
     plans = [
         compiler.apply(frame),
         reconciliation(attributed),
-        unknown_agents(chats, attributed),
+        unknown_agents(days_df.lazy(), attributed),
         orders,
     ]
     with sorted_by_us():
@@ -332,28 +315,25 @@ def late_refunds(ledger: Ledger | None, orders: pl.DataFrame, period: str) -> pl
     )
 
 
-def _read_exports(period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The chats and orders parsed, with every row validated, in one read of each file."""
+def _read_exports(period: Period) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The chats (CHAT_COLUMNS), their per-account-and-day sums (metrics.chat_days) and
+    the orders, parsed with every row validated, in one read of each file."""
     # Accounts are few and chats many: the account is read as a categorical (a 32-bit
     # code per chat) and resolved to its agent once per account (resolve_agents).
-    read_columns = ["agent", *(c for c in CHAT_COLUMNS if c not in ("agent_key", "known"))]
-    chats = period.chats.with_columns(
-        pl.col("agent").cast(pl.Categorical), buyer_key(), *rating_flags()
-    ).select(*read_columns, *_present(period.chats, MESSAGE_COLUMNS), *_flag(period.chats))
+    sessions = period.chats.with_columns(pl.col("agent").cast(pl.Categorical), buyer_key())
+    chats = sessions.select("agent", "buyer_key", "start_time")
+    days = chat_days(sessions, account="agent")
     orders = period.orders.with_columns(buyer_key()).select(
         *ORDER_INPUT_COLUMNS, *_flag(period.orders)
     )
-    chats_df, orders_df = pl.collect_all([chats, orders])
-    _check_rows(period, {"chats": chats_df, "orders": orders_df})
+    chats_df, days_df, orders_df = pl.collect_all([chats, days, orders])
+    _check_rows(period, {"chats": days_df, "orders": orders_df})
     if not orders_df["line"].is_sorted():  # what the engine read in parallel, in file order
         orders_df = orders_df.sort("line")
-    chats_df = resolve_agents(chats_df.drop(ROW_PROBLEM, strict=False), period.roster)
-    return chats_df, orders_df.drop(ROW_PROBLEM, strict=False)
-
-
-def _present(frame: pl.LazyFrame, names: list[str]) -> list[str]:
-    schema = frame.collect_schema()
-    return [name for name in names if name in schema]
+    days_df = days_df.drop(ROW_PROBLEM, strict=False)
+    chats_df, days_df = resolve_accounts([chats_df, days_df], period.roster)
+    days_df = days_df.sort("agent_key", "day")
+    return chats_df, days_df, orders_df.drop(ROW_PROBLEM, strict=False)
 
 
 def _flag(frame: pl.LazyFrame) -> list[str]:
