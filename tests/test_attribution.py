@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from csincentive import attribution
 from csincentive.attribution import _Packing, attribute_orders, buyer_key, resolve_agents
 
 
@@ -235,14 +236,17 @@ def month_of_chats(draw):
     return chat_rows, order_rows, draw(st.integers(1, 3))
 
 
-@settings(max_examples=150, deadline=None)
-@given(month_of_chats(), st.sampled_from([None, 1, 2]))
-def test_matches_the_rule_one_order_at_a_time(monkeypatch_case, bucket_bits):
+@settings(max_examples=200, deadline=None)
+@given(month_of_chats(), st.sampled_from([None, 1, 2]), st.sampled_from([None, 4]))
+def test_matches_the_rule_one_order_at_a_time(monkeypatch_case, bucket_bits, part_rows):
     # bucket_bits 1 or 2 crowds every buyer into two or four buckets, so most orders take
-    # the path that looks them up again by buyer (attribution._latest_chats).
+    # the path that looks them up again by buyer (attribution._latest_in_buckets);
+    # part_rows 4 cuts the buckets into several slices, each attributed on its own.
     chat_rows, order_rows, window_days = monkeypatch_case
     with pytest.MonkeyPatch.context() as patch:
         if bucket_bits is not None:
             patch.setattr(_Packing, "bucket_bits", property(lambda self: bucket_bits))
+        if part_rows is not None:
+            patch.setattr(attribution, "PART_ROWS", part_rows)
         got = outcomes(chat_rows, order_rows, window_days=window_days)
     assert got == brute_force(chat_rows, order_rows, window_days)

@@ -26,6 +26,9 @@ import polars as pl
 UNKNOWN_PREFIX = "?"  # chats from an account not in the roster keep their raw name after it
 # What became of each order; sorted, so codes (and reports) follow the names' order.
 OUTCOME = pl.Enum(["credited", "other_month", "outside_window", "silent", "unpaid"])
+# Chats sorted at a time by attribution (see _latest_chats): a slice's sort, not the month's,
+# is what attribution adds to memory.
+PART_ROWS = 2_500_000
 TIE_SLOTS = 1 << 24  # distinct chat accounts a month can rank in the tie rule's sort key
 
 
@@ -249,49 +252,16 @@ def _latest_chats(
     """chat_time and agent_key of each candidate order's buyer's latest chat at or before
     its ref_time, aligned with ``orders`` (null for other orders and where there is none).
 
-    Only packed keys, buyers and agent codes are sorted and joined; the chat's time is
-    read back from its key."""
-    points = (
-        chats.filter(pl.col("start_time") < pl.lit(end))  # later chats precede no order
-        .select(
-            packing.chat_key().alias("chat_key"),
-            pl.col("buyer_key").alias("chat_buyer"),
-            "agent_key",
-        )
-        .sort("chat_key")
-        .collect()
-    )
-    wanted = (
-        orders.lazy()
-        .with_row_index("row")
-        .filter(candidate)
-        .select("row", packing.order_key().alias("key"), "buyer_key")
-        .sort("key")
-        .collect()
-    )
-    nearest = wanted.join_asof(points, left_on="key", right_on="chat_key", strategy="backward")
-    own = pl.col("chat_buyer") == pl.col("buyer_key")
-    crowded = (~own & (packing.bucket("chat_buyer") == packing.bucket())).fill_null(False)
-    # Orders whose nearest chat was another buyer's of the same bucket: looked up again
-    # by buyer, among the chats of those few buckets only.
-    retry = nearest.filter(crowded).drop("chat_key", "chat_buyer", "agent_key")
-    buckets = retry.select(packing.bucket().unique()).to_series().implode()
-    retry_points = points.filter(packing.bucket("chat_buyer").is_in(buckets)).rename(
-        {"chat_buyer": "buyer_key"}
-    )
-    with sorted_by_us():
-        rechecked = retry.join_asof(
-            retry_points, left_on="key", right_on="chat_key", by="buyer_key", strategy="backward"
-        )
+    Only packed keys, buyers and agent codes are sorted and joined, and in slices of
+    buckets (PART_ROWS chats each, about): an order and every chat it can match share a
+    bucket, so the slices are independent, and the sorting's memory is a slice's, not
+    the month's. The chat's time is read back from its key."""
+    chat_rows = chats.select(pl.len()).collect().item()
+    parts = max(1, -(-chat_rows // PART_ROWS))
+    span = -(-(1 << packing.bucket_bits) // parts)
     found = pl.concat(
-        [
-            nearest.filter(~crowded).select(
-                "row",
-                pl.when(own).then(pl.col("chat_key")).alias("chat_key"),
-                pl.when(own).then(pl.col("agent_key")).alias("agent_key"),
-            ),
-            rechecked.select("row", "chat_key", "agent_key"),
-        ]
+        _latest_in_buckets(orders, candidate, chats, packing, end, range(low, low + span))
+        for low in range(0, 1 << packing.bucket_bits, span)
     )
     second = (pl.col("chat_key") // (1 << packing.rank_bits)) % (1 << packing.time_bits)
     found = found.select(
@@ -307,3 +277,58 @@ def _latest_chats(
         column = pl.repeat(None, orders.height, dtype=found.schema[name], eager=True)
         columns.append(column.scatter(found["row"], found[name]).alias(name))
     return columns
+
+
+def _latest_in_buckets(
+    orders: pl.DataFrame,
+    candidate: pl.Expr,
+    chats: pl.LazyFrame,
+    packing: _Packing,
+    end: dt.datetime,
+    buckets: range,
+) -> pl.DataFrame:
+    """(row, chat_key, agent_key) of the candidate orders whose buyer's bucket is in
+    ``buckets``: the key and agent of the buyer's latest chat at or before the order."""
+    in_slice = packing.bucket().is_between(buckets.start, buckets.stop, closed="left")
+    points = (
+        chats.filter(in_slice & (pl.col("start_time") < pl.lit(end)))  # later: no order's
+        .select(
+            packing.chat_key().alias("chat_key"),
+            pl.col("buyer_key").alias("chat_buyer"),
+            "agent_key",
+        )
+        .sort("chat_key")
+        .collect()
+    )
+    wanted = (
+        orders.lazy()
+        .with_row_index("row")
+        .filter(candidate & in_slice)
+        .select("row", packing.order_key().alias("key"), "buyer_key")
+        .sort("key")
+        .collect()
+    )
+    nearest = wanted.join_asof(points, left_on="key", right_on="chat_key", strategy="backward")
+    own = pl.col("chat_buyer") == pl.col("buyer_key")
+    crowded = (~own & (packing.bucket("chat_buyer") == packing.bucket())).fill_null(False)
+    # Orders whose nearest chat was another buyer's of the same bucket: looked up again
+    # by buyer, among the chats of those few buckets only.
+    retry = nearest.filter(crowded).drop("chat_key", "chat_buyer", "agent_key")
+    crowded_buckets = retry.select(packing.bucket().unique()).to_series().implode()
+    retry_points = points.filter(packing.bucket("chat_buyer").is_in(crowded_buckets)).rename(
+        {"chat_buyer": "buyer_key"}
+    )
+    with sorted_by_us():
+        rechecked = retry.join_asof(
+            retry_points, left_on="key", right_on="chat_key", by="buyer_key", strategy="backward"
+        )
+    return pl.concat(
+        [
+            nearest.filter(~crowded).select(
+                "row",
+                pl.when(own).then(pl.col("chat_key")).alias("chat_key"),
+                pl.when(own).then(pl.col("agent_key")).alias("agent_key"),
+            ),
+            rechecked.select("row", "chat_key", "agent_key"),
+        ]
+    )

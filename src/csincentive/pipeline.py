@@ -198,6 +198,7 @@ def _compute(
             judge_by=rules.attribution.judge_by,
         ).collect()
     attributed = attributed_df.lazy()
+    del chats, chats_df  # a month's sessions: nothing below reads them
 
     # Stage 3: everything per person, and the reports, from those results.
     probation_months = int(rules.params.get("probation_months", 3))
@@ -221,21 +222,26 @@ def _compute(
     )
     compiler = Compiler(rules)
     # Every order in file order (attribute_orders keeps it; _read_exports made sure), with
-    # what was clawed back on it. Passed through, not joined: there are millions of them.
-    clawed_back = pl.lit(None, dtype=pl.Decimal(38, 2))
+    # what was clawed back on it: the frame's own columns, not a copy of millions of rows.
+    clawed_back = pl.repeat(None, attributed_df.height, dtype=pl.Decimal(38, 2), eager=True)
     if clawed.height:
-        clawed_back = pl.col("order_id").replace_strict(
+        lookup = pl.col("order_id").replace_strict(
             clawed["order_id"], clawed["clawed_refund"], default=None
         )
-    orders = attributed.select(*ORDER_COLUMNS, clawed_back.alias("clawed_refund"), "line")
+        clawed_back = attributed_df.select(lookup).to_series()
+    orders_out = pl.DataFrame(
+        [
+            *(attributed_df.get_column(name) for name in ORDER_COLUMNS),
+            clawed_back.alias("clawed_refund"),
+            attributed_df.get_column("line"),
+        ]
+    )
     plans = [
         compiler.apply(frame),
         reconciliation(attributed),
         unknown_agents(days_df.lazy(), attributed),
-        orders,
     ]
-    with sorted_by_us():
-        computed_df, recon_df, unknown_df, orders_out = pl.collect_all(plans)
+    computed_df, recon_df, unknown_df = pl.collect_all(plans)
 
     lines_meta = compiler.lines()
     _raise_on_missing_values(computed_df, lines_meta, rules_file)
