@@ -7,7 +7,6 @@ test_golden_month.py: 6 people, gross 12627.17; A1 小美 net sales 1050.50, com
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from decimal import Decimal
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from blake3 import blake3
 from typer.testing import CliRunner
 
 from csincentive.cli import app
@@ -46,8 +46,8 @@ def ledger_dir(tmp_path: Path) -> Path:
     return tmp_path / "ledger"
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def b3(path: Path) -> str:
+    return blake3(path.read_bytes()).hexdigest()
 
 
 def listing(folder: Path) -> list[str]:
@@ -72,16 +72,16 @@ def test_record_writes_every_table_and_a_manifest_of_hashes(month: Path, ledger_
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["period"] == "2026-10"
     assert manifest["scheme"] == {"id": "taobao-presales", "name": "淘宝客服激励制度"}
-    assert manifest["rules"]["sha256"] == sha256(RULES)
-    assert {name: entry["sha256"] for name, entry in manifest["inputs"].items()} == {
-        name: sha256(month / f"{name}.csv") for name in ("agents", "chats", "orders")
+    assert manifest["rules"]["blake3"] == b3(RULES)
+    assert {name: entry["blake3"] for name, entry in manifest["inputs"].items()} == {
+        name: b3(month / f"{name}.csv") for name in ("agents", "chats", "orders")
     }
     assert manifest["options"] == {"month": None, "force": False}
     assert manifest["sealed"] is False and manifest["sealed_at"] is None
     assert manifest["people"] == 6 and manifest["gross"] == "12627.17"
     assert manifest["csincentive_version"] == "0.1.0"
     assert manifest["computed_at"].endswith("Z")
-    assert manifest["files"]["payroll.parquet"] == sha256(folder / "payroll.parquet")
+    assert manifest["files"]["payroll.parquet"] == b3(folder / "payroll.parquet")
 
 
 def test_tables_read_back_exactly(month: Path, ledger_dir: Path):

@@ -289,7 +289,12 @@ def _latest_in_buckets(
 ) -> pl.DataFrame:
     """(row, chat_key, agent_key) of the candidate orders whose buyer's bucket is in
     ``buckets``: the key and agent of the buyer's latest chat at or before the order."""
-    in_slice = packing.bucket().is_between(buckets.start, buckets.stop, closed="left")
+    # The buckets are the hash's top bits: a slice of buckets is a range of hashes.
+    shift = 64 - packing.bucket_bits
+    lowest, highest = buckets.start << shift, min(buckets.stop << shift, 1 << 64) - 1
+    in_slice = pl.col("buyer_key").is_between(
+        pl.lit(lowest, dtype=pl.UInt64), pl.lit(highest, dtype=pl.UInt64)
+    )
     points = (
         chats.filter(in_slice & (pl.col("start_time") < pl.lit(end)))  # later: no order's
         .select(
