@@ -308,14 +308,14 @@ def _raw(column: _Column) -> pl.Expr:
 
 def _failed(name: str) -> pl.Expr:
     """The stripped text of the cells of a parsed column whose fast parse failed, else null."""
-    return pl.when(pl.col(_parsed(name)).is_null()).then(pl.col(name).str.strip_chars())
+    return pl.when(pl.col(_parsed(name)).is_null()).then(pl.col(name)).str.strip_chars()
 
 
 def _parsed_or_retried(name: str, fast: pl.Expr, careful: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
     """``fast`` (over the text as written), else ``careful`` over the stripped text of the
     rows fast could not parse: the others are masked to null first, so a clean column
     costs one parse."""
-    stripped = pl.when(fast.is_null()).then(pl.col(name).str.strip_chars())
+    stripped = pl.when(fast.is_null()).then(pl.col(name)).str.strip_chars()
     return pl.coalesce(fast, careful(stripped)).alias(_parsed(name))
 
 

@@ -44,8 +44,9 @@ def ratio(numerator: str, denominator: str) -> pl.Expr:
 
 def rating_flags() -> list[pl.Expr]:
     """rated / satisfied from the rating text: two booleans per session are all the
-    metrics need, so the text need not be kept for tens of millions of sessions."""
-    rating = pl.col("rating").str.strip_chars()
+    metrics need, so the text need not be kept for tens of millions of sessions. The
+    loaded rating is already stripped, and null when blank (inputs._cell)."""
+    rating = pl.col("rating")
     return [
         (rating.is_not_null() & (rating != "")).fill_null(False).alias("rated"),
         rating.is_in(list(SATISFIED)).fill_null(False).alias("satisfied"),
