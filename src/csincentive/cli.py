@@ -105,7 +105,9 @@ def run(
     out_dir = out or period / "out"
     try:
         with render.working(render.stderr(), f"Reading {period} and computing pay …"):
-            result = compute_month(period, rules, month=_month(month), ledger=ledger)
+            result = compute_month(
+                period, rules, month=_month(month), ledger=ledger, recording=not no_ledger
+            )
         sealed = not no_ledger and ledger.is_sealed(result.period)
         if sealed and not force:
             changes = diff_lines(ledger.lines(result.period), result.lines)

@@ -37,7 +37,8 @@ import os
 import re
 import shutil
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -58,6 +59,7 @@ PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 REPLACED = ".replaced-"
 STAGING = ".staging-"
 HASH_THREADS = 2  # the machines we run on have two cores or more
+_HASHING = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="csincentive-hash")
 CHUNK = 1 << 22  # bytes read at a time when hashing a file
 PAY = pl.Decimal(38, 2)
 
@@ -78,7 +80,22 @@ class Ledger:
         # Nothing is created here: a ledger that is only read (or a run with --no-ledger)
         # leaves no folder behind.
         self.root = Path(root)
+        self._digests: dict[Path, Future[str]] = {}
         self._recover()
+
+    def hash_early(self, files: Iterable[Path]) -> None:
+        """Start hashing input files in the background, for the month about to be recorded.
+
+        The pipeline calls this once it has read the exports: what is left of a run
+        (attribution, reports, the payroll workbook) leaves a core free often enough for
+        gigabytes of exports to be hashed by the time ``record`` needs their digests."""
+        for path in files:
+            if path not in self._digests:
+                self._digests[path] = _HASHING.submit(digest_file, path)
+
+    def _digest(self, path: Path) -> Future[str]:
+        self.hash_early([path])
+        return self._digests[path]
 
     # Reading -----------------------------------------------------------------------------
 
@@ -156,7 +173,7 @@ class Ledger:
         self.root.mkdir(parents=True, exist_ok=True)
         staging = _new_folder(self.root, f"{STAGING}{period}-")
         try:
-            tables, inputs = _write_tables_and_hash_inputs(result, staging)
+            tables, inputs = _write_tables_and_hash_inputs(result, staging, self._digest)
             manifest = _manifest(result, inputs, force=force, options=options or {})
             replaced = None
             if previous is not None:
@@ -320,21 +337,18 @@ def _includes(rules_file: Path, seen: frozenset[Path] = frozenset()) -> list[Pat
 
 
 def _write_tables_and_hash_inputs(
-    result: MonthResult, folder: Path
+    result: MonthResult, folder: Path, digest: Callable[[Path], Future[str]]
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The tables written into folder (file → BLAKE3), and each input's path and BLAKE3.
 
-    The inputs (gigabytes for a contact centre) are hashed on other threads while Polars
-    writes the tables: BLAKE3 and Polars both work outside the GIL."""
-    with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
-        jobs = {
-            name: (path, pool.submit(digest_file, path))
-            for name, path in sorted(result.input_files.items())
-        }
-        tables = _write_tables(result, folder)
-        inputs = {
-            name: {"path": str(path), "blake3": job.result()} for name, (path, job) in jobs.items()
-        }
+    The inputs (gigabytes for a contact centre) are hashed on other threads — started
+    early if the pipeline said so (Ledger.hash_early) — while Polars writes the tables:
+    BLAKE3 and Polars both work outside the GIL."""
+    jobs = {name: (path, digest(path)) for name, path in sorted(result.input_files.items())}
+    tables = _write_tables(result, folder)
+    inputs = {
+        name: {"path": str(path), "blake3": job.result()} for name, (path, job) in jobs.items()
+    }
     return tables, inputs
 
 

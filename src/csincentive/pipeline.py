@@ -7,6 +7,7 @@ then attribution, metrics, pay and reconciliation run as one lazy plan over them
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -107,11 +108,14 @@ def compute_month(
     *,
     month: tuple[int, int] | None = None,
     ledger: Ledger | None = None,
+    recording: bool = False,
 ) -> MonthResult:
     """Pay for one month. Raises InputError (with every problem found) on bad input.
 
     `ledger` holds the earlier months: rules over a quarter or a year read them, and
-    refunds on orders of sealed months are clawed back (late_refunds)."""
+    refunds on orders of sealed months are clawed back (late_refunds). `recording`: the
+    result is about to be recorded in `ledger`, which may start hashing the inputs as
+    soon as they are read."""
     all_versions, warnings = load_rules(rules_file)
     with tempfile.TemporaryDirectory(prefix="csincentive-") as work_dir:
         period = load_period(
@@ -144,7 +148,8 @@ def compute_month(
             month=period.month,
             rules_file=str(rules_file),
         )
-        return _compute(period, extras, history, ledger, rules, Path(rules_file), warnings)
+        early = ledger.hash_early if recording and ledger is not None else None
+        return _compute(period, extras, history, ledger, rules, Path(rules_file), warnings, early)
 
 
 def _version_in_force(rules: RuleSet, year: int, month: int, rules_file: str) -> RuleSet:
@@ -166,6 +171,7 @@ def _compute(
     rules: RuleSet,
     rules_file: Path,
     warnings: list[Diagnostic],
+    inputs_read: Callable[[list[Path]], None] | None = None,
 ) -> MonthResult:
     year, month = period.year, period.month
     # Stage 1: read and parse each file once, together with its row checks. The parsed
@@ -182,6 +188,9 @@ def _compute(
         chats_df, days_df, orders_df = _read_exports(period)
         if cache is not None:
             cache.save(chats_df, days_df, orders_df)
+
+    if inputs_read is not None:
+        inputs_read([*period.files.values(), *extras.files.values()])
 
     # Stage 2: the chat metrics and attribution, the two passes over the big frames.
     chats = chats_df.lazy()
