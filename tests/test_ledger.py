@@ -261,3 +261,47 @@ def test_close_has_help_text():
     result = invoke("close", "--help")
     assert result.exit_code == 0
     assert "Seal a month in the ledger" in result.output
+
+
+def test_a_run_whose_payroll_files_fail_records_nothing(
+    month: Path, ledger_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # The ledger writes its tables while the payroll files are written; when those fail
+    # (here: the workbook), the month must not be in the ledger, nor any staging folder.
+    import csincentive.outputs as outputs
+
+    def broken(result, path):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(outputs, "write_xlsx", broken)
+    out = month / "out"
+    result = invoke(
+        "run", str(month), "--rules", str(RULES), "--ledger", str(ledger_dir), "--out", str(out)
+    )
+    assert result.exit_code != 0
+    assert not Ledger(ledger_dir).has("2026-10")
+    assert not ledger_dir.exists() or not any(ledger_dir.iterdir())
+    # A clear message, not a traceback: where, why, what to do.
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "O101" in result.output and "No space left on device" in result.output
+    assert not (out / "payroll.csv").exists()
+
+
+def test_an_existing_payroll_stops_the_run_before_the_ledger(month: Path, ledger_dir: Path):
+    out = month / "out"
+    args = [
+        "run",
+        str(month),
+        "--rules",
+        str(RULES),
+        "--ledger",
+        str(ledger_dir),
+        "--out",
+        str(out),
+    ]
+    assert invoke(*args).exit_code == 0
+    first = Ledger(ledger_dir).manifest("2026-10")["computed_at"]
+    again = invoke(*args)
+    assert again.exit_code == 1 and "O100" in again.output
+    assert Ledger(ledger_dir).manifest("2026-10")["computed_at"] == first
+    assert Ledger(ledger_dir).history("2026-10") == []

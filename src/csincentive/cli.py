@@ -49,6 +49,18 @@ def _month(text: str | None) -> tuple[int, int] | None:
     return year, month
 
 
+def _unwritable(folder: Path, error: OSError, code: str) -> Exception:
+    from csincentive.errors import InputError
+
+    reason = error.strerror or str(error)
+    where = error.filename or folder
+    message = (
+        f"could not write here: {reason} — free some space or fix the permissions, or "
+        "write elsewhere; nothing was recorded"
+    )
+    return InputError.single(str(where), message, code=code)
+
+
 def _fail(error: Exception, *, writes: bool = False) -> typer.Exit:
     """Print every diagnostic and exit 1; `writes`: the command would have written files."""
     from csincentive import render
@@ -98,7 +110,7 @@ def run(
     from csincentive import render
     from csincentive.errors import InputError
     from csincentive.ledger import Ledger, diff_lines
-    from csincentive.outputs import write_month
+    from csincentive.outputs import check_out_dir, write_month
     from csincentive.pipeline import compute_month
 
     ledger = Ledger(ledger_dir)
@@ -117,9 +129,23 @@ def run(
             else:
                 render.stdout().print(f"{title}: no line differs.", markup=False)
             raise ledger.sealed_error(result.period)
-        written = write_month(result, out_dir, force=force)
+        check_out_dir(out_dir, force=force)
         options = {"period_dir": str(period), "out": str(out_dir), "month": month}
-        recorded = None if no_ledger else ledger.record(result, force=force, options=options)
+        # The ledger writes its tables on another thread while the payroll files are
+        # written here; it is committed only once they are.
+        pending = None if no_ledger else ledger.prepare(result, force=force, options=options)
+        try:
+            written = write_month(result, out_dir, force=force)
+        except BaseException as error:
+            if pending is not None:
+                pending.discard()
+            if isinstance(error, OSError):
+                raise _unwritable(out_dir, error, "O101") from None
+            raise
+        try:
+            recorded = None if pending is None else pending.commit()
+        except OSError as error:
+            raise _unwritable(ledger_dir, error, "L103") from None
     except InputError as error:
         raise _fail(error, writes=True) from None
     console = render.stdout()

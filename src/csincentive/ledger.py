@@ -60,6 +60,7 @@ REPLACED = ".replaced-"
 STAGING = ".staging-"
 HASH_THREADS = 2  # the machines we run on have two cores or more
 _HASHING = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="csincentive-hash")
+_WRITING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csincentive-ledger")
 CHUNK = 1 << 22  # bytes read at a time when hashing a file
 PAY = pl.Decimal(38, 2)
 
@@ -73,6 +74,61 @@ class Recorded:
     manifest: dict[str, Any]
     replaced: Path | None  # the history folder now holding the run this one replaced
     reopened: bool  # a sealed month was replaced (forced); it is open again
+
+
+@dataclass
+class PendingRecord:
+    """A month being recorded (Ledger.prepare): commit it or discard it."""
+
+    ledger: Ledger
+    result: MonthResult
+    force: bool
+    options: dict[str, Any]
+    previous: dict[str, Any] | None
+    staging: Path
+    job: Future[tuple[dict[str, str], dict[str, Any]]]
+
+    def commit(self) -> Recorded:
+        """Wait for the tables, write the manifest, keep the replaced run in history and
+        swap the staging folder in as the month."""
+        result, previous = self.result, self.previous
+        folder = self.ledger.root / result.period
+        sealed = bool(previous and previous.get("sealed"))
+        try:
+            tables, inputs = self.job.result()
+            manifest = _manifest(result, inputs, force=self.force, options=self.options)
+            replaced = None
+            if previous is not None:
+                replaced = _keep_history(folder, self.staging, previous)
+                manifest["replaces"] = f"{HISTORY}/{replaced}"
+                if sealed:
+                    manifest["reopened"] = {
+                        "sealed_at": previous.get("sealed_at"),
+                        "history": f"{HISTORY}/{replaced}",
+                    }
+                elif "reopened" in previous:  # still a correction of a sealed month
+                    manifest["reopened"] = previous["reopened"]
+            manifest["files"] = tables
+            _write_json(self.staging / MANIFEST, manifest)
+            _swap(self.staging, folder)
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        return Recorded(
+            period=result.period,
+            folder=folder,
+            manifest=manifest,
+            replaced=folder / HISTORY / replaced if replaced else None,
+            reopened=sealed,
+        )
+
+    def discard(self) -> None:
+        """Drop the month: the ledger stays as it was."""
+        try:
+            self.job.result()
+        except Exception:  # noqa: BLE001 — whatever failed, nothing is kept
+            pass
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
 
 
 class Ledger:
@@ -163,41 +219,27 @@ class Ledger:
         An open month's previous run moves to history. A sealed month raises InputError
         unless ``force``; forced, the sealed run moves to history and the month is open
         again (manifest ``reopened``)."""
-        period = result.period
-        folder = self.root / period
-        previous = self.manifest(period) if self.has(period) else None
-        sealed = bool(previous and previous.get("sealed"))
-        if sealed and not force:
-            raise self.sealed_error(period)
+        return self.prepare(result, force=force, options=options).commit()
 
+    def prepare(
+        self,
+        result: MonthResult,
+        *,
+        force: bool = False,
+        options: dict[str, Any] | None = None,
+    ) -> PendingRecord:
+        """Start recording a month: its tables are written into a staging folder on a
+        background thread, while the caller writes its own files. Nothing is in the
+        ledger until ``commit``; ``discard`` drops it. Raises InputError right away for a
+        sealed month without ``force``."""
+        period = result.period
+        previous = self.manifest(period) if self.has(period) else None
+        if previous and previous.get("sealed") and not force:
+            raise self.sealed_error(period)
         self.root.mkdir(parents=True, exist_ok=True)
         staging = _new_folder(self.root, f"{STAGING}{period}-")
-        try:
-            tables, inputs = _write_tables_and_hash_inputs(result, staging, self._digest)
-            manifest = _manifest(result, inputs, force=force, options=options or {})
-            replaced = None
-            if previous is not None:
-                replaced = _keep_history(folder, staging, previous)
-                manifest["replaces"] = f"{HISTORY}/{replaced}"
-                if sealed:
-                    manifest["reopened"] = {
-                        "sealed_at": previous.get("sealed_at"),
-                        "history": f"{HISTORY}/{replaced}",
-                    }
-                elif "reopened" in previous:  # still a correction of a sealed month
-                    manifest["reopened"] = previous["reopened"]
-            manifest["files"] = tables
-            _write_json(staging / MANIFEST, manifest)
-            _swap(staging, folder)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return Recorded(
-            period=period,
-            folder=folder,
-            manifest=manifest,
-            replaced=folder / HISTORY / replaced if replaced else None,
-            reopened=sealed,
-        )
+        job = _WRITING.submit(_write_tables_and_hash_inputs, result, staging, self._digest)
+        return PendingRecord(self, result, force, options or {}, previous, staging, job)
 
     def close(self, period: str) -> None:
         """Seal a recorded month. InputError if it is not recorded or already sealed."""

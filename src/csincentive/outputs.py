@@ -30,9 +30,9 @@ OUTPUT_FILES = (
 )
 
 
-def write_month(result: MonthResult, out_dir: Path, *, force: bool = False) -> list[Path]:
-    out_dir = Path(out_dir)
-    existing = [out_dir / name for name in OUTPUT_FILES if (out_dir / name).exists()]
+def check_out_dir(out_dir: Path, *, force: bool = False) -> None:
+    """InputError O100 when out_dir already holds a payroll and ``force`` is not given."""
+    existing = [Path(out_dir) / name for name in OUTPUT_FILES if (Path(out_dir) / name).exists()]
     if existing and not force:
         raise InputError.single(
             existing[0],
@@ -40,6 +40,11 @@ def write_month(result: MonthResult, out_dir: Path, *, force: bool = False) -> l
             "write somewhere else",
             code="O100",
         )
+
+
+def write_month(result: MonthResult, out_dir: Path, *, force: bool = False) -> list[Path]:
+    out_dir = Path(out_dir)
+    check_out_dir(out_dir, force=force)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".csincentive-", dir=out_dir))
     try:
