@@ -1,8 +1,9 @@
 """One month, end to end: load the period folder and the rules, attribute orders, build the
 per-agent frame, apply the pay components.
 
-Two collects: the exports are parsed (and every row validated) in one pass into memory,
-then attribution, metrics, pay and reconciliation run as one lazy plan over them."""
+Three stages: the exports are parsed (and every row validated) in one streaming pass
+each, keeping per session only what attribution needs and summing the rest per account and
+day; then the month's chat figures and attribution; then pay and the reports."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from csincentive.attribution import attribute_orders, buyer_key, resolve_accounts, sorted_by_us
+from csincentive.attribution import attribute_orders, buyer_key, resolve_accounts
 from csincentive.cache import parsed_cache
 from csincentive.display import show_expr
 from csincentive.engine import FLAG, WHY, CompiledLine, Compiler
@@ -174,10 +175,9 @@ def _compute(
     inputs_read: Callable[[list[Path]], None] | None = None,
 ) -> MonthResult:
     year, month = period.year, period.month
-    # Stage 1: read and parse each file once, together with its row checks. The parsed
-    # frames stay in memory (only the columns pay needs), because chats feed three
-    # results (metrics, attribution, the unknown-account report) and re-scanning a CSV
-    # costs more than holding it.
+    # Stage 1: read and parse each file once, together with its row checks. What later
+    # stages read stays in memory — sessions as three columns, their figures summed per
+    # account and day, the orders — because re-scanning a CSV costs more than holding it.
     # A repeat run of the same files starts from the frames the first run kept (cache.py).
     cache = parsed_cache(period.files, rules.inputs.model_dump_json())
     required = {"chats": CHAT_COLUMNS, "days": ["agent_key", "day"], "orders": ORDER_INPUT_COLUMNS}
@@ -197,15 +197,14 @@ def _compute(
     chat_stats = month_chat_metrics(
         days_df.lazy(), chats.rename({"buyer_key": "buyer"}), year, month
     ).collect()
-    with sorted_by_us():
-        attributed_df = attribute_orders(
-            orders_df.lazy(),
-            chats,
-            year=year,
-            month=month,
-            window_days=rules.attribution.window_days,
-            judge_by=rules.attribution.judge_by,
-        ).collect()
+    attributed_df = attribute_orders(
+        orders_df.lazy(),
+        chats,
+        year=year,
+        month=month,
+        window_days=rules.attribution.window_days,
+        judge_by=rules.attribution.judge_by,
+    ).collect()
     attributed = attributed_df.lazy()
     del chats, chats_df  # a month's sessions: nothing below reads them
 
@@ -334,7 +333,7 @@ def _read_exports(period: Period) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
     """The chats (CHAT_COLUMNS), their per-account-and-day sums (metrics.chat_days) and
     the orders, parsed with every row validated, in one read of each file."""
     # Accounts are few and chats many: the account is read as a categorical (a 32-bit
-    # code per chat) and resolved to its agent once per account (resolve_agents).
+    # code per chat) and resolved to its agent once per account (resolve_accounts).
     sessions = period.chats.with_columns(pl.col("agent").cast(pl.Categorical), buyer_key())
     chats = sessions.select("agent", "buyer_key", "start_time")
     days = chat_days(sessions, account="agent")
