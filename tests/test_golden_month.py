@@ -49,6 +49,7 @@ gross = the sum of the lines.
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -167,3 +168,21 @@ def test_unknown_chat_account_is_reported(result):
         }
     ]
     assert any(w.code == "W301" and w.line == 23 for w in result.warnings)
+
+
+def test_a_cell_of_spaces_in_an_optional_column_changes_nothing(tmp_path: Path):
+    # The row flags treat a first response of spaces as suspect (the parse failed on a
+    # non-empty cell); the detailed checks then find it blank, not bad, and the month is
+    # paid exactly as with the cell empty.
+    month = tmp_path / "2026-10"
+    shutil.copytree(MONTH, month)
+    chats = month / "chats.csv"
+    text = chats.read_text(encoding="utf-8")
+    assert "云杉:老王,b1,2026-10-05 09:00:00,12," in text
+    before = compute_month(month, RULES)
+    chats.write_text(text.replace("2026-10-05 09:00:00,12,", "2026-10-05 09:00:00,   ,"), "utf-8")
+    spaces = compute_month(month, RULES)
+    chats.write_text(text.replace("2026-10-05 09:00:00,12,", "2026-10-05 09:00:00,,"), "utf-8")
+    empty = compute_month(month, RULES)
+    assert spaces.payroll.equals(empty.payroll) and spaces.metrics.equals(empty.metrics)
+    assert not spaces.metrics.equals(before.metrics)  # the 12 s response is gone in both

@@ -433,8 +433,19 @@ def _cell_check(
         .sort(["line", "field"])
         .head(CHECK_ROWS)
     )
-    flag = pl.any_horizontal(is_bad(c.canonical) for c in columns)
+    flag = pl.any_horizontal(_suspect(is_bad, c.canonical) for c in columns)
     return ProblemCheck(file=display, frame=frame, what_to_do=what_to_do, flag=flag)
+
+
+def _suspect(is_bad: Callable[[str], pl.Expr], name: str) -> pl.Expr:
+    """The per-row flag of a check: ``is_bad`` itself, or for a parsed column a cheaper
+    test that holds wherever ``is_bad`` does — the parse failed on a cell with text. It
+    needs no string work on the cells that parsed; a cell of spaces (blank, not bad) is
+    flagged too, which only sends a file to the detailed checks, which then pass it."""
+    if name not in PARSED_COLUMNS:
+        return is_bad(name)
+    failed = pl.col(_parsed(name)).is_null()
+    return failed if is_bad is _blank else pl.col(name).is_not_null() & failed
 
 
 def _row_problem(checks: Sequence[ProblemCheck]) -> pl.Expr:
