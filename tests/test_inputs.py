@@ -228,12 +228,14 @@ def test_padded_cells_parse_as_if_unpadded(tmp_path: Path) -> None:
     # padding must change nothing, a cell of spaces is empty, a padded bad value is bad.
     text = (
         "order_id,buyer,created_at,paid_at,paid_amount,status,refund_amount\n"
-        "1, a , 2026-10-01 09:00:00 ,2026/10/01 09:05,  128.00 ,交易成功, ¥5.00\n"
+        ' =" 41001 " , a , 2026-10-01 09:00:00 ,2026/10/01 09:05,  128.00 ,交易成功, ¥5.00\n'
         "2,b,   ,,0,交易成功, 12.345 \n"
     )
     orders, checks = load_orders(write(tmp_path / "orders.csv", text), work_dir=tmp_path)
     df = orders.collect().sort("line")
-    assert df.select("buyer", "created_at", "paid_at", "paid_amount", "refund_amount").row(0) == (
+    columns = ["order_id", "buyer", "created_at", "paid_at", "paid_amount", "refund_amount"]
+    assert df.select(columns).row(0) == (
+        "41001",
         "a",
         datetime(2026, 10, 1, 9),
         datetime(2026, 10, 1, 9, 5),

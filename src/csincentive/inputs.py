@@ -386,8 +386,9 @@ def _seconds_expr(name: str) -> pl.Expr:
 
 
 def _id_expr(name: str) -> pl.Expr:
-    """Ids exported as ="4100123…" (so Excel keeps the digits) lose the wrapper."""
-    return pl.col(name).str.strip_prefix("=").str.strip_chars('"').str.strip_chars()
+    """Ids exported as ="4100123…" (so Excel keeps the digits) lose the wrapper: one pass
+    takes '=', quotes and spaces off both ends (no order id begins or ends with them)."""
+    return pl.col(name).str.strip_chars('=" \t')
 
 
 def _optional(
