@@ -140,36 +140,36 @@ def month_chat_metrics(
     chats_in_month = chats.filter(
         pl.col("start_time").is_between(pl.lit(start), pl.lit(end), closed="left")
     )
-    keys = chats.collect_schema()["agent_key"]
-    if isinstance(keys, pl.Enum):  # the pipeline's chats: see _inquiring_buyers
-        buyers = _inquiring_buyers(chats_in_month, keys)
-    else:
-        buyers = chats_in_month.group_by("agent_key").agg(
-            pl.col("buyer").n_unique().alias("inquiring_buyers")
-        )
+    buyers = _distinct_buyers(chats_in_month, "buyer", "inquiring_buyers")
     return stats.join(buyers, on="agent_key", how="left").with_columns(_key_as_text())
 
 
-def _inquiring_buyers(chats: pl.LazyFrame, keys: pl.Enum) -> pl.LazyFrame:
-    """Distinct buyers per agent, by sorting one UInt64 per chat — the agent's code above
-    the buyer's hash — and counting where it changes: several times faster than a
-    distinct count per group at tens of millions of chats. The buyer keeps the top
-    64 − (bits of the code) bits of its 64-bit hash (≥ 40 bits: two of an agent's buyers
-    sharing them is a ~1e-5 chance at 10,000 buyers)."""
+def _distinct_buyers(frame: pl.LazyFrame, buyer: str, name: str) -> pl.LazyFrame:
+    """Distinct buyers per agent_key, as ``name``.
+
+    With agent_key an Enum and buyers as 64-bit hashes (the pipeline's frames), by sorting
+    one UInt64 per row — the agent's code above the buyer's hash — and counting where it
+    changes: several times faster than a distinct count per group at tens of millions of
+    rows. The buyer keeps the top 64 − (bits of the code) bits of its hash (≥ 40 bits: two
+    of an agent's buyers sharing them is a ~1e-5 chance at 10,000 buyers)."""
+    schema = frame.collect_schema()
+    keys = schema["agent_key"]
+    if not (isinstance(keys, pl.Enum) and schema[buyer] == pl.UInt64):
+        return frame.group_by("agent_key").agg(pl.col(buyer).n_unique().alias(name))
     code_bits = max(len(keys.categories), 1).bit_length()
     shift = 1 << (64 - code_bits)
     code = pl.col("agent_key").to_physical().cast(pl.UInt64)
-    pair = (code * shift + pl.col("buyer") // (1 << code_bits)).alias("pair")
+    pair = (code * shift + pl.col(buyer) // (1 << code_bits)).alias("pair")
     new = pl.col("pair") != pl.col("pair").shift(1)
     return (
-        chats.select(pair)
+        frame.select(pair)
         .sort("pair")
         .filter(new.fill_null(True))
         .group_by((pl.col("pair") // shift).cast(pl.UInt32).alias("code"))
-        .agg(pl.len().cast(pl.UInt32).alias("inquiring_buyers"))
+        .agg(pl.len().cast(pl.UInt32).alias(name))
         .select(
             pl.lit(pl.Series(keys.categories)).gather("code").cast(keys).alias("agent_key"),
-            "inquiring_buyers",
+            name,
         )
     )
 
@@ -186,14 +186,15 @@ def _key_as_text() -> pl.Expr:
 
 def sales_metrics(attributed: pl.LazyFrame) -> pl.LazyFrame:
     credited = attributed.filter(pl.col("outcome") == "credited")
+    sums = credited.group_by("agent_key").agg(
+        pl.len().alias("orders"),
+        pl.col("paid_amount").sum().cast(MONEY).alias("sales"),
+        pl.col("refund_amount").sum().cast(MONEY).alias("refunds"),
+    )
+    buyers = _distinct_buyers(credited, "buyer_key", "paying_buyers")
     return (
-        credited.group_by("agent_key")
-        .agg(
-            pl.len().alias("orders"),
-            pl.col("buyer_key").n_unique().alias("paying_buyers"),
-            pl.col("paid_amount").sum().cast(MONEY).alias("sales"),
-            pl.col("refund_amount").sum().cast(MONEY).alias("refunds"),
-        )
+        sums.join(buyers, on="agent_key", how="left")
+        .select("agent_key", "orders", "paying_buyers", "sales", "refunds")
         .with_columns(_key_as_text())
     )
 
