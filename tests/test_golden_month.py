@@ -186,3 +186,20 @@ def test_a_cell_of_spaces_in_an_optional_column_changes_nothing(tmp_path: Path):
     empty = compute_month(month, RULES)
     assert spaces.payroll.equals(empty.payroll) and spaces.metrics.equals(empty.metrics)
     assert not spaces.metrics.equals(before.metrics)  # the 12 s response is gone in both
+
+
+def test_more_accounts_than_the_tie_rule_can_rank_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # The sort key of attribution ranks at most TIE_SLOTS - 1 accounts (2**24 - 1); with
+    # the limit lowered to 2 the golden month's accounts are too many: an error naming the
+    # chats file, not a wrong attribution.
+    from csincentive import attribution
+    from csincentive.errors import InputError
+
+    monkeypatch.setattr(attribution, "TIE_SLOTS", 2)
+    with pytest.raises(InputError) as info:
+        compute_month(MONTH, RULES)
+    [problem] = info.value.diagnostics
+    assert problem.code == "D302" and problem.file.endswith("chats.csv")
+    assert "at most 1" in problem.message

@@ -345,7 +345,11 @@ def _read_exports(period: Period) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
     if not orders_df["line"].is_sorted():  # what the engine read in parallel, in file order
         orders_df = orders_df.sort("line")
     days_df = days_df.drop(ROW_PROBLEM, strict=False)
-    chats_df, days_df = resolve_accounts([chats_df, days_df], period.roster)
+    try:
+        chats_df, days_df = resolve_accounts([chats_df, days_df], period.roster)
+    except ValueError as error:  # more accounts than attribution's sort key can rank
+        message = f"{error} — split the export by shop or by team and pay each on its own"
+        raise InputError.single(str(period.files["chats"]), message, code="D302") from None
     days_df = days_df.sort("agent_key", "day")
     return chats_df, days_df, orders_df.drop(ROW_PROBLEM, strict=False)
 
