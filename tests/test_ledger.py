@@ -305,3 +305,16 @@ def test_an_existing_payroll_stops_the_run_before_the_ledger(month: Path, ledger
     assert again.exit_code == 1 and "O100" in again.output
     assert Ledger(ledger_dir).manifest("2026-10")["computed_at"] == first
     assert Ledger(ledger_dir).history("2026-10") == []
+
+
+def test_a_ledger_hashes_each_run_inputs_anew(month: Path, ledger_dir: Path):
+    # Inputs hashed early for one run (recording=True) must not stand for a later run of
+    # the same files once they have changed: each record hashes what it was computed from.
+    ledger = Ledger(ledger_dir)
+    compute_month(month, RULES, ledger=ledger, recording=True)  # computed, never recorded
+    ledger.record(compute_month(month, RULES, ledger=ledger, recording=True))
+    orders = month / "orders.csv"
+    orders.write_text(orders.read_text(encoding="utf-8").replace("200.50", "300.50"), "utf-8")
+    compute_month(month, RULES, ledger=ledger, recording=True)  # and again
+    ledger.record(compute_month(month, RULES, ledger=ledger, recording=True))
+    assert ledger.manifest("2026-10")["inputs"]["orders"]["blake3"] == b3(orders)

@@ -38,7 +38,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -122,13 +122,9 @@ class PendingRecord:
         )
 
     def discard(self) -> None:
-        """Drop the month: the ledger stays as it was."""
-        try:
-            self.job.result()
-        except Exception:  # noqa: BLE001 — whatever failed, nothing is kept
-            pass
-        finally:
-            shutil.rmtree(self.staging, ignore_errors=True)
+        """Drop the month: the ledger stays as it was (whatever the writing came to)."""
+        wait([self.job])
+        shutil.rmtree(self.staging, ignore_errors=True)
 
 
 class Ledger:
@@ -145,13 +141,14 @@ class Ledger:
         The pipeline calls this once it has read the exports: what is left of a run
         (attribution, reports, the payroll workbook) leaves a core free often enough for
         gigabytes of exports to be hashed by the time ``record`` needs their digests."""
-        for path in files:
-            if path not in self._digests:
-                self._digests[path] = _HASHING.submit(digest_file, path)
+        for path in files:  # a run's own hashes replace any left by a run never recorded
+            self._digests[path] = _HASHING.submit(digest_file, path)
 
     def _digest(self, path: Path) -> Future[str]:
-        self.hash_early([path])
-        return self._digests[path]
+        """The digest started early for this run, taken (a later run hashes its own
+        inputs again, whatever became of the files), or started now."""
+        early = self._digests.pop(path, None)
+        return early if early is not None else _HASHING.submit(digest_file, path)
 
     # Reading -----------------------------------------------------------------------------
 
