@@ -336,6 +336,34 @@ def test_bad_date_in_chats_is_a_problem_check(tmp_path: Path) -> None:
     assert date_check.file == str(tmp_path / "chats.csv")
 
 
+def test_names_of_spaces_are_empty_and_padded_names_are_trimmed(tmp_path: Path) -> None:
+    # Accounts, buyers and statuses keep a blank cell as "" rather than null (KEYED_COLUMNS):
+    # a cell of spaces must still be reported as empty, on its line, in every file.
+    chats_text = (
+        "agent,buyer,start_time\n"
+        " 小美 , 买家甲 ,2026-10-01 09:00:00\n"
+        "   ,买家乙,2026-10-01 10:00:00\n"
+        "小美,\t,2026-10-01 11:00:00\n"
+    )
+    chats, _, checks = load_chats(write(tmp_path / "chats.csv", chats_text), work_dir=tmp_path)
+    df = chats.collect().sort("line")
+    assert df.select("agent", "buyer").row(0) == ("小美", "买家甲")
+    assert df.filter(pl.col("row_problem"))["line"].to_list() == [3, 4]
+    empty = collect_check(checks, "empty")
+    assert empty.select("line", "field").rows() == [(3, "agent"), (4, "buyer")]
+
+    orders_text = (
+        "order_id,buyer,created_at,paid_at,paid_amount,status\n"
+        "1, 买家甲 ,2026-10-01 09:00:00,,0,  \n"
+        "2,买家乙,2026-10-01 09:00:00,,0,交易成功\n"
+    )
+    orders, checks = load_orders(write(tmp_path / "orders.csv", orders_text), work_dir=tmp_path)
+    df = orders.collect().sort("line")
+    assert df["buyer"].to_list() == ["买家甲", "买家乙"]
+    assert df.filter(pl.col("row_problem"))["line"].to_list() == [2]
+    assert collect_check(checks, "empty").select("line", "field").rows() == [(2, "status")]
+
+
 def test_chinese_session_headers_and_column_map(tmp_path: Path) -> None:
     text = (
         "接待客服,顾客,会话开始时间,会话结束时间,首响时间（秒）,服务评价,店铺\n"  # full-width （）

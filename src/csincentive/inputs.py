@@ -49,6 +49,10 @@ PARSED_COLUMNS = frozenset(
     {"start_time", "end_time", "time", "first_response_s", "avg_response_s"}
     | {"created_at", "paid_at", "paid_amount", "refund_amount"}
 )
+# Required text columns whose blank cell always stops the run (the empty check): a blank
+# cell stays "" instead of becoming null. Turning "" into null costs a pass over tens of
+# millions of names, and nothing reads these columns before the checks have passed.
+KEYED_COLUMNS = frozenset({"agent", "buyer", "status"})
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
 # At most two decimals: a Decimal(38, 2) cast would silently truncate 12.345 to 12.34.
 MONEY_PATTERN = r"^[+-]?(?:\d+(?:\.\d{0,2})?|\.\d{1,2})$"
@@ -294,8 +298,11 @@ def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
 
 
 def _cell(column: _Column) -> pl.Expr:
-    """A cell as text without surrounding spaces; blank (or spaces only) is null."""
+    """A cell as text without surrounding spaces; blank (or spaces only) is null, or ""
+    in a keyed column (see KEYED_COLUMNS)."""
     text = pl.col(f"_c{column.index}").str.strip_chars()
+    if column.canonical in KEYED_COLUMNS:
+        return text.alias(column.canonical)
     return pl.when(text.str.len_bytes() > 0).then(text).alias(column.canonical)
 
 
@@ -322,6 +329,8 @@ def _parsed_or_retried(name: str, fast: pl.Expr, careful: Callable[[pl.Expr], pl
 def _blank(name: str) -> pl.Expr:
     """The cell is empty or only spaces. Parsed columns hold their text unstripped; only
     the cells their parser failed on are looked at again."""
+    if name in KEYED_COLUMNS:
+        return pl.col(name).is_null() | (pl.col(name).str.len_bytes() == 0)
     if name not in PARSED_COLUMNS:
         return pl.col(name).is_null()
     return pl.col(name).is_null() | (_failed(name).str.len_bytes() == 0).fill_null(False)
