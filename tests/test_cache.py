@@ -79,3 +79,39 @@ def test_an_entry_missing_a_column_is_read_again(month: Path, monkeypatch: pytes
     chats.write_parquet(entry / "chats.parquet")
     compute_month(month, RULES)
     assert len(reads) == 2
+
+
+def test_an_entry_is_written_beside_the_run_and_waited_for(
+    month: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # A first run hands its entry to the cache's own thread; a repeat run in the same
+    # process waits for that entry rather than reading the exports again.
+    import threading
+
+    from csincentive import cache
+
+    writers: list[str] = []
+    original = cache.ParsedCache.save
+
+    def recording(self, *frames):  # type: ignore[no-untyped-def]
+        writers.append(threading.current_thread().name)
+        threading.Event().wait(0.2)  # a slow disk: the second run must still find the entry
+        original(self, *frames)
+
+    monkeypatch.setattr(cache.ParsedCache, "save", recording)
+    reads = count_reads(monkeypatch)
+    compute_month(month, RULES)
+    compute_month(month, RULES)
+    assert len(reads) == 1
+    assert [name.startswith("csincentive-cache") for name in writers] == [True]
+
+
+def test_an_unwritable_cache_is_skipped(month: Path, monkeypatch: pytest.MonkeyPatch):
+    blocker = Path(os.getcwd()) / "not-a-folder"
+    blocker.write_text("a file where the cache folder would be", encoding="utf-8")
+    monkeypatch.setenv("CSINCENTIVE_CACHE", str(blocker))
+    reads = count_reads(monkeypatch)
+    first = compute_month(month, RULES)
+    second = compute_month(month, RULES)
+    assert len(reads) == 2  # nothing was kept, and nothing failed
+    assert second.payroll.equals(first.payroll)

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,12 @@ from csincentive import __version__
 CACHE_ENV = "CSINCENTIVE_CACHE"
 KEEP = 8  # entries kept; the least recently used beyond this are removed
 TABLES = ("chats", "days", "orders")  # see pipeline._read_exports
+# Entries are written on a thread of their own while the month is computed (the process
+# waits for it before it exits): a first run should not wait for its cache. A load of an
+# entry still being written waits for it (_PENDING), so a repeat run in the same process
+# finds it.
+_SAVING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csincentive-cache")
+_PENDING: dict[Path, Future[None]] = {}
 
 
 def cache_root() -> Path | None:
@@ -48,6 +55,9 @@ class ParsedCache:
     def load(self, required: dict[str, list[str]]) -> tuple[pl.DataFrame, ...] | None:
         """The kept frames, or None when there are none — or when they lack a column this
         version needs (an entry written by another build of csincentive)."""
+        pending = _PENDING.pop(self.folder, None)
+        if pending is not None:
+            pending.result()
         try:
             frames = [pl.read_parquet(self.folder / f"{name}.parquet") for name in TABLES]
             os.utime(self.folder)  # recently used
@@ -59,18 +69,24 @@ class ParsedCache:
         return tuple(frames)
 
     def save(self, *frames: pl.DataFrame) -> None:
-        """Keep frames, one per name in TABLES."""
+        """Keep frames, one per name in TABLES. The entry appears whole or not at all."""
         root = self.folder.parent
         try:
             root.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
             for name, frame in zip(TABLES, frames, strict=True):
-                frame.write_parquet(staging / f"{name}.parquet", compression="lz4")
+                path = staging / f"{name}.parquet"
+                frame.write_parquet(path, compression="lz4", statistics=False)
             os.replace(staging, self.folder)
-        except OSError:
+        except (OSError, pl.exceptions.PolarsError):
             shutil.rmtree(locals().get("staging", root / ".none"), ignore_errors=True)
             return
         _prune(root)
+
+    def save_in_background(self, *frames: pl.DataFrame) -> Future[None]:
+        """``save`` on the cache's own thread; the frames are only read."""
+        job = _PENDING[self.folder] = _SAVING.submit(self.save, *frames)
+        return job
 
 
 def parsed_cache(files: dict[str, Path], settings: str) -> ParsedCache | None:

@@ -187,7 +187,7 @@ def _compute(
     else:
         chats_df, days_df, orders_df = _read_exports(period)
         if cache is not None:
-            cache.save(chats_df, days_df, orders_df)
+            cache.save_in_background(chats_df, days_df, orders_df)
 
     if inputs_read is not None:
         inputs_read([*period.files.values(), *extras.files.values()])
