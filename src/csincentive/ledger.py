@@ -396,8 +396,9 @@ def _write_tables(result: MonthResult, folder: Path) -> dict[str, str]:
     for name in TABLES:
         path = folder / f"{name}.parquet"
         # lz4: a third less time than the default zstd for the orders of a big month, and
-        # reads back twice as fast; the files are about half again as large.
-        getattr(result, name).write_parquet(path, compression="lz4")
+        # reads back twice as fast; the files are about half again as large. No min/max
+        # statistics: the ledger reads whole tables, and they cost a sixth of the time.
+        getattr(result, name).write_parquet(path, compression="lz4", statistics=False)
         hashes[path.name] = digest_file(path)
     return hashes
 
