@@ -308,7 +308,7 @@ def _cell(column: _Column) -> pl.Expr:
 
 def _raw(column: _Column) -> pl.Expr:
     """A cell of a parsed column as written (empty is null): its parser tries the text as
-    it is first and strips only what fails (see _parsed_or_retried), so a clean file never
+    it is first and strips only what fails (see _with_parsed), so a clean file never
     pays for stripping every date and number."""
     return pl.col(f"_c{column.index}").alias(column.canonical)
 
@@ -316,14 +316,6 @@ def _raw(column: _Column) -> pl.Expr:
 def _failed(name: str) -> pl.Expr:
     """The stripped text of the cells of a parsed column whose fast parse failed, else null."""
     return pl.when(pl.col(_parsed(name)).is_null()).then(pl.col(name)).str.strip_chars()
-
-
-def _parsed_or_retried(name: str, fast: pl.Expr, careful: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
-    """``fast`` (over the text as written), else ``careful`` over the stripped text of the
-    rows fast could not parse: the others are masked to null first, so a clean column
-    costs one parse."""
-    stripped = pl.when(fast.is_null()).then(pl.col(name)).str.strip_chars()
-    return pl.coalesce(fast, careful(stripped)).alias(_parsed(name))
 
 
 def _blank(name: str) -> pl.Expr:
@@ -341,42 +333,53 @@ def _invalid(name: str) -> pl.Expr:
     return ~_blank(name) & pl.col(_parsed(name)).is_null()
 
 
-def _with_datetimes(lf: pl.LazyFrame, names: Sequence[str]) -> pl.LazyFrame:
-    """Add ``<name>__parsed`` Datetime columns; bad or blank cells become null.
+@dataclass(frozen=True)
+class _Parser:
+    """How a column's text becomes a value: ``fast`` over the text as written, ``careful``
+    over the stripped text of the cells ``fast`` could not read. Both give null for text
+    they cannot read."""
 
-    The exports' own format is tried on the text as written; the other formats (and the
-    stripped text) only on the rows it failed on, which keeps their cost near zero on a
-    clean file."""
-    first = DATETIME_FORMATS[0]
+    fast: Callable[[pl.Expr], pl.Expr]
+    careful: Callable[[pl.Expr], pl.Expr]
 
-    def careful(text: pl.Expr) -> pl.Expr:
-        return pl.coalesce(
-            text.str.strptime(DATETIME, f, strict=False, cache=False) for f in DATETIME_FORMATS
+
+def _with_parsed(lf: pl.LazyFrame, parsers: Mapping[str, _Parser]) -> pl.LazyFrame:
+    """Add ``<name>__parsed`` for each parsed column; bad or blank cells become null.
+
+    The fast parse runs over every cell; the careful one only sees the cells it failed on
+    (the others are masked to null first), which keeps its cost near zero on a clean file.
+    The masked text is a column of its own: written inside the careful parse, the masking
+    was computed again for each thing it tries (four date formats) — a fifth of reading
+    the orders."""
+
+    def retry(name: str) -> str:
+        return f"{name}__retry"
+
+    failed = {n: pl.when(pl.col(_parsed(n)).is_null()).then(pl.col(n)) for n in parsers}
+    return (
+        lf.with_columns(parser.fast(pl.col(n)).alias(_parsed(n)) for n, parser in parsers.items())
+        .with_columns(text.str.strip_chars().alias(retry(n)) for n, text in failed.items())
+        .with_columns(
+            pl.coalesce(pl.col(_parsed(n)), parser.careful(pl.col(retry(n)))).alias(_parsed(n))
+            for n, parser in parsers.items()
         )
-
-    return lf.with_columns(
-        _parsed_or_retried(
-            n, pl.col(n).str.strptime(DATETIME, first, strict=False, cache=False), careful
-        )
-        for n in names
+        .drop(retry(n) for n in parsers)
     )
 
 
-def _money_expr(name: str) -> pl.Expr:
-    """Money text → Decimal(38, 2): strips ="…", quotes, thousands commas and ¥; null if bad.
+def _datetime(text: pl.Expr, formats: Sequence[str] = DATETIME_FORMATS) -> pl.Expr:
+    return pl.coalesce(text.str.strptime(DATETIME, f, strict=False, cache=False) for f in formats)
 
-    Plain amounts (128.00) are cast as they are; the cleaning runs on the others only."""
 
-    def careful(text: pl.Expr) -> pl.Expr:
-        cleaned = (
-            text.str.strip_prefix("=")
-            .str.strip_chars('"')
-            .str.replace_all(",", "", literal=True)
-            .str.strip_chars("¥￥ ")
-        )
-        return _amount(cleaned)
-
-    return _parsed_or_retried(name, _amount(pl.col(name)), careful)
+def _cleaned_money(text: pl.Expr) -> pl.Expr:
+    """Strips ="…", quotes, thousands commas and ¥ before reading the amount."""
+    cleaned = (
+        text.str.strip_prefix("=")
+        .str.strip_chars('"')
+        .str.replace_all(",", "", literal=True)
+        .str.strip_chars("¥￥ ")
+    )
+    return _amount(cleaned)
 
 
 def _amount(text: pl.Expr) -> pl.Expr:
@@ -384,14 +387,22 @@ def _amount(text: pl.Expr) -> pl.Expr:
     return pl.when(text.str.contains(MONEY_PATTERN)).then(text).cast(MONEY, strict=False)
 
 
-def _seconds_expr(name: str) -> pl.Expr:
-    """Durations in seconds, tolerating a trailing 秒/s unit ("15秒")."""
+def _number(text: pl.Expr) -> pl.Expr:
+    return text.cast(pl.Float64, strict=False)
 
-    def careful(text: pl.Expr) -> pl.Expr:
-        number = text.str.strip_suffix("秒").str.strip_suffix("s").str.strip_chars()
-        return number.cast(pl.Float64, strict=False)
 
-    return _parsed_or_retried(name, pl.col(name).cast(pl.Float64, strict=False), careful)
+def _seconds(text: pl.Expr) -> pl.Expr:
+    """Tolerates a trailing 秒/s unit ("15秒")."""
+    return _number(text.str.strip_suffix("秒").str.strip_suffix("s").str.strip_chars())
+
+
+# Dates in the exports' own format first (the others only where it fails); amounts as
+# plain numbers first (128.00), cleaned only where that fails; durations in seconds.
+DATETIME_PARSER = _Parser(
+    fast=lambda text: _datetime(text, DATETIME_FORMATS[:1]), careful=_datetime
+)
+MONEY_PARSER = _Parser(fast=_amount, careful=_cleaned_money)
+SECONDS_PARSER = _Parser(fast=_number, careful=_seconds)
 
 
 def _id_expr(name: str) -> pl.Expr:
@@ -751,7 +762,7 @@ def load_chats(
     required_columns = [found[n] for n in MESSAGE_REQUIRED]
     # Only the columns the rules need: content is read only to recognise auto-replies.
     wanted = required_columns + ([found["content"]] if rules.auto_reply_patterns else [])
-    base = _with_datetimes(_scan(readable, header, wanted), ["time"])
+    base = _with_parsed(_scan(readable, header, wanted), {"time": DATETIME_PARSER})
     checks = _message_checks(display, base, found, required_columns, rules)
     sessions = sessions_from_messages(
         base, session_gap_minutes, rules=rules, row_problem=_row_problem(checks)
@@ -794,12 +805,9 @@ def _message_checks(
 
 
 def _session_base(lf: pl.LazyFrame, found: Mapping[str, _Column]) -> pl.LazyFrame:
-    lf = _with_datetimes(lf, [n for n in ("start_time", "end_time") if n in found])
-    return lf.with_columns(
-        _seconds_expr(n).alias(_parsed(n))
-        for n in ("first_response_s", "avg_response_s")
-        if n in found
-    )
+    parsers = {n: DATETIME_PARSER for n in ("start_time", "end_time") if n in found}
+    parsers |= {n: SECONDS_PARSER for n in ("first_response_s", "avg_response_s") if n in found}
+    return _with_parsed(lf, parsers)
 
 
 def _session_frame(
@@ -986,12 +994,11 @@ def load_orders(
     if problems:
         raise InputError(problems)
     wanted = [found[n] for n in ORDER_ALIASES if n in found]
-    base = _with_datetimes(_scan(readable, header, wanted), ["created_at", "paid_at"])
     money = [n for n in ("paid_amount", "refund_amount") if n in found]
-    base = base.with_columns(
-        _id_expr("order_id").alias(_parsed("order_id")),
-        *(_money_expr(n).alias(_parsed(n)) for n in money),
-    )
+    parsers = {n: DATETIME_PARSER for n in ("created_at", "paid_at")}
+    parsers |= {n: MONEY_PARSER for n in money}
+    base = _with_parsed(_scan(readable, header, wanted), parsers)
+    base = base.with_columns(_id_expr("order_id").alias(_parsed("order_id")))
     refund = (
         pl.col(_parsed("refund_amount")).fill_null(pl.lit(0, dtype=MONEY))
         if "refund_amount" in found
