@@ -115,3 +115,17 @@ def test_an_unwritable_cache_is_skipped(month: Path, monkeypatch: pytest.MonkeyP
     second = compute_month(month, RULES)
     assert len(reads) == 2  # nothing was kept, and nothing failed
     assert second.payroll.equals(first.payroll)
+
+
+def test_another_month_of_the_same_files_is_read_again(
+    month: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # The kept chat sums are split at the paid month's bounds: paying November from the
+    # same exports must not reuse October's entry (nor clobber it).
+    reads = count_reads(monkeypatch)
+    october = compute_month(month, RULES)
+    november = compute_month(month, RULES, month=(2026, 11))
+    again = compute_month(month, RULES)
+    assert len(reads) == 2
+    assert november.period == "2026-11" and again.payroll.equals(october.payroll)
+    assert november.metrics["sessions"].sum() == 0  # the test month's chats are October's

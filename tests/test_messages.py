@@ -5,6 +5,7 @@ Every expected figure is worked by hand from LOG below (see the comments next to
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 
 from csincentive.errors import InputError
 from csincentive.inputs import MessageRules, load_chats
-from csincentive.metrics import chat_metrics
+from csincentive.metrics import chat_metrics, chat_sums
 from csincentive.names import METRICS
 from csincentive.outputs import write_month
 from csincentive.pipeline import compute_month
@@ -327,3 +328,31 @@ def test_a_bad_line_stops_the_month_with_its_place(tmp_path: Path) -> None:
     [diagnostic] = info.value.diagnostics
     assert (diagnostic.code, diagnostic.line, diagnostic.path) == ("D300", 16, "发送时间")
     assert "not a date-time" in diagnostic.message
+
+
+def test_only_sessions_started_in_the_month_count() -> None:
+    """chat_sums splits sessions at the month's bounds: [2026-10-01 00:00, 2026-11-01 00:00).
+    A1 has five sessions — one second before the month, at its first instant, mid-month, one
+    second before its end, and at the next month's first instant — so 3 count, with their
+    first responses 10, 20 and 30 s (mean 20); the other two only serve attribution."""
+    starts = [
+        dt.datetime(2026, 9, 30, 23, 59, 59),
+        dt.datetime(2026, 10, 1),
+        dt.datetime(2026, 10, 15, 12),
+        dt.datetime(2026, 10, 31, 23, 59, 59),
+        dt.datetime(2026, 11, 1),
+    ]
+    chats = pl.LazyFrame(
+        {
+            "agent_key": ["A1"] * 5,
+            "buyer": ["b1", "b2", "b3", "b4", "b5"],
+            "start_time": starts,
+            "first_response_s": [1.0, 10.0, 20.0, 30.0, 1000.0],
+            "avg_response_s": pl.Series([None] * 5, dtype=pl.Float64),
+            "rating": pl.Series([None] * 5, dtype=pl.String),
+        }
+    )
+    sums = chat_sums(chats, 2026, 10).collect().sort("relative_month")
+    assert sums.select("relative_month", "sessions").rows() == [(-1, 1), (0, 3), (1, 1)]
+    row = chat_metrics(chats, 2026, 10).collect().row(0, named=True)
+    assert (row["sessions"], row["inquiring_buyers"], row["avg_first_response_s"]) == (3, 3, 20.0)

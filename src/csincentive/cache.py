@@ -4,9 +4,10 @@ Reading and validating a month's CSV exports is most of a run's time. After a mo
 been read once, its parsed and validated frames are kept as Parquet in a cache folder, so
 the next `run`, `rank`, `explain` or `compare` of the same files starts from them. An entry
 is found by the files' paths, sizes and modification times, the reading settings of the
-rules ([inputs]) and the csincentive version: change any of them and the exports are read
-again. The cache is `$CSINCENTIVE_CACHE` (or `~/.cache/csincentive`); `CSINCENTIVE_CACHE=off`
-turns it off. A cache that cannot be written is skipped, never an error.
+rules ([inputs]), the month paid and the csincentive version: change any of them and the
+exports are read again. The cache is `$CSINCENTIVE_CACHE` (or `~/.cache/csincentive`);
+`CSINCENTIVE_CACHE=off` turns it off. A cache that cannot be written is skipped, never an
+error.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from csincentive import __version__
 
 CACHE_ENV = "CSINCENTIVE_CACHE"
 KEEP = 8  # entries kept; the least recently used beyond this are removed
-TABLES = ("chats", "days", "orders")  # see pipeline._read_exports
+TABLES = ("chats", "sums", "orders")  # see pipeline._read_exports
 # Entries are written on a thread of their own while the month is computed (the process
 # waits for it before it exits): a first run should not wait for its cache. A load of an
 # entry still being written waits for it (_PENDING), so a repeat run in the same process

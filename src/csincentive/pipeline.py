@@ -2,8 +2,9 @@
 per-agent frame, apply the pay components.
 
 Three stages: the exports are parsed (and every row validated) in one streaming pass
-each, keeping per session only what attribution needs and summing the rest per account and
-day; then the month's chat figures and attribution; then pay and the reports."""
+each, keeping per session only what attribution needs and summing the rest per account
+(before, in and after the month); then the month's chat figures and attribution; then pay
+and the reports."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from csincentive.history import history_frame
 from csincentive.inputs import ROW_PROBLEM, MessageRules, Period, ProblemCheck, load_period
 from csincentive.metrics import (
     agent_frame,
-    chat_days,
+    chat_sums,
     month_chat_metrics,
     reconciliation,
     sales_metrics,
@@ -55,8 +56,8 @@ ORDER_COLUMNS = [
 ]
 # Chats are held as what attribution and distinct buyers need: the account (an Enum code,
 # see resolve_agents), the buyer only as a 64-bit hash (buyer_key) and the start. Every
-# other per-session figure is summed per account and day as the export is read
-# (metrics.chat_days), so tens of millions of sessions cost 20 bytes each in memory.
+# other per-session figure is summed per account as the export is read
+# (metrics.chat_sums), so tens of millions of sessions cost 20 bytes each in memory.
 CHAT_COLUMNS = ["agent_key", "buyer_key", "start_time"]
 # Orders keep only what attribution, metrics and the ledger read.
 ORDER_INPUT_COLUMNS = [
@@ -177,17 +178,23 @@ def _compute(
     year, month = period.year, period.month
     # Stage 1: read and parse each file once, together with its row checks. What later
     # stages read stays in memory — sessions as three columns, their figures summed per
-    # account and day, the orders — because re-scanning a CSV costs more than holding it.
-    # A repeat run of the same files starts from the frames the first run kept (cache.py).
-    cache = parsed_cache(period.files, rules.inputs.model_dump_json())
-    required = {"chats": CHAT_COLUMNS, "days": ["agent_key", "day"], "orders": ORDER_INPUT_COLUMNS}
+    # account (metrics.chat_sums), the orders — because re-scanning a CSV costs more than
+    # holding it. A repeat run of the same files and month starts from the frames the
+    # first run kept (cache.py): the sums are split at the month's bounds.
+    settings = f"{rules.inputs.model_dump_json()} {year:04d}-{month:02d}"
+    cache = parsed_cache(period.files, settings)
+    required = {
+        "chats": CHAT_COLUMNS,
+        "sums": ["agent_key", "relative_month"],
+        "orders": ORDER_INPUT_COLUMNS,
+    }
     cached = cache.load(required) if cache is not None else None
     if cached is not None:
-        chats_df, days_df, orders_df = cached
+        chats_df, sums_df, orders_df = cached
     else:
-        chats_df, days_df, orders_df = _read_exports(period)
+        chats_df, sums_df, orders_df = _read_exports(period)
         if cache is not None:
-            cache.save_in_background(chats_df, days_df, orders_df)
+            cache.save_in_background(chats_df, sums_df, orders_df)
 
     if inputs_read is not None:
         inputs_read([*period.files.values(), *extras.files.values()])
@@ -195,7 +202,7 @@ def _compute(
     # Stage 2: the chat metrics and attribution, the two passes over the big frames.
     chats = chats_df.lazy()
     chat_stats = month_chat_metrics(
-        days_df.lazy(), chats.rename({"buyer_key": "buyer"}), year, month
+        sums_df.lazy(), chats.rename({"buyer_key": "buyer"}), year, month
     ).collect()
     attributed_df = attribute_orders(
         orders_df.lazy(),
@@ -247,7 +254,7 @@ def _compute(
     plans = [
         compiler.apply(frame),
         reconciliation(attributed),
-        unknown_agents(days_df.lazy(), attributed),
+        unknown_agents(sums_df.lazy(), attributed),
     ]
     computed_df, recon_df, unknown_df = pl.collect_all(plans)
 
@@ -330,28 +337,28 @@ def late_refunds(ledger: Ledger | None, orders: pl.DataFrame, period: str) -> pl
 
 
 def _read_exports(period: Period) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The chats (CHAT_COLUMNS), their per-account-and-day sums (metrics.chat_days) and
-    the orders, parsed with every row validated, in one read of each file."""
+    """The chats (CHAT_COLUMNS), their sums per account (metrics.chat_sums) and the
+    orders, parsed with every row validated, in one read of each file."""
     # Accounts are few and chats many: the account is read as a categorical (a 32-bit
     # code per chat) and resolved to its agent once per account (resolve_accounts).
     sessions = period.chats.with_columns(pl.col("agent").cast(pl.Categorical), buyer_key())
     chats = sessions.select("agent", "buyer_key", "start_time")
-    days = chat_days(sessions, account="agent")
+    sums = chat_sums(sessions, period.year, period.month, account="agent")
     orders = period.orders.with_columns(buyer_key()).select(
         *ORDER_INPUT_COLUMNS, *_flag(period.orders)
     )
-    chats_df, days_df, orders_df = pl.collect_all([chats, days, orders])
-    _check_rows(period, {"chats": days_df, "orders": orders_df})
+    chats_df, sums_df, orders_df = pl.collect_all([chats, sums, orders])
+    _check_rows(period, {"chats": sums_df, "orders": orders_df})
     if not orders_df["line"].is_sorted():  # what the engine read in parallel, in file order
         orders_df = orders_df.sort("line")
-    days_df = days_df.drop(ROW_PROBLEM, strict=False)
+    sums_df = sums_df.drop(ROW_PROBLEM, strict=False)
     try:
-        chats_df, days_df = resolve_accounts([chats_df, days_df], period.roster)
+        chats_df, sums_df = resolve_accounts([chats_df, sums_df], period.roster)
     except ValueError as error:  # more accounts than attribution's sort key can rank
         message = f"{error} — split the export by shop or by team and pay each on its own"
         raise InputError.single(str(period.files["chats"]), message, code="D302") from None
-    days_df = days_df.sort("agent_key", "day")
-    return chats_df, days_df, orders_df.drop(ROW_PROBLEM, strict=False)
+    sums_df = sums_df.sort("agent_key", "relative_month")
+    return chats_df, sums_df, orders_df.drop(ROW_PROBLEM, strict=False)
 
 
 def _flag(frame: pl.LazyFrame) -> list[str]:
