@@ -86,8 +86,8 @@ class ParsedCache:
 
     def save_in_background(self, *frames: pl.DataFrame) -> Future[None]:
         """``save`` on the cache's own thread; the frames are only read."""
-        job = _PENDING[self.folder] = _SAVING.submit(self.save, *frames)
-        return job
+        _PENDING[self.folder] = _SAVING.submit(self.save, *frames)
+        return _PENDING[self.folder]
 
 
 def parsed_cache(files: dict[str, Path], settings: str) -> ParsedCache | None:
