@@ -356,3 +356,27 @@ def test_only_sessions_started_in_the_month_count() -> None:
     assert sums.select("relative_month", "sessions").rows() == [(-1, 1), (0, 3), (1, 1)]
     row = chat_metrics(chats, 2026, 10).collect().row(0, named=True)
     assert (row["sessions"], row["inquiring_buyers"], row["avg_first_response_s"]) == (3, 3, 20.0)
+
+
+def test_lines_out_of_time_order_and_same_second_ties(tmp_path: Path) -> None:
+    """Messages are ordered by time within each agent and buyer, and by file line within a
+    second. Written out of order (worked by hand):
+      line 2  09:00:30 客服   ┐ sorted: 09:00:00 买家 (line 4) starts the wait,
+      line 3  09:00:30 买家   │ 09:00:30 客服 (line 2) answers it: 30 s,
+      line 4  09:00:00 买家   │ 09:00:30 买家 (line 3, after line 2 in the file) waits again,
+      line 5  09:01:00 客服   ┘ 09:01:00 客服 (line 5) answers it: 30 s.
+    One session starting at line 4's time, whose first line in time order is line 4;
+    replies 30 and 30 s; 2 agent and 2 buyer lines."""
+    log = (
+        "发送时间,买家,客服,发送方\n"
+        "2026-10-05 09:00:30,b1,云杉:小美,客服\n"
+        "2026-10-05 09:00:30,b1,云杉:小美,买家\n"
+        "2026-10-05 09:00:00,b1,云杉:小美,买家\n"
+        "2026-10-05 09:01:00,b1,云杉:小美,客服\n"
+    )
+    chats, _, _ = load_chats(write(tmp_path / "chats.csv", log), work_dir=tmp_path)
+    row = chats.collect().row(0, named=True)
+    assert row["start_time"] == dt.datetime(2026, 10, 5, 9)
+    assert row["line"] == 4
+    assert (row["agent_messages"], row["buyer_messages"], row["replies"]) == (2, 2, 2)
+    assert (row["first_response_s"], row["avg_response_s"]) == (30.0, 30.0)

@@ -915,7 +915,7 @@ def sessions_from_messages(
         messages.with_columns(bad.alias("__bad"))
         .filter(~excluded | pl.col("__bad"))
         .select(
-            "line",
+            pl.col("line").cast(pl.UInt32),  # 4 bytes a line: tens of millions are held twice
             pl.col("agent").cast(pl.Categorical),
             pl.col("buyer").cast(pl.Categorical),
             pl.col(_parsed("time")).cast(pl.Int64).alias("__t"),  # µs since the epoch
@@ -924,8 +924,8 @@ def sessions_from_messages(
             "__bad",
         )
         .with_columns(_pair_key().alias("__pair"))
-        .sort(["__pair", "__t", "line"], nulls_last=False)
     )
+    lf = _sorted_when_collected(lf, ["__pair", "__t", "line"])
     t, a, b, new = pl.col("__t"), pl.col("__a"), pl.col("__b"), pl.col("__new")
     same = (pl.col("__pair") == pl.col("__pair").shift(1)) & (
         t - t.shift(1) < gap_minutes * 60 * to_us
@@ -969,6 +969,13 @@ def sessions_from_messages(
         *(pl.col(c).cast(pl.Int64) for c in counts),
         ROW_PROBLEM,
     )
+
+
+def _sorted_when_collected(lf: pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
+    """``lf`` sorted by ``by`` (nulls first), still lazy, but sorted as a whole frame
+    rather than by the streaming engine, whose sort on several keys takes four times as
+    long (50M message lines: about 15 s of a 44 s month)."""
+    return lf.map_batches(lambda frame: frame.sort(by, nulls_last=False), streamable=False)
 
 
 def _pair_key() -> pl.Expr:
