@@ -137,3 +137,50 @@ def test_every_command_has_help_with_text(command: str):
         [c.name or c.callback.__name__ for c in app.registered_commands].index(command)
     ]
     assert doc.callback.__doc__ and doc.callback.__doc__.strip().splitlines()[0] in result.output
+
+
+def test_a_long_month_shows_each_stage_it_reaches(month: Path):
+    # The test month: 22 sessions, 16 orders, 6 people on the roster (count the CSV lines);
+    # chats.csv is 916 bytes and orders.csv 1,214.
+    from csincentive.pipeline import compute_month
+
+    stages: list[str] = []
+    compute_month(month, RULES, progress=stages.append)
+    assert stages == [
+        "reading chats.csv (1 kB) and orders.csv (1 kB) …",
+        "attributing 16 orders to 22 chats …",
+        "computing pay for 6 people …",
+    ]
+    stages.clear()
+    compute_month(month, RULES, progress=stages.append)  # the parsed exports are cached now
+    assert stages[0].startswith("attributing")
+
+
+def test_the_spinner_names_the_stage_only_on_a_terminal():
+    from contextlib import contextmanager
+
+    from csincentive import render
+
+    class Terminal:
+        is_terminal = True
+        shown: list[str] = []
+
+        @contextmanager
+        def status(self, message: str):
+            self.shown.append(message)
+
+            class Status:
+                def update(inner, text: str) -> None:  # noqa: N805
+                    self.shown.append(text)
+
+            yield Status()
+
+    terminal = Terminal()
+    with render.working(terminal, "examples/2026-10") as stage:  # type: ignore[arg-type]
+        stage("attributing 16 orders to 22 chats …")
+    assert terminal.shown == [
+        "examples/2026-10",
+        "examples/2026-10 — attributing 16 orders to 22 chats …",
+    ]
+    with render.working(render.stderr(), "piped") as stage:  # tests run without a terminal
+        stage("nothing is shown")

@@ -116,9 +116,14 @@ def run(
     ledger = Ledger(ledger_dir)
     out_dir = out or period / "out"
     try:
-        with render.working(render.stderr(), f"Reading {period} and computing pay …"):
+        with render.working(render.stderr(), f"{period}") as stage:
             result = compute_month(
-                period, rules, month=_month(month), ledger=ledger, recording=not no_ledger
+                period,
+                rules,
+                month=_month(month),
+                ledger=ledger,
+                recording=not no_ledger,
+                progress=stage,
             )
         sealed = not no_ledger and ledger.is_sealed(result.period)
         if sealed and not force:
@@ -131,21 +136,23 @@ def run(
             raise ledger.sealed_error(result.period)
         check_out_dir(out_dir, force=force)
         options = {"period_dir": str(period), "out": str(out_dir), "month": month}
-        # The ledger writes its tables on another thread while the payroll files are
-        # written here; it is committed only once they are.
-        pending = None if no_ledger else ledger.prepare(result, force=force, options=options)
-        try:
-            written = write_month(result, out_dir, force=force)
-        except BaseException as error:
-            if pending is not None:
-                pending.discard()
-            if isinstance(error, OSError):
-                raise _unwritable(out_dir, error, "O101") from None
-            raise
-        try:
-            recorded = None if pending is None else pending.commit()
-        except OSError as error:
-            raise _unwritable(ledger_dir, error, "L103") from None
+        with render.working(render.stderr(), f"{period}") as stage:
+            stage("writing the payroll files" + ("" if no_ledger else " and the ledger") + " …")
+            # The ledger writes its tables on another thread while the payroll files are
+            # written here; it is committed only once they are.
+            pending = None if no_ledger else ledger.prepare(result, force=force, options=options)
+            try:
+                written = write_month(result, out_dir, force=force)
+            except BaseException as error:
+                if pending is not None:
+                    pending.discard()
+                if isinstance(error, OSError):
+                    raise _unwritable(out_dir, error, "O101") from None
+                raise
+            try:
+                recorded = None if pending is None else pending.commit()
+            except OSError as error:
+                raise _unwritable(ledger_dir, error, "L103") from None
     except InputError as error:
         raise _fail(error, writes=True) from None
     console = render.stdout()
@@ -219,8 +226,10 @@ def rank(
     from csincentive.ranking import rank_table
 
     try:
-        with render.working(render.stderr(), f"Reading {period} and computing pay …"):
-            result = compute_month(period, rules, month=_month(month), ledger=Ledger(ledger_dir))
+        with render.working(render.stderr(), f"{period}") as stage:
+            result = compute_month(
+                period, rules, month=_month(month), ledger=Ledger(ledger_dir), progress=stage
+            )
         table = rank_table(result, by, team=team, top=top, ascending=ascending)
     except InputError as error:
         raise _fail(error) from None

@@ -111,13 +111,15 @@ def compute_month(
     month: tuple[int, int] | None = None,
     ledger: Ledger | None = None,
     recording: bool = False,
+    progress: Callable[[str], None] = lambda stage: None,
 ) -> MonthResult:
     """Pay for one month. Raises InputError (with every problem found) on bad input.
 
     `ledger` holds the earlier months: rules over a quarter or a year read them, and
     refunds on orders of sealed months are clawed back (late_refunds). `recording`: the
     result is about to be recorded in `ledger`, which may start hashing the inputs as
-    soon as they are read."""
+    soon as they are read. `progress` is told each stage as it starts ("attributing 8,000,000
+    orders …"), for a terminal to show during a long month."""
     all_versions, warnings = load_rules(rules_file)
     with tempfile.TemporaryDirectory(prefix="csincentive-") as work_dir:
         period = load_period(
@@ -151,7 +153,9 @@ def compute_month(
             rules_file=str(rules_file),
         )
         early = ledger.hash_early if recording and ledger is not None else None
-        return _compute(period, extras, history, ledger, rules, Path(rules_file), warnings, early)
+        return _compute(
+            period, extras, history, ledger, rules, Path(rules_file), warnings, early, progress
+        )
 
 
 def _version_in_force(rules: RuleSet, year: int, month: int, rules_file: str) -> RuleSet:
@@ -174,6 +178,7 @@ def _compute(
     rules_file: Path,
     warnings: list[Diagnostic],
     inputs_read: Callable[[list[Path]], None] | None = None,
+    progress: Callable[[str], None] = lambda stage: None,
 ) -> MonthResult:
     year, month = period.year, period.month
     # Stage 1: read and parse each file once, together with its row checks. What later
@@ -192,6 +197,7 @@ def _compute(
     if cached is not None:
         chats_df, sums_df, orders_df = cached
     else:
+        progress(f"reading {_sizes(period.files)} …")
         chats_df, sums_df, orders_df = _read_exports(period)
         if cache is not None:
             cache.save_in_background(chats_df, sums_df, orders_df)
@@ -200,6 +206,7 @@ def _compute(
         inputs_read([*period.files.values(), *extras.files.values()])
 
     # Stage 2: the chat metrics and attribution, the two passes over the big frames.
+    progress(f"attributing {orders_df.height:,} orders to {chats_df.height:,} chats …")
     chats = chats_df.lazy()
     chat_stats = month_chat_metrics(
         sums_df.lazy(), chats.rename({"buyer_key": "buyer"}), year, month
@@ -216,6 +223,7 @@ def _compute(
     del chats, chats_df  # a month's sessions: nothing below reads them
 
     # Stage 3: everything per person, and the reports, from those results.
+    progress(f"computing pay for {period.roster.height:,} people …")
     probation_months = int(rules.params.get("probation_months", 3))
     people = period.roster.join(extras.frame, on="agent_id", how="left")
     if history is not None:
@@ -359,6 +367,19 @@ def _read_exports(period: Period) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
         raise InputError.single(str(period.files["chats"]), message, code="D302") from None
     sums_df = sums_df.sort("agent_key", "relative_month")
     return chats_df, sums_df, orders_df.drop(ROW_PROBLEM, strict=False)
+
+
+def _sizes(files: dict[str, Path]) -> str:
+    """ "chats.csv (1.8 GB) and orders.csv (804 MB)": what a long read is reading."""
+
+    def size(path: Path) -> str:
+        octets = path.stat().st_size
+        if octets >= 1e9:
+            return f"{octets / 1e9:.1f} GB"
+        return f"{octets / 1e6:.0f} MB" if octets >= 1e6 else f"{max(octets / 1e3, 1):.0f} kB"
+
+    named = [files[name] for name in ("chats", "orders") if name in files]
+    return " and ".join(f"{path.name} ({size(path)})" for path in named) or "the exports"
 
 
 def _flag(frame: pl.LazyFrame) -> list[str]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -31,10 +32,16 @@ def _console(**options: Any) -> Console:
     return console
 
 
-def working(console: Console, message: str) -> AbstractContextManager[object]:
+@contextmanager
+def working(console: Console, message: str) -> Iterator[Callable[[str], None]]:
     """A spinner while a long month is read and computed — only on a terminal, so piped
-    output and tests stay clean."""
-    return console.status(message) if console.is_terminal else nullcontext()
+    output and tests stay clean. Yields a function that shows the stage reached beside
+    ``message`` ("… — attributing 8,000,000 orders to 19,924,509 chats …")."""
+    if not console.is_terminal:
+        yield lambda stage: None
+        return
+    with console.status(message) as status:
+        yield lambda stage: status.update(f"{message} — {stage}")
 
 
 def stdout() -> Console:
