@@ -24,6 +24,8 @@ from csincentive.inputs import (
     load_roster,
 )
 
+RULES = Path(__file__).resolve().parents[1] / "rules" / "taobao-presales.toml"
+
 AGENTS = """agent_id,name,team,role,grade,hire_date,probation_end,chat_nick,target
 A1,小美,一组,agent,P1,2025-03-01,,云杉旗舰店:小美,12000.00
 A2,阿强,一组,supervisor,P3,2024/07/15,2024-10-15,云杉旗舰店:阿强,
@@ -585,3 +587,52 @@ def test_end_time_is_not_validated(tmp_path: Path) -> None:
     text = "agent,buyer,start_time,end_time\n小美,买家甲,2026-10-01 09:00:00,not a time\n"
     _, _, checks = load_chats(write(tmp_path / "chats.csv", text), work_dir=tmp_path)
     assert all_check_rows(checks) == 0
+
+
+# --------------------------------------------------------------------------- unreadable
+
+
+def test_a_quote_never_closed_names_the_file_and_its_line(tmp_path: Path) -> None:
+    # Line 3 opens a quoted value that runs to the end of the file: the reader cannot split
+    # the rows, and the run stops with the file and the line instead of a traceback.
+    from csincentive.pipeline import compute_month
+
+    chats = (
+        "agent,buyer,start_time,end_time,first_response_s,rating\n"
+        "云杉旗舰店:小美,买家甲,2026-10-01 09:00:00,2026-10-01 09:05:00,12,满意\n"
+        '"云杉旗舰店:小美,买家乙,2026-10-01 10:00:00,,,\n'
+        "云杉旗舰店:小美,买家丁,2026-10-04 09:00:00,,,\n"
+    )
+    folder = make_period(tmp_path, chats=chats)
+    with pytest.raises(InputError) as info:
+        compute_month(folder, RULES)
+    [problem] = info.value.diagnostics
+    assert (problem.file, problem.line, problem.code) == (str(folder / "chats.csv"), 3, "D108")
+    assert "never closed" in problem.message and "买家乙" in problem.message
+
+
+def test_a_quote_never_closed_in_a_gbk_order_report(tmp_path: Path) -> None:
+    # The Taobao report is GB18030: the reader sees a UTF-8 copy, the line is found in the
+    # file as exported (header = line 1, the bad row = line 3).
+    from csincentive.pipeline import compute_month
+
+    bad = ORDER_ROWS.replace('="4100123456790",小李', '"4100123456790,小李', 1)
+    folder = make_period(tmp_path)
+    write(folder / "orders.csv", ORDER_HEADER + bad, encoding="gb18030")
+    with pytest.raises(InputError) as info:
+        compute_month(folder, RULES)
+    [problem] = info.value.diagnostics
+    assert (problem.file, problem.line, problem.code) == (str(folder / "orders.csv"), 3, "D108")
+
+
+def test_an_export_the_reader_refuses_for_another_reason(tmp_path: Path) -> None:
+    from csincentive.inputs import unreadable
+
+    files = {"chats": tmp_path / "chats.csv", "orders": tmp_path / "orders.csv"}
+    # Any other failure: both exports are named, with the first line of the reader's words.
+    problems = unreadable(files, ValueError("something odd\nmore detail")).diagnostics
+    assert [(p.file, p.code, p.line) for p in problems] == [
+        (str(files["chats"]), "D108", None),
+        (str(files["orders"]), "D108", None),
+    ]
+    assert "(something odd)" in problems[0].message

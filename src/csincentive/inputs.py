@@ -177,6 +177,57 @@ def _read_header(path: Path, display: str) -> list[str]:
     return header
 
 
+# Polars names the field it could not split off: 'Field `"云杉…` is not properly escaped'.
+UNCLOSED_FIELD = re.compile(r"Field `(.*?)` is not properly escaped", re.DOTALL)
+
+
+def unreadable(files: Mapping[str, Path], error: Exception) -> InputError:
+    """The exports could not be split into rows (Polars raised while reading them): which
+    file and line when the cause is a quote that is never closed, else which files, with
+    the reader's own words. Finding the line scans the file for the field's first line,
+    only after the read has failed."""
+    found = UNCLOSED_FIELD.search(str(error))
+    start = found.group(1).splitlines()[0] if found and found.group(1).strip() else ""
+    for name in ("chats", "orders", "agents"):
+        path = files.get(name)
+        line = _line_of(path, start) if path is not None and start else None
+        if path is not None and line is not None:
+            message = (
+                f"a quoted value is never closed: {start[:60]!r} — close the quote (a quote "
+                'inside a value is written twice: "") or delete it, and read the file again'
+            )
+            return InputError.single(str(path), message, code="D108", line=line)
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    message = (
+        f"could not be read as an export ({reason[:200]}) — open it in Excel and save it as "
+        "'CSV UTF-8', or export it again"
+    )
+    named = [files[name] for name in ("chats", "orders") if name in files]
+    return InputError([Diagnostic(str(path), message, code="D108") for path in named])
+
+
+def _line_of(path: Path, text: str) -> int | None:
+    """The line of ``path`` on which ``text`` first appears (as UTF-8 or GB18030), if it
+    does: memory-mapped, so a multi-gigabyte export is searched at disk speed."""
+    import mmap
+
+    try:
+        with (
+            path.open("rb") as handle,
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
+        ):
+            for encoding in ("utf-8", "gb18030"):
+                try:
+                    offset = data.find(text.encode(encoding))
+                except UnicodeEncodeError:
+                    continue
+                if offset >= 0:
+                    return data[:offset].count(b"\n") + 1
+    except (OSError, ValueError):  # unreadable, or empty (mmap refuses a 0-byte file)
+        return None
+    return None
+
+
 def _lookup(
     aliases: Mapping[str, Sequence[str]], column_map: Mapping[str, str] | None
 ) -> dict[str, str]:

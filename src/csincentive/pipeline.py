@@ -23,7 +23,14 @@ from csincentive.engine import FLAG, WHY, CompiledLine, Compiler
 from csincentive.errors import Diagnostic, InputError
 from csincentive.extras import Extras, load_extras
 from csincentive.history import history_frame
-from csincentive.inputs import ROW_PROBLEM, MessageRules, Period, ProblemCheck, load_period
+from csincentive.inputs import (
+    ROW_PROBLEM,
+    MessageRules,
+    Period,
+    ProblemCheck,
+    load_period,
+    unreadable,
+)
 from csincentive.metrics import (
     agent_frame,
     chat_sums,
@@ -355,7 +362,10 @@ def _read_exports(period: Period) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
     orders = period.orders.with_columns(buyer_key()).select(
         *ORDER_INPUT_COLUMNS, *_flag(period.orders)
     )
-    chats_df, sums_df, orders_df = pl.collect_all([chats, sums, orders])
+    try:
+        chats_df, sums_df, orders_df = pl.collect_all([chats, sums, orders])
+    except pl.exceptions.PolarsError as error:  # e.g. a quote never closed
+        raise unreadable(period.files, error) from None
     _check_rows(period, {"chats": sums_df, "orders": orders_df})
     if not orders_df["line"].is_sorted():  # what the engine read in parallel, in file order
         orders_df = orders_df.sort("line")
