@@ -184,3 +184,22 @@ def test_the_spinner_names_the_stage_only_on_a_terminal():
     ]
     with render.working(render.stderr(), "piped") as stage:  # tests run without a terminal
         stage("nothing is shown")
+
+
+def test_exports_of_another_month_are_a_warning(month: Path):
+    # The test month's 22 sessions start in October and its 15 paid orders were placed in
+    # October (o05 is unpaid): paying November from them pays nobody for anything.
+    from csincentive.pipeline import compute_month
+
+    codes = [(w.code, w.message) for w in compute_month(month, RULES, month=(2026, 11)).warnings]
+    assert (
+        "W302",
+        "none of its 22 sessions starts in 2026-11 — check that the export "
+        "covers the month paid, or pay the month it covers (--month)",
+    ) in codes
+    assert any(
+        code == "W303" and "none of its 15 paid orders falls in 2026-11" in text
+        for code, text in codes
+    )
+    october = compute_month(month, RULES).warnings
+    assert not [w for w in october if w.code in ("W302", "W303")]

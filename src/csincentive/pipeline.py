@@ -279,6 +279,7 @@ def _compute(
     pay_ids = [line.id for line in lines_meta if line.pays]
     payroll = computed_df.select(*PERSON, *pay_ids, total)
     warnings = warnings + _unknown_agent_warnings(period, unknown_df)
+    warnings += _empty_month_warnings(period, sums_df, recon_df)
     return MonthResult(
         period=f"{year:04d}-{month:02d}",
         rules=rules,
@@ -466,6 +467,32 @@ def _unknown_agent_warnings(period: Period, unknown: pl.DataFrame) -> list[Diagn
             )
         )
     return out
+
+
+def _empty_month_warnings(
+    period: Period, sums: pl.DataFrame, reconciled: pl.DataFrame
+) -> list[Diagnostic]:
+    """Exports with rows, none of them in the month paid: most likely the wrong export or
+    the wrong --month, and every payslip would be short without a word. (An export with
+    no rows at all is left alone: a scheme without sales ships an empty orders.csv.)"""
+    month = f"{period.year:04d}-{period.month:02d}"
+    check = "check that the export covers the month paid, or pay the month it covers (--month)"
+    out = []
+    sessions = int(sums["sessions"].sum())
+    if sessions and not int(sums.filter(pl.col("relative_month") == 0)["sessions"].sum()):
+        message = f"none of its {sessions:,} sessions starts in {month} — {check}"
+        out.append(_warning(period, "chats", message, "W302"))
+    counts = dict(zip(reconciled["outcome"], reconciled["orders"], strict=True))
+    in_month = sum(counts.get(o, 0) for o in ("credited", "silent", "outside_window"))
+    if counts.get("other_month", 0) and not in_month:
+        message = f"none of its {counts['other_month']:,} paid orders falls in {month} — {check}"
+        out.append(_warning(period, "orders", message, "W303"))
+    return out
+
+
+def _warning(period: Period, name: str, message: str, code: str) -> Diagnostic:
+    path = str(period.files.get(name, f"{name}.csv"))
+    return Diagnostic(path, message, code=code, severity="warning")
 
 
 def _lines(computed: pl.DataFrame, meta: list[CompiledLine]) -> pl.DataFrame:
