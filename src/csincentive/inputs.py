@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import mmap
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -209,8 +210,6 @@ def unreadable(files: Mapping[str, Path], error: Exception) -> InputError:
 def _line_of(path: Path, text: str) -> int | None:
     """The line of ``path`` on which ``text`` first appears (as UTF-8 or GB18030), if it
     does: memory-mapped, so a multi-gigabyte export is searched at disk speed."""
-    import mmap
-
     try:
         with (
             path.open("rb") as handle,
