@@ -110,6 +110,13 @@ def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
+ATTRIBUTED_COLUMNS = (
+    "outcome",
+    "agent_key",
+    "chat_time",
+)  # what attribute_orders adds to the orders
+
+
 def attribute_orders(
     orders: pl.LazyFrame,
     chats: pl.LazyFrame,
@@ -164,18 +171,7 @@ def attribute_orders(
             pl.when(credited).then(pl.col("agent_key")).alias("agent_key"),
             pl.when(credited).then(pl.col("chat_time")).alias("chat_time"),
         )
-        .select(
-            "order_id",
-            "buyer_key",
-            "created_at",
-            "paid_at",
-            "paid_amount",
-            "refund_amount",
-            "line",
-            "outcome",
-            "agent_key",
-            "chat_time",
-        )
+        .select(pl.exclude("ref_time", *ATTRIBUTED_COLUMNS), *ATTRIBUTED_COLUMNS)
     )
 
 
