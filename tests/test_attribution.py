@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csincentive import attribution
-from csincentive.attribution import _Packing, attribute_orders, buyer_key, resolve_agents
+from csincentive.month import attribution
+from csincentive.month.attribution import _Packing, attribute_orders, buyer_key, resolve_agents
 
 
 def at(text: str) -> dt.datetime:

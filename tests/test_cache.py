@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import csincentive.pipeline as pipeline
-from csincentive.pipeline import compute_month
+import csincentive.month.compute as pipeline
+from csincentive.month.compute import compute_month
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = ROOT / "tests" / "months" / "2026-10"
@@ -88,7 +88,7 @@ def test_an_entry_is_written_beside_the_run_and_waited_for(
     # process waits for that entry rather than reading the exports again.
     import threading
 
-    from csincentive import cache
+    from csincentive.sources import cache
 
     writers: list[str] = []
     original = cache.ParsedCache.save

@@ -142,7 +142,7 @@ def test_every_command_has_help_with_text(command: str):
 def test_a_long_month_shows_each_stage_it_reaches(month: Path):
     # The test month: 22 sessions, 16 orders, 6 people on the roster (count the CSV lines);
     # chats.csv is 916 bytes and orders.csv 1,214.
-    from csincentive.pipeline import compute_month
+    from csincentive.month.compute import compute_month
 
     stages: list[str] = []
     compute_month(month, RULES, progress=stages.append)
@@ -159,7 +159,7 @@ def test_a_long_month_shows_each_stage_it_reaches(month: Path):
 def test_the_spinner_names_the_stage_only_on_a_terminal():
     from contextlib import contextmanager
 
-    from csincentive import render
+    from csincentive.cli import render
 
     class Terminal:
         is_terminal = True
@@ -189,7 +189,7 @@ def test_the_spinner_names_the_stage_only_on_a_terminal():
 def test_exports_of_another_month_are_a_warning(month: Path):
     # The test month's 22 sessions start in October and its 15 paid orders were placed in
     # October (o05 is unpaid): paying November from them pays nobody for anything.
-    from csincentive.pipeline import compute_month
+    from csincentive.month.compute import compute_month
 
     codes = [(w.code, w.message) for w in compute_month(month, RULES, month=(2026, 11)).warnings]
     assert (

@@ -48,8 +48,8 @@ import pytest
 from typer.testing import CliRunner
 
 from csincentive.cli import app
-from csincentive.compare import compare_month, percent, terminal_rows, write_agents_csv
-from csincentive.errors import InputError
+from csincentive.core.diagnostics import InputError
+from csincentive.reports.compare import compare_month, percent, terminal_rows, write_agents_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = ROOT / "tests" / "months" / "2026-10"
@@ -268,7 +268,7 @@ def test_cli_summary_table_and_rank_changes(month: Path, proposal: Path):
 
 
 def test_cli_shows_only_the_largest_changes_when_many(month: Path, proposal: Path, monkeypatch):
-    monkeypatch.setattr("csincentive.commands.compare.TERMINAL_ROWS", 3)
+    monkeypatch.setattr("csincentive.cli.compare.TERMINAL_ROWS", 3)
     result = invoke("compare", month, "-r", RULES, "-r", proposal)
     assert result.exit_code == 0, result.output
     assert "the 3 largest changes of 6 (all in --json or --out)" in result.stdout
@@ -381,8 +381,8 @@ def test_cli_help_has_text():
 
 
 def test_cli_reads_the_ledger_but_never_writes_to_it(month: Path, proposal: Path, tmp_path):
-    from csincentive.ledger import Ledger
-    from csincentive.pipeline import compute_month
+    from csincentive.ledger.store import Ledger
+    from csincentive.month.compute import compute_month
 
     ledger = Ledger(tmp_path / "ledger")
     ledger.record(compute_month(month, RULES))

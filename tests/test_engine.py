@@ -10,7 +10,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csincentive.engine import WHY, Compiler
+from csincentive.month.engine import WHY, Compiler
 from csincentive.rules.model import RuleSet
 
 if sys.version_info >= (3, 11):

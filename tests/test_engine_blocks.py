@@ -9,7 +9,7 @@ from decimal import Decimal
 import polars as pl
 from test_engine import agents, money, run
 
-from csincentive.engine import FLAG, WHY
+from csincentive.month.engine import FLAG, WHY
 
 
 def test_ladder_free_first_then_each_repeats():

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from csincentive.cli import app
-from csincentive.explain import Line, as_dict, as_text, explain_agent, line_dict
-from csincentive.pipeline import MonthResult, compute_month
+from csincentive.month.compute import MonthResult, compute_month
+from csincentive.reports.explain import Line, as_dict, as_text, explain_agent, line_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = ROOT / "tests" / "months" / "2026-10"

@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from csincentive.errors import InputError
-from csincentive.extras import (
+from csincentive.core.diagnostics import InputError
+from csincentive.sources.extras import (
     ATTENDANCE_COLUMNS,
     load_attendance,
     load_events,

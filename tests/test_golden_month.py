@@ -57,7 +57,7 @@ import polars as pl
 import pytest
 from helpers import D
 
-from csincentive.pipeline import compute_month
+from csincentive.month.compute import compute_month
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = ROOT / "tests" / "months" / "2026-10"
@@ -194,8 +194,8 @@ def test_more_accounts_than_the_tie_rule_can_rank_is_a_clear_error(
     # The sort key of attribution ranks at most TIE_SLOTS - 1 accounts (2**24 - 1); with
     # the limit lowered to 2 the golden month's accounts are too many: an error naming the
     # chats file, not a wrong attribution.
-    from csincentive import attribution
-    from csincentive.errors import InputError
+    from csincentive.core.diagnostics import InputError
+    from csincentive.month import attribution
 
     monkeypatch.setattr(attribution, "TIE_SLOTS", 2)
     with pytest.raises(InputError) as info:

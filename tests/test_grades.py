@@ -59,10 +59,10 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from csincentive.cli import app
-from csincentive.errors import InputError
-from csincentive.grades import GradeReview, Quarter, review, review_quarter
-from csincentive.ledger import Ledger
-from csincentive.pipeline import compute_month
+from csincentive.core.diagnostics import InputError
+from csincentive.ledger.store import Ledger
+from csincentive.month.compute import compute_month
+from csincentive.reports.grades import GradeReview, Quarter, review, review_quarter
 from csincentive.rules.loader import load_rules
 from csincentive.rules.model import Grades
 

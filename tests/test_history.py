@@ -1,6 +1,6 @@
 """Rules over several months (quarter_sum, year_sum, year_mean, months_in_a_row), refunds
 clawed back from sealed months, and dated rules. Earlier months come from a small
-in-memory ledger with the same reading API as csincentive.ledger.Ledger; the values are
+in-memory ledger with the same reading API as csincentive.ledger.store.Ledger; the values are
 chosen by hand and every expected figure is worked in the comments."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 from helpers import D
 
-from csincentive.errors import InputError
-from csincentive.pipeline import compute_month
+from csincentive.core.diagnostics import InputError
+from csincentive.month.compute import compute_month
 from csincentive.rules.loader import check_rules
 
 ROOT = Path(__file__).resolve().parents[1]

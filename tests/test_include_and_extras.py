@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from csincentive.errors import InputError
-from csincentive.pipeline import compute_month
+from csincentive.core.diagnostics import InputError
+from csincentive.month.compute import compute_month
 from csincentive.rules.loader import check_rules
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,13 +9,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from csincentive.encoding import (
+from csincentive.core.diagnostics import InputError
+from csincentive.sources.encoding import (
     detect_encoding,
     detect_encoding_of_bytes,
     ensure_utf8,
 )
-from csincentive.errors import InputError
-from csincentive.inputs import (
+from csincentive.sources.period import (
     Period,
     ProblemCheck,
     load_chats,
@@ -595,7 +595,7 @@ def test_end_time_is_not_validated(tmp_path: Path) -> None:
 def test_a_quote_never_closed_names_the_file_and_its_line(tmp_path: Path) -> None:
     # Line 3 opens a quoted value that runs to the end of the file: the reader cannot split
     # the rows, and the run stops with the file and the line instead of a traceback.
-    from csincentive.pipeline import compute_month
+    from csincentive.month.compute import compute_month
 
     chats = (
         "agent,buyer,start_time,end_time,first_response_s,rating\n"
@@ -614,7 +614,7 @@ def test_a_quote_never_closed_names_the_file_and_its_line(tmp_path: Path) -> Non
 def test_a_quote_never_closed_in_a_gbk_order_report(tmp_path: Path) -> None:
     # The Taobao report is GB18030: the reader sees a UTF-8 copy, the line is found in the
     # file as exported (header = line 1, the bad row = line 3).
-    from csincentive.pipeline import compute_month
+    from csincentive.month.compute import compute_month
 
     bad = ORDER_ROWS.replace('="4100123456790",小李', '"4100123456790,小李', 1)
     folder = make_period(tmp_path)
@@ -626,7 +626,7 @@ def test_a_quote_never_closed_in_a_gbk_order_report(tmp_path: Path) -> None:
 
 
 def test_an_export_the_reader_refuses_for_another_reason(tmp_path: Path) -> None:
-    from csincentive.inputs import unreadable
+    from csincentive.sources.period import unreadable
 
     files = {"chats": tmp_path / "chats.csv", "orders": tmp_path / "orders.csv"}
     # Any other failure: both exports are named, with the first line of the reader's words.

@@ -18,9 +18,9 @@ from blake3 import blake3
 from typer.testing import CliRunner
 
 from csincentive.cli import app
-from csincentive.errors import InputError
-from csincentive.ledger import Ledger, diff_lines
-from csincentive.pipeline import compute_month
+from csincentive.core.diagnostics import InputError
+from csincentive.ledger.store import Ledger, diff_lines
+from csincentive.month.compute import compute_month
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = ROOT / "tests" / "months" / "2026-10"
@@ -268,7 +268,7 @@ def test_a_run_whose_payroll_files_fail_records_nothing(
 ):
     # The ledger writes its tables while the payroll files are written; when those fail
     # (here: the workbook), the month must not be in the ledger, nor any staging folder.
-    import csincentive.outputs as outputs
+    import csincentive.reports.files as outputs
 
     def broken(result, path):  # type: ignore[no-untyped-def]
         raise OSError(28, "No space left on device", str(path))

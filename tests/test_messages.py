@@ -13,13 +13,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from csincentive.errors import InputError
-from csincentive.inputs import MessageRules, load_chats
-from csincentive.metrics import chat_metrics, chat_sums
-from csincentive.names import METRICS
-from csincentive.outputs import write_month
-from csincentive.pipeline import compute_month
+from csincentive.core.diagnostics import InputError
+from csincentive.core.names import METRICS
+from csincentive.month.compute import compute_month
+from csincentive.month.metrics import chat_metrics, chat_sums
+from csincentive.reports.files import payroll_files
 from csincentive.rules.loader import check_rules, load_rules
+from csincentive.sources.period import MessageRules, load_chats
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = ROOT / "tests" / "months" / "2026-10"
@@ -287,7 +287,8 @@ def test_compute_month_with_message_level_chats(tmp_path: Path) -> None:
     2 buyers, A2 阿杰 2 sessions with 2 buyers, nobody else chatted; metrics.csv has the
     message figures next to avg_first_response_s."""
     result = compute_month(message_month(tmp_path), RULES)
-    write_month(result, tmp_path / "out")
+    (tmp_path / "out").mkdir()
+    payroll_files(result).write(tmp_path / "out")
     metrics = pl.read_csv(tmp_path / "out" / "metrics.csv", infer_schema=False)
     names = [m.name for m in METRICS]
     assert metrics.columns[:4] == ["agent_id", "name", "team", "role"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from csincentive.errors import InputError
-from csincentive.pipeline import compute_month
+from csincentive.core.diagnostics import InputError
+from csincentive.month.compute import compute_month
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = ROOT / "tests" / "months" / "2026-10"

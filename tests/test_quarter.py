@@ -35,9 +35,9 @@ import polars as pl
 import pytest
 from helpers import D, moved_month
 
-from csincentive.errors import InputError
-from csincentive.ledger import Ledger
-from csincentive.pipeline import compute_month
+from csincentive.core.diagnostics import InputError
+from csincentive.ledger.store import Ledger
+from csincentive.month.compute import compute_month
 
 ROOT = Path(__file__).resolve().parents[1]
 OCTOBER = ROOT / "tests" / "months" / "2026-10"
@@ -105,7 +105,7 @@ def test_december_without_november_is_refused(tmp_path: Path):
 
 
 def test_explain_names_the_earlier_months(tmp_path: Path):
-    from csincentive.explain import explain_agent
+    from csincentive.reports.explain import explain_agent
 
     _, results = run_quarter(tmp_path)
     payslip = explain_agent(results[12], "A2")

@@ -62,8 +62,8 @@ import polars as pl
 import pytest
 from helpers import D, line
 
-from csincentive.errors import InputError
-from csincentive.pipeline import compute_month
+from csincentive.core.diagnostics import InputError
+from csincentive.month.compute import compute_month
 from csincentive.rules.loader import check_rules
 
 ROOT = Path(__file__).resolve().parents[1]

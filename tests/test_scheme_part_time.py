@@ -50,8 +50,8 @@ import polars as pl
 import pytest
 from helpers import D, line, moved_month
 
-from csincentive.ledger import Ledger
-from csincentive.pipeline import compute_month
+from csincentive.ledger.store import Ledger
+from csincentive.month.compute import compute_month
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = ROOT / "examples" / "part-time" / "2026-10"

@@ -57,7 +57,7 @@ import polars as pl
 import pytest
 from helpers import D
 
-from csincentive.pipeline import compute_month
+from csincentive.month.compute import compute_month
 from csincentive.rules.loader import check_rules
 
 ROOT = Path(__file__).resolve().parents[1]

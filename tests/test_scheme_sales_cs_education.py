@@ -56,9 +56,9 @@ import polars as pl
 import pytest
 from helpers import D, line, moved_month
 
-from csincentive.errors import InputError
-from csincentive.ledger import Ledger
-from csincentive.pipeline import compute_month
+from csincentive.core.diagnostics import InputError
+from csincentive.ledger.store import Ledger
+from csincentive.month.compute import compute_month
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = ROOT / "examples" / "sales-cs-education" / "2026-10"

@@ -65,7 +65,7 @@ import polars as pl
 import pytest
 from helpers import D
 
-from csincentive.pipeline import compute_month
+from csincentive.month.compute import compute_month
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = ROOT / "examples" / "taobao-presales" / "2026-10"

@@ -43,8 +43,8 @@ import polars as pl
 import pytest
 from helpers import D, moved_month
 
-from csincentive.ledger import Ledger
-from csincentive.pipeline import compute_month
+from csincentive.ledger.store import Ledger
+from csincentive.month.compute import compute_month
 from csincentive.rules.loader import check_rules
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from csincentive.ledger import Ledger
-from csincentive.pipeline import compute_month
+from csincentive.ledger.store import Ledger
+from csincentive.month.compute import compute_month
 from csincentive.rules.loader import check_rules
 
 ROOT = Path(__file__).resolve().parents[1]

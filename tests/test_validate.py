@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from csincentive.errors import Diagnostic, InputError
+from csincentive.core.diagnostics import Diagnostic, InputError
 from csincentive.rules.loader import _real_loc, check_rules, load_rules
 from csincentive.rules.model import parse_number
 

@@ -9,11 +9,11 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from csincentive.errors import Diagnostic, Severity
+from csincentive.core.diagnostics import Diagnostic, Severity
+from csincentive.core.money import plain
+from csincentive.core.names import BUILTIN, scheme_names
+from csincentive.core.names import Name as NameInfo
 from csincentive.formula import FUNCTIONS, Binary, Call, FormulaError, Name, Node, Unary, parse
-from csincentive.money import plain
-from csincentive.names import BUILTIN, scheme_names
-from csincentive.names import Name as NameInfo
 from csincentive.rules.locate import SourceMap
 from csincentive.rules.model import (
     ComponentBase,

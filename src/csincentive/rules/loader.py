@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from csincentive.errors import Diagnostic, InputError, errors_only
-from csincentive.money import D
+from csincentive.core.diagnostics import Diagnostic, InputError, errors_only
+from csincentive.core.money import D
 from csincentive.rules.locate import SourceMap
 from csincentive.rules.model import COMPONENT_KINDS, RuleSet
 
@@ -34,6 +34,21 @@ def load_rules(path: str | Path) -> tuple[RuleSet, list[Diagnostic]]:
     if rules is None or errors_only(diagnostics):
         raise InputError(errors_only(diagnostics))
     return rules, diagnostics
+
+
+def rules_files(path: str | Path) -> list[Path]:
+    """The rules file and every file it includes, directly or not, in include order, each
+    once (resolved paths): what a month was paid by, for the ledger's manifest. Only for a
+    file ``load_rules`` accepted (a cycle or an unreadable include was refused there)."""
+    found = [Path(path).resolve()]
+    for file in found:  # grows while walked: breadth-first over the includes
+        loaded = _read(file)
+        names = [] if isinstance(loaded, Diagnostic) else loaded[1].get("include") or []
+        for name in names:
+            included = (file.parent / str(name)).resolve()
+            if included not in found:
+                found.append(included)
+    return found
 
 
 def check_rules(path: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:

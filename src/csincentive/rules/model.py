@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from csincentive.money import D
+from csincentive.core.money import D
 
 
 def parse_number(value: Any) -> Decimal:

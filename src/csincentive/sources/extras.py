@@ -12,7 +12,7 @@ validated, and every problem of a file comes back in one :class:`InputError`:
 
 Files may be UTF-8 (with or without BOM) or GBK, with English or Chinese headers. Codes:
 D4xx attendance, D5xx events, D6xx manual inputs; the shared header codes D102 (no header)
-and D105 (two headers mean the same column) come from :mod:`csincentive.inputs`.
+and D105 (two headers mean the same column) come from :mod:`csincentive.sources.period`.
 """
 
 from __future__ import annotations
@@ -26,10 +26,12 @@ from pathlib import Path
 
 import polars as pl
 
-from .encoding import ensure_utf8
-from .errors import Diagnostic, InputError
-from .formula import parse
-from .inputs import (
+from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.core.names import ATTENDANCE_NAMES
+from csincentive.formula import parse
+from csincentive.rules.model import RuleSet, formula_fields
+from csincentive.sources.encoding import ensure_utf8
+from csincentive.sources.period import (
     MONEY,
     _Column,
     _norm,
@@ -39,8 +41,6 @@ from .inputs import (
     _roster_rows,
     parse_money,
 )
-from .names import ATTENDANCE_NAMES
-from .rules.model import RuleSet, formula_fields
 
 NUMBER = pl.Decimal(38, 10)
 NUMBER_SCALE = 10

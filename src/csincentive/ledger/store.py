@@ -42,15 +42,13 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import polars as pl
 from blake3 import blake3
 
-from csincentive.errors import InputError
-
-if TYPE_CHECKING:
-    from csincentive.pipeline import MonthResult
+from csincentive import __version__
+from csincentive.core.diagnostics import InputError
 
 TABLES = ("payroll", "lines", "metrics", "values", "orders")
 MANIFEST = "manifest.json"
@@ -63,6 +61,27 @@ _HASHING = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="csin
 _WRITING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csincentive-ledger")
 CHUNK = 1 << 22  # bytes read at a time when hashing a file
 PAY = pl.Decimal(38, 2)
+
+
+@dataclass(frozen=True)
+class MonthRecord:
+    """What the ledger keeps of a month, handed to it by whoever computed the month (the
+    ledger knows frames and files, not how pay was made)."""
+
+    period: str
+    tables: dict[str, pl.DataFrame]  # every name of TABLES
+    input_files: dict[str, Path]  # hashed into the manifest
+    rules_files: list[Path]  # the rules file, then every file it includes
+    scheme_id: str | None
+    title: str
+    people: int
+    gross: Decimal  # the payslips' bottom line summed over the people
+
+
+class Recordable(Protocol):
+    """A computed month the ledger can record (month.MonthResult)."""
+
+    def for_ledger(self) -> MonthRecord: ...
 
 
 @dataclass(frozen=True)
@@ -81,7 +100,7 @@ class PendingRecord:
     """A month being recorded (Ledger.prepare): commit it or discard it."""
 
     ledger: Ledger
-    result: MonthResult
+    result: MonthRecord
     force: bool
     options: dict[str, Any]
     previous: dict[str, Any] | None
@@ -206,7 +225,7 @@ class Ledger:
 
     def record(
         self,
-        result: MonthResult,
+        result: Recordable,
         *,
         force: bool = False,
         options: dict[str, Any] | None = None,
@@ -220,7 +239,7 @@ class Ledger:
 
     def prepare(
         self,
-        result: MonthResult,
+        month: Recordable,
         *,
         force: bool = False,
         options: dict[str, Any] | None = None,
@@ -229,6 +248,7 @@ class Ledger:
         background thread, while the caller writes its own files. Nothing is in the
         ledger until ``commit``; ``discard`` drops it. Raises InputError right away for a
         sealed month without ``force``."""
+        result = month.for_ledger()
         period = result.period
         previous = self.manifest(period) if self.has(period) else None
         if previous and previous.get("sealed") and not force:
@@ -316,21 +336,16 @@ def diff_lines(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
 
 
 def _manifest(
-    result: MonthResult, inputs: dict[str, Any], *, force: bool, options: dict[str, Any]
+    result: MonthRecord, inputs: dict[str, Any], *, force: bool, options: dict[str, Any]
 ) -> dict[str, Any]:
-    from csincentive import __version__
-
-    scheme = result.rules.scheme
-    gross = result.payroll[result.total_id].sum() if result.payroll.height else Decimal(0)
+    rules_file, *includes = result.rules_files
     return {
         "period": result.period,
-        "scheme": {"id": scheme.id if scheme else None, "name": result.rules.title},
+        "scheme": {"id": result.scheme_id, "name": result.title},
         "rules": {
-            "path": str(result.rules_file),
-            "blake3": digest_file(result.rules_file),
-            "includes": [
-                {"path": str(p), "blake3": digest_file(p)} for p in _includes(result.rules_file)
-            ],
+            "path": str(rules_file),
+            "blake3": digest_file(rules_file),
+            "includes": [{"path": str(p), "blake3": digest_file(p)} for p in includes],
         },
         "inputs": inputs,
         "csincentive_version": __version__,
@@ -338,8 +353,8 @@ def _manifest(
         "computed_at": _now(),
         "sealed": False,
         "sealed_at": None,
-        "people": result.payroll.height,
-        "gross": str(gross),
+        "people": result.people,
+        "gross": str(result.gross),
     }
 
 
@@ -356,27 +371,8 @@ def digest_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _includes(rules_file: Path, seen: frozenset[Path] = frozenset()) -> list[Path]:
-    """Files a rules file includes, directly or not, in include order (each once)."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-
-    found: list[Path] = []
-    path = Path(rules_file).resolve()
-    names = tomllib.loads(path.read_text("utf-8")).get("include", [])
-    for name in names:
-        included = (path.parent / name).resolve()
-        if included in seen or included == path or included in found:
-            continue  # a cycle; the loader has already refused it
-        found.append(included)
-        found += [p for p in _includes(included, seen | {path}) if p not in found]
-    return found
-
-
 def _write_tables_and_hash_inputs(
-    result: MonthResult, folder: Path, digest: Callable[[Path], Future[str]]
+    result: MonthRecord, folder: Path, digest: Callable[[Path], Future[str]]
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The tables written into folder (file → BLAKE3), and each input's path and BLAKE3.
 
@@ -391,14 +387,14 @@ def _write_tables_and_hash_inputs(
     return tables, inputs
 
 
-def _write_tables(result: MonthResult, folder: Path) -> dict[str, str]:
+def _write_tables(result: MonthRecord, folder: Path) -> dict[str, str]:
     hashes = {}
     for name in TABLES:
         path = folder / f"{name}.parquet"
         # lz4: a third less time than the default zstd for the orders of a big month, and
         # reads back twice as fast; the files are about half again as large. No min/max
         # statistics: the ledger reads whole tables, and they cost a sixth of the time.
-        getattr(result, name).write_parquet(path, compression="lz4", statistics=False)
+        result.tables[name].write_parquet(path, compression="lz4", statistics=False)
         hashes[path.name] = digest_file(path)
     return hashes
 

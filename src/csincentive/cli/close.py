@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from csincentive.cli import _fail, _month, app
+from csincentive.cli.options import fail, parse_month
 
 
-@app.command()
 def close(
     period: Annotated[str, typer.Argument(help="The month to seal, YYYY-MM.")],
     ledger_dir: Annotated[
@@ -28,29 +27,19 @@ def close(
 
     Example: csincentive close 2026-10
     """
-    from csincentive import render
-    from csincentive.errors import InputError
-    from csincentive.ledger import Ledger
+    import csincentive.cli.render as render
+    from csincentive.core.diagnostics import InputError
+    from csincentive.ledger.store import Ledger
 
-    year, month = _month_argument(period)
-    name = f"{year:04d}-{month:02d}"
+    name = str(parse_month(period, param_hint=None))
     ledger = Ledger(ledger_dir)
     try:
         ledger.close(name)
         manifest = ledger.manifest(name)
     except InputError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     render.stdout().print(
         f"Sealed {name} in {ledger.root / name}: {manifest['people']} people, gross "
         f"{manifest['gross']} (run {manifest['computed_at']}, sealed {manifest['sealed_at']}).",
         markup=False,
     )
-
-
-def _month_argument(text: str) -> tuple[int, int]:
-    try:
-        parsed = _month(text)
-    except typer.BadParameter:
-        raise typer.BadParameter(f"'{text}' is not a month; write YYYY-MM") from None
-    assert parsed is not None
-    return parsed

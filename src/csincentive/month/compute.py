@@ -10,28 +10,18 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from csincentive.attribution import attribute_orders, buyer_key, resolve_accounts
-from csincentive.cache import parsed_cache
-from csincentive.display import show_expr
-from csincentive.engine import FLAG, WHY, CompiledLine, Compiler
-from csincentive.errors import Diagnostic, InputError
-from csincentive.extras import Extras, load_extras
-from csincentive.history import history_frame
-from csincentive.inputs import (
-    ROW_PROBLEM,
-    MessageRules,
-    Period,
-    ProblemCheck,
-    load_period,
-    unreadable,
-)
-from csincentive.metrics import (
+from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.core.display import show_expr
+from csincentive.core.names import CALENDAR, METRICS
+from csincentive.month.attribution import attribute_orders, buyer_key, resolve_accounts
+from csincentive.month.engine import FLAG, WHY, CompiledLine, Compiler
+from csincentive.month.history import history_frame
+from csincentive.month.metrics import (
     agent_frame,
     chat_sums,
     month_chat_metrics,
@@ -39,14 +29,23 @@ from csincentive.metrics import (
     sales_metrics,
     unknown_agents,
 )
-from csincentive.names import CALENDAR, METRICS
+from csincentive.month.result import PERSON, MonthResult
 from csincentive.rules.loader import load_rules
 from csincentive.rules.model import RuleSet
+from csincentive.sources.cache import parsed_cache
+from csincentive.sources.extras import Extras, load_extras
+from csincentive.sources.period import (
+    ROW_PROBLEM,
+    MessageRules,
+    Period,
+    ProblemCheck,
+    load_period,
+    unreadable,
+)
 
 if TYPE_CHECKING:
-    from csincentive.ledger import Ledger
+    from csincentive.ledger.store import Ledger
 
-PERSON = ["agent_id", "name", "team", "role"]
 CLAWBACK_MONTHS = 6  # refunds on orders older than this many sealed months are not chased
 # What each order's outcome keeps (in the ledger, for clawbacks and audits). The buyer and
 # the status stay in the export, pinned by its hash in the manifest: at millions of
@@ -76,39 +75,6 @@ ORDER_INPUT_COLUMNS = [
     "refund_amount",
     "line",
 ]
-
-
-@dataclass
-class MonthResult:
-    period: str  # "2026-10"
-    rules: RuleSet
-    rules_file: Path
-    lines_meta: list[CompiledLine]
-    payroll: pl.DataFrame  # one row per person: PERSON, pay components, total
-    lines: pl.DataFrame  # person × component: amount, explanation
-    metrics: pl.DataFrame  # person × built-in metrics and calendar facts
-    reconciliation: pl.DataFrame  # orders by outcome
-    unknown_agents: pl.DataFrame  # chat accounts not in the roster
-    flags: pl.DataFrame  # person × component flags (dismissal review …), never acted on
-    # Every figure of the month per person (metrics, inputs, each component's amount and,
-    # as <id>__raw, its value before rounding): what the ledger keeps for later months.
-    values: pl.DataFrame
-    orders: pl.DataFrame  # every order with its outcome and the agent it was credited to
-    warnings: list[Diagnostic] = field(default_factory=list)
-    input_files: dict[str, Path] = field(default_factory=dict)
-
-    @property
-    def total_id(self) -> str:
-        return self.rules.total.id
-
-    def by_team(self) -> pl.DataFrame:
-        """Team, head count and the sum of every pay column, teams in name order."""
-        money = self.payroll.columns[len(PERSON) :]
-        return (
-            self.payroll.group_by("team")
-            .agg(pl.len().alias("people"), *[pl.col(c).sum() for c in money])
-            .sort("team")
-        )
 
 
 def compute_month(

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from csincentive.errors import Diagnostic, InputError
+from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.core.names import scheme_names
 from csincentive.formula import HistoryCall, compile_formula, history_calls, history_column, parse
-from csincentive.names import scheme_names
 from csincentive.rules.model import RuleSet, formula_fields
 
 if TYPE_CHECKING:
-    from csincentive.ledger import Ledger
+    from csincentive.ledger.store import Ledger
 
 DEC = pl.Decimal(38, 10)
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from csincentive.attribution import month_bounds
+from csincentive.month.attribution import month_bounds
 
 DEC = pl.Decimal(38, 10)
 MONEY = pl.Decimal(38, 2)
@@ -261,7 +261,7 @@ def agent_frame(
     month: int,
     probation_months: int,
 ) -> pl.LazyFrame:
-    """One row per roster person with every built-in name of csincentive.names."""
+    """One row per roster person with every built-in name of csincentive.core.names."""
     counts = [
         "sessions",
         "inquiring_buyers",
@@ -314,7 +314,7 @@ def reconciliation(attributed: pl.LazyFrame) -> pl.LazyFrame:
 def unknown_agents(sums: pl.LazyFrame, attributed: pl.LazyFrame) -> pl.LazyFrame:
     """Chat accounts not in the roster: their sessions, first line, and orders they took.
     ``sums`` are the chats' chat_sums (with first_line)."""
-    from csincentive.attribution import UNKNOWN_PREFIX
+    from csincentive.month.attribution import UNKNOWN_PREFIX
 
     sessions = (
         sums.group_by("agent_key")

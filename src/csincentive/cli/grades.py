@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 
-from csincentive.cli import RulesOption, _fail, app
+from csincentive.cli.options import RulesOption, fail
 
 
-@app.command()
 def grades(
     quarter: Annotated[str, typer.Argument(help="The quarter to review, e.g. 2026Q4.")],
     rules: RulesOption,
@@ -33,10 +32,10 @@ def grades(
 
     Example: csincentive grades 2026Q4 --rules rules/callcenter-points.toml
     """
-    from csincentive import render
-    from csincentive.errors import InputError
-    from csincentive.grades import Quarter, review_quarter
-    from csincentive.ledger import Ledger
+    import csincentive.cli.render as render
+    from csincentive.core.diagnostics import InputError
+    from csincentive.ledger.store import Ledger
+    from csincentive.reports.grades import Quarter, review_quarter
     from csincentive.rules.loader import load_rules
 
     try:
@@ -47,7 +46,7 @@ def grades(
         rule_set, warnings = load_rules(rules)
         result = review_quarter(Ledger(ledger_dir), rule_set, period, rules_file=rules)
     except InputError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     render.diagnostics(render.stderr(), warnings)
     console = render.stdout()
     if json_output:

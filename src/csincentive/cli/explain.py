@@ -7,18 +7,16 @@ from typing import Annotated
 
 import typer
 
-from csincentive.cli import (
+from csincentive.cli.options import (
     LedgerOption,
     MonthOption,
     PeriodArgument,
     RulesOption,
-    _fail,
-    _month,
-    app,
+    fail,
+    parse_month,
 )
 
 
-@app.command()
 def explain(
     period: PeriodArgument,
     agent: Annotated[str, typer.Argument(help="The person: an agent_id (A1) or a name (小美).")],
@@ -36,17 +34,17 @@ def explain(
 
     Example: csincentive explain examples/2026-10 A002 --rules rules/taobao-presales.toml
     """
-    from csincentive import render
-    from csincentive.errors import InputError
-    from csincentive.explain import as_dict, as_text, explain_agent
-    from csincentive.ledger import Ledger
-    from csincentive.pipeline import compute_month
+    import csincentive.cli.render as render
+    from csincentive.core.diagnostics import InputError
+    from csincentive.ledger.store import Ledger
+    from csincentive.month.compute import compute_month
+    from csincentive.reports.explain import as_dict, as_text, explain_agent
 
     try:
-        result = compute_month(period, rules, month=_month(month), ledger=Ledger(ledger_dir))
+        result = compute_month(period, rules, month=parse_month(month), ledger=Ledger(ledger_dir))
         payslip = explain_agent(result, agent)
     except InputError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     console = render.stdout()
     if json_output:
         console.print(render.as_json(as_dict(payslip)), markup=False, emoji=False)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from csincentive.money import plain, round_fen
+from csincentive.core.money import plain, round_fen
 
 
 def strip_zeros(text: pl.Expr) -> pl.Expr:

@@ -31,8 +31,8 @@ from typing import Literal
 
 import polars as pl
 
-from .encoding import ensure_utf8
-from .errors import Diagnostic, InputError
+from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.sources.encoding import ensure_utf8
 
 ChatFormat = Literal["session", "message"]
 

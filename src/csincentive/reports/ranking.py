@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from csincentive.errors import InputError
-from csincentive.names import BUILTIN
-from csincentive.pipeline import MonthResult
+from csincentive.core.diagnostics import InputError
+from csincentive.core.names import BUILTIN
+from csincentive.month.compute import MonthResult
 
 
 def rank_table(

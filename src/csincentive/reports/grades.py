@@ -34,13 +34,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
-from csincentive.errors import Diagnostic, InputError
-from csincentive.money import plain
+from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.core.money import plain
 from csincentive.rules.locate import SourceMap
 from csincentive.rules.model import GradeRule, Grades, RuleSet
 
 if TYPE_CHECKING:
-    from csincentive.ledger import Ledger
+    from csincentive.ledger.store import Ledger
 
 Decision = Literal["promote", "demote", "unchanged", "review"]
 

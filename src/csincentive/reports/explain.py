@@ -23,13 +23,13 @@ from typing import Any
 
 import polars as pl
 
-from csincentive.display import show_expr
-from csincentive.engine import RAW, Compiler, scope_mask, scope_words
-from csincentive.errors import InputError
+from csincentive.core.diagnostics import InputError
+from csincentive.core.display import show_expr
+from csincentive.core.money import ENGINE_SCALE, plain
+from csincentive.core.names import ATTENDANCE, CALENDAR, METRICS, ROSTER
 from csincentive.formula import HISTORY_FUNCTIONS, Call, Formula, explain_terms, parse
-from csincentive.money import ENGINE_SCALE, plain
-from csincentive.names import ATTENDANCE, CALENDAR, METRICS, ROSTER
-from csincentive.pipeline import MonthResult
+from csincentive.month.compute import MonthResult
+from csincentive.month.engine import RAW, Compiler, scope_mask, scope_words
 from csincentive.rules.loader import dotted
 from csincentive.rules.locate import SourceMap
 from csincentive.rules.model import (

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
-from .errors import Diagnostic, InputError
+from csincentive.core.diagnostics import Diagnostic, InputError
 
 Encoding = Literal["utf-8", "gb18030"]
 

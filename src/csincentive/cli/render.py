@@ -13,8 +13,8 @@ from rich.table import Table
 if TYPE_CHECKING:
     import polars as pl
 
-    from csincentive.errors import Diagnostic
-    from csincentive.pipeline import MonthResult
+    from csincentive.core.diagnostics import Diagnostic
+    from csincentive.month.compute import MonthResult
 
 OUTCOME_WORDS = {
     "credited": "credited to an agent",

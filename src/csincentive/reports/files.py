@@ -1,23 +1,19 @@
 """Writing a month's results: payroll.csv, lines.csv, metrics.csv (UTF-8 with BOM so Excel
 shows Chinese), reconciliation.csv and payroll.xlsx.
 
-Files are first written into a temporary folder beside the destination and then moved in,
-so a crash never leaves half a payroll. An existing payroll is never replaced unless the
-caller says ``force``. Same inputs → byte-identical files (the xlsx carries a fixed
+month.publish writes them into a staging folder and moves them in together with the ledger
+record. Same inputs → byte-identical files (the xlsx carries a fixed
 creation date: the first day of the month paid)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from csincentive.errors import InputError
-from csincentive.pipeline import MonthResult
+from csincentive.month.result import MonthResult
 
 XLSX_LINES = 20_000  # above this many pay lines payroll.xlsx points to lines.csv instead
 OUTPUT_FILES = (
@@ -30,37 +26,25 @@ OUTPUT_FILES = (
 )
 
 
-def check_out_dir(out_dir: Path, *, force: bool = False) -> None:
-    """InputError O100 when out_dir already holds a payroll and ``force`` is not given."""
-    existing = [Path(out_dir) / name for name in OUTPUT_FILES if (Path(out_dir) / name).exists()]
-    if existing and not force:
-        raise InputError.single(
-            existing[0],
-            "a payroll was already written here; pass --force to replace it, or --out to "
-            "write somewhere else",
-            code="O100",
-        )
+@dataclass(frozen=True)
+class PayrollFiles:
+    """A month's payroll files, for month.publish (or write them anywhere with write())."""
+
+    result: MonthResult
+    names: tuple[str, ...] = OUTPUT_FILES
+
+    def write(self, folder: Path) -> None:
+        result = self.result
+        _csv(result.payroll, folder / "payroll.csv")
+        _csv(result.lines, folder / "lines.csv")
+        _csv(result.metrics, folder / "metrics.csv")
+        _csv(result.reconciliation, folder / "reconciliation.csv")
+        _csv(result.flags, folder / "flags.csv")
+        write_xlsx(result, folder / "payroll.xlsx")
 
 
-def write_month(result: MonthResult, out_dir: Path, *, force: bool = False) -> list[Path]:
-    out_dir = Path(out_dir)
-    check_out_dir(out_dir, force=force)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".csincentive-", dir=out_dir))
-    try:
-        _csv(result.payroll, staging / "payroll.csv")
-        _csv(result.lines, staging / "lines.csv")
-        _csv(result.metrics, staging / "metrics.csv")
-        _csv(result.reconciliation, staging / "reconciliation.csv")
-        _csv(result.flags, staging / "flags.csv")
-        write_xlsx(result, staging / "payroll.xlsx")
-        written = []
-        for name in OUTPUT_FILES:
-            os.replace(staging / name, out_dir / name)
-            written.append(out_dir / name)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+def payroll_files(result: MonthResult) -> PayrollFiles:
+    return PayrollFiles(result)
 
 
 def _csv(frame: pl.DataFrame, path: Path) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from csincentive.money import ENGINE_SCALE
+from csincentive.core.money import ENGINE_SCALE
 
 if TYPE_CHECKING:
     import polars as pl

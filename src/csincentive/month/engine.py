@@ -14,7 +14,9 @@ from decimal import Decimal
 
 import polars as pl
 
-from csincentive.display import show_expr, show_number
+from csincentive.core.display import show_expr, show_number
+from csincentive.core.money import ENGINE_SCALE, plain, to_fen
+from csincentive.core.names import scheme_names
 from csincentive.formula import (
     Formula,
     compile_formula,
@@ -23,8 +25,6 @@ from csincentive.formula import (
     parse,
     render,
 )
-from csincentive.money import ENGINE_SCALE, plain, to_fen
-from csincentive.names import scheme_names
 from csincentive.rules.model import (
     AwardComponent,
     ComponentBase,

@@ -8,16 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from csincentive.cli import MonthOption, PeriodArgument, _fail, _month, app
+from csincentive.cli.options import MonthOption, PeriodArgument, fail, parse_month
 
 if TYPE_CHECKING:
-    from csincentive.compare import Comparison
+    from csincentive.reports.compare import Comparison
 
 TERMINAL_ROWS = 20  # people shown on the terminal; --json and --out carry everyone
 MOVERS_NAMED = 20  # rank changes named on the terminal
 
 
-@app.command()
 def compare(
     period: PeriodArgument,
     rules: Annotated[
@@ -64,10 +63,10 @@ def compare(
 
     Example: csincentive compare examples/2026-10 -r rules/taobao-presales.toml -r proposal.toml
     """
-    from csincentive import render
-    from csincentive.compare import compare_month, write_agents_csv
-    from csincentive.errors import InputError
-    from csincentive.ledger import Ledger
+    import csincentive.cli.render as render
+    from csincentive.core.diagnostics import InputError
+    from csincentive.ledger.store import Ledger
+    from csincentive.reports.compare import compare_month, write_agents_csv
 
     if len(rules) != 2:
         raise typer.BadParameter(
@@ -76,10 +75,10 @@ def compare(
         )
     try:
         ledger = None if no_ledger else Ledger(ledger_dir)
-        comparison = compare_month(period, rules, month=_month(month), by=by, ledger=ledger)
+        comparison = compare_month(period, rules, month=parse_month(month), by=by, ledger=ledger)
         written = write_agents_csv(comparison, out, force=force) if out is not None else None
     except InputError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     render.diagnostics(render.stderr(), comparison.warnings)
     console = render.stdout()
     if json_output:
@@ -91,8 +90,8 @@ def compare(
 
 
 def _show(comparison: Comparison) -> None:
-    from csincentive import render
-    from csincentive.compare import signed, terminal_rows
+    import csincentive.cli.render as render
+    from csincentive.reports.compare import signed, terminal_rows
 
     console = render.stdout()
     a, b = comparison.a, comparison.b
@@ -118,7 +117,7 @@ def _show(comparison: Comparison) -> None:
 
 
 def _show_movers(comparison: Comparison) -> None:
-    from csincentive import render
+    import csincentive.cli.render as render
 
     moved = comparison.rank_changes()
     if moved.height == 0:

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from csincentive.errors import Diagnostic, InputError, errors_only
-from csincentive.pipeline import PERSON, MonthResult, compute_month
+from csincentive.core.diagnostics import Diagnostic, InputError, errors_only
+from csincentive.month.compute import PERSON, MonthResult, compute_month
 from csincentive.rules.loader import check_rules
 
 if TYPE_CHECKING:
-    from csincentive.ledger import Ledger
+    from csincentive.ledger.store import Ledger
 
 TOTAL = "gross"  # --by this ranks by each file's total, whatever the file calls it
 PCT_PLACE = Decimal("0.1")

@@ -1,0 +1,34 @@
+"""The command line: parse arguments, call the library, render, map errors to exit codes
+(0 ok, 1 bad input or rules, 2 usage). One module per command; this one composes them.
+No computation lives here, and no command module imports Polars at import time, so
+`csincentive --help` starts in a fraction of a second."""
+
+from __future__ import annotations
+
+import typer
+
+from csincentive.cli import close, compare, explain, grades, names, rank, run, validate
+
+app = typer.Typer(
+    help="Monthly pay for e-commerce customer-service teams: rules in TOML, exact to the fen.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# In the order `--help` lists them.
+for command in (
+    run.run,
+    validate.validate,
+    rank.rank,
+    names.names,
+    close.close,
+    compare.compare,
+    explain.explain,
+    grades.grades,
+):
+    app.command()(command)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,130 @@
+"""Publishing a computed month: its payroll files and its ledger record, together or not at
+all. The transaction every caller gets — the command line and a library user alike::
+
+    result = compute_month(period, rules, ledger=ledger, recording=True)
+    published = publish(result, period / "out", outputs=payroll_files(result), ledger=ledger)
+
+In order: a sealed month is refused without ``force`` (SealedMonth carries what would change,
+per person and line); a folder that already holds a payroll is refused without ``force``
+(O100); the ledger starts writing its tables on its own thread while the files are written
+into a staging folder beside the destination; the files are moved in, then the ledger record
+is committed. Any failure before the commit discards the ledger record, so the ledger never
+holds a month whose files were not written; a disk that fails is an O101 (the files) or L103
+(the ledger) naming the path, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import polars as pl
+
+from csincentive.core.diagnostics import InputError
+from csincentive.ledger.store import Ledger, PendingRecord, Recorded, diff_lines
+from csincentive.month.result import MonthResult
+
+
+class Outputs(Protocol):
+    """The files a month is published as (reports.files.payroll_files)."""
+
+    @property
+    def names(self) -> tuple[str, ...]:  # every file write() makes, by name
+        ...
+
+    def write(self, folder: Path) -> None: ...
+
+
+@dataclass
+class SealedMonth(InputError):
+    """A run over a sealed month without force: the refusal, and what would change."""
+
+    period: str = ""
+    changes: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+
+@dataclass(frozen=True)
+class Published:
+    written: list[Path]  # the files now in the out folder
+    recorded: Recorded | None  # None without a ledger
+
+
+def publish(
+    result: MonthResult,
+    out_dir: Path,
+    *,
+    outputs: Outputs,
+    ledger: Ledger | None = None,
+    force: bool = False,
+    options: dict[str, Any] | None = None,
+) -> Published:
+    """Write `outputs` into out_dir and record the month in `ledger`, both or neither."""
+    out_dir = Path(out_dir)
+    if ledger is not None and ledger.is_sealed(result.period) and not force:
+        changes = diff_lines(ledger.lines(result.period), result.lines)
+        refusal = ledger.sealed_error(result.period).diagnostics
+        raise SealedMonth(refusal, period=result.period, changes=changes)
+    check_out_dir(out_dir, outputs.names, force=force)
+    # The ledger writes its tables on another thread while the payroll files are written
+    # here; it is committed only once they are.
+    pending = None if ledger is None else ledger.prepare(result, force=force, options=options)
+    try:
+        written = _write_staged(outputs, out_dir)
+    except BaseException as error:
+        if pending is not None:
+            pending.discard()
+        if isinstance(error, OSError):
+            raise unwritable(out_dir, error, "O101") from None
+        raise
+    return Published(written, _commit(pending, ledger))
+
+
+def check_out_dir(out_dir: Path, names: tuple[str, ...], *, force: bool = False) -> None:
+    """InputError O100 when out_dir already holds a payroll and ``force`` is not given."""
+    existing = [Path(out_dir) / name for name in names if (Path(out_dir) / name).exists()]
+    if existing and not force:
+        raise InputError.single(
+            existing[0],
+            "a payroll was already written here; pass --force to replace it, or --out to "
+            "write somewhere else",
+            code="O100",
+        )
+
+
+def unwritable(folder: Path, error: OSError, code: str) -> InputError:
+    """A disk that refused: where, why and what to do."""
+    reason = error.strerror or str(error)
+    where = error.filename or folder
+    message = (
+        f"could not write here: {reason} — free some space or fix the permissions, or "
+        "write elsewhere; nothing was recorded"
+    )
+    return InputError.single(str(where), message, code=code)
+
+
+def _write_staged(outputs: Outputs, out_dir: Path) -> list[Path]:
+    """Every file written into a staging folder beside the destination, then moved in, so
+    a crash never leaves half a payroll."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".csincentive-", dir=out_dir))
+    try:
+        outputs.write(staging)
+        written = []
+        for name in outputs.names:
+            os.replace(staging / name, out_dir / name)
+            written.append(out_dir / name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _commit(pending: PendingRecord | None, ledger: Ledger | None) -> Recorded | None:
+    if pending is None or ledger is None:
+        return None
+    try:
+        return pending.commit()
+    except OSError as error:
+        raise unwritable(ledger.root, error, "L103") from None

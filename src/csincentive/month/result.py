@@ -1,0 +1,73 @@
+"""What a computed month is: the frames every report is made from. Produced by
+``month.compute.compute_month``; read by the reports, the ledger and the command line, none
+of which needs to import the pipeline to know it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from csincentive.core.diagnostics import Diagnostic
+from csincentive.ledger.store import MonthRecord
+from csincentive.month.engine import CompiledLine
+from csincentive.rules.loader import rules_files
+from csincentive.rules.model import RuleSet
+
+PERSON = ["agent_id", "name", "team", "role"]  # who a payroll row is, before the money
+
+
+@dataclass
+class MonthResult:
+    period: str  # "2026-10"
+    rules: RuleSet
+    rules_file: Path
+    lines_meta: list[CompiledLine]
+    payroll: pl.DataFrame  # one row per person: PERSON, pay components, total
+    lines: pl.DataFrame  # person × component: amount, explanation
+    metrics: pl.DataFrame  # person × built-in metrics and calendar facts
+    reconciliation: pl.DataFrame  # orders by outcome
+    unknown_agents: pl.DataFrame  # chat accounts not in the roster
+    flags: pl.DataFrame  # person × component flags (dismissal review …), never acted on
+    # Every figure of the month per person (metrics, inputs, each component's amount and,
+    # as <id>__raw, its value before rounding): what the ledger keeps for later months.
+    values: pl.DataFrame
+    orders: pl.DataFrame  # every order with its outcome and the agent it was credited to
+    warnings: list[Diagnostic] = field(default_factory=list)
+    input_files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def total_id(self) -> str:
+        return self.rules.total.id
+
+    def by_team(self) -> pl.DataFrame:
+        """Team, head count and the sum of every pay column, teams in name order."""
+        money = self.payroll.columns[len(PERSON) :]
+        return (
+            self.payroll.group_by("team")
+            .agg(pl.len().alias("people"), *[pl.col(c).sum() for c in money])
+            .sort("team")
+        )
+
+    def for_ledger(self) -> MonthRecord:
+        """What the ledger keeps of this month."""
+        total = Decimal(self.payroll[self.total_id].sum()) if self.payroll.height else Decimal(0)
+        scheme = self.rules.scheme
+        return MonthRecord(
+            period=self.period,
+            tables={
+                "payroll": self.payroll,
+                "lines": self.lines,
+                "metrics": self.metrics,
+                "values": self.values,
+                "orders": self.orders,
+            },
+            input_files=self.input_files,
+            rules_files=rules_files(self.rules_file),
+            scheme_id=scheme.id if scheme else None,
+            title=self.rules.title,
+            people=self.payroll.height,
+            gross=total,
+        )
