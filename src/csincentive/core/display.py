@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from csincentive.core.money import plain, round_fen
+from csincentive.core.money import ENGINE, PAY, TENTHS, plain, round_fen
 
 
 def strip_zeros(text: pl.Expr) -> pl.Expr:
@@ -19,14 +19,14 @@ def strip_zeros(text: pl.Expr) -> pl.Expr:
 def show_expr(value: pl.Expr, unit: str) -> pl.Expr:
     if unit == "text":
         return value.cast(pl.Utf8)
-    decimal = value.cast(pl.Decimal(38, 10))
+    decimal = value.cast(ENGINE)
     if unit == "money":
-        return decimal.round(2, mode="half_away_from_zero").cast(pl.Decimal(38, 2)).cast(pl.Utf8)
+        return decimal.round(2, mode="half_away_from_zero").cast(PAY).cast(pl.Utf8)
     if unit in ("ratio", "percent"):
         # Truncated, not rounded, to 0.1%: 109.998% reads 109.9%, never the 110% it has
         # not reached (bounds sit on round percentages).
-        tenths = (decimal * pl.lit(Decimal(1000), dtype=pl.Decimal(38, 10))).floor()
-        percent = (tenths / pl.lit(Decimal(10), dtype=pl.Decimal(38, 10))).cast(pl.Decimal(38, 1))
+        tenths = (decimal * pl.lit(Decimal(1000), dtype=ENGINE)).floor()
+        percent = (tenths / pl.lit(Decimal(10), dtype=ENGINE)).cast(TENTHS)
         return strip_zeros(percent.cast(pl.Utf8)) + pl.lit("%")
     return strip_zeros(decimal.round(4, mode="half_away_from_zero").cast(pl.Utf8))
 

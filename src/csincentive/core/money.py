@@ -7,14 +7,17 @@ lines, so the lines of a payslip always add up to its total."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import polars as pl
+import polars as pl
 
 ENGINE_SCALE = 10
 FEN = Decimal("0.01")
-ZERO = Decimal(0)
+
+# The Polars dtypes of money and exact numbers: the only place one is written.
+ENGINE = pl.Decimal(38, ENGINE_SCALE)  # every amount and figure inside the engine
+PAY = pl.Decimal(38, 2)  # an amount on a payslip: fen
+RATIO = pl.Decimal(38, 4)  # a ratio as metrics.csv shows it (52.34%)
+TENTHS = pl.Decimal(38, 1)  # a percentage to a tenth, as explanations show it
 
 
 def D(value: object) -> Decimal:
@@ -32,24 +35,12 @@ def round_fen(value: Decimal) -> Decimal:
     return value.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
-def engine_dtype() -> pl.DataType:
-    import polars as pl
-
-    return pl.Decimal(38, ENGINE_SCALE)
-
-
 def to_fen(expr: pl.Expr) -> pl.Expr:
-    """The single rounding point: half away from zero to 2 places, kept as Decimal(38, 2)."""
-    import polars as pl
-
-    return expr.round(2, mode="half_away_from_zero").cast(pl.Decimal(38, 2))
+    """The single rounding point: half away from zero to 2 places, kept as PAY."""
+    return expr.round(2, mode="half_away_from_zero").cast(PAY)
 
 
 def plain(value: Decimal) -> str:
     """A number as written, without the engine's trailing zeros or an exponent:
     10.5050000000 → "10.505", 2500.0000000000 → "2500", 0E-10 → "0"."""
     return format(value.normalize(), "f")
-
-
-def format_yuan(value: Decimal) -> str:
-    return f"{round_fen(value):,.2f}"

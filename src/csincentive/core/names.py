@@ -102,7 +102,6 @@ ATTENDANCE: tuple[Name, ...] = (
 )
 
 BUILTIN: dict[str, Name] = {n.name: n for n in (*METRICS, *ROSTER, *CALENDAR, *ATTENDANCE)}
-TEXT_FIELDS = frozenset(n.name for n in BUILTIN.values() if n.unit == "text")
 ATTENDANCE_NAMES = frozenset(n.name for n in ATTENDANCE)
 
 

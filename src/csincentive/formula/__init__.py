@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from csincentive.core.money import ENGINE_SCALE
+from csincentive.core.money import ENGINE, ENGINE_SCALE
 
 if TYPE_CHECKING:
     import polars as pl
@@ -573,7 +573,7 @@ def compile_formula(
     over ``team_column``."""
     import polars as pl
 
-    dec = pl.Decimal(38, ENGINE_SCALE)
+    dec = ENGINE
 
     def lit(value: Decimal | int) -> pl.Expr:
         return pl.lit(Decimal(value), dtype=dec)

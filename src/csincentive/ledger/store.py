@@ -45,6 +45,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import polars as pl
+
+from csincentive.core.money import PAY
 from blake3 import blake3
 
 from csincentive import __version__
@@ -60,7 +62,6 @@ HASH_THREADS = 2  # the machines we run on have two cores or more
 _HASHING = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="csincentive-hash")
 _WRITING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csincentive-ledger")
 CHUNK = 1 << 22  # bytes read at a time when hashing a file
-PAY = pl.Decimal(38, 2)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
 from csincentive.core.display import show_expr
+from csincentive.core.money import PAY, RATIO
 from csincentive.core.names import CALENDAR, METRICS
 from csincentive.month.attribution import attribute_orders, buyer_key, resolve_accounts
 from csincentive.month.engine import FLAG, WHY, CompiledLine, Compiler
@@ -207,7 +208,7 @@ def _compute(
         left_on="agent_id",
         right_on="agent_key",
         how="left",
-    ).with_columns(pl.col("late_refunds").fill_null(0).cast(pl.Decimal(38, 2)))
+    ).with_columns(pl.col("late_refunds").fill_null(0).cast(PAY))
     frame = agent_frame(
         people,
         chat_stats.lazy(),
@@ -219,7 +220,7 @@ def _compute(
     compiler = Compiler(rules)
     # Every order in file order (attribute_orders keeps it; _read_exports made sure), with
     # what was clawed back on it: the frame's own columns, not a copy of millions of rows.
-    clawed_back = pl.repeat(None, attributed_df.height, dtype=pl.Decimal(38, 2), eager=True)
+    clawed_back = pl.repeat(None, attributed_df.height, dtype=PAY, eager=True)
     if clawed.height:
         lookup = pl.col("order_id").replace_strict(
             clawed["order_id"], clawed["clawed_refund"], default=None
@@ -271,7 +272,7 @@ def late_refunds(ledger: Ledger | None, orders: pl.DataFrame, period: str) -> pl
     is clawed back from the agent it was credited to: the increase over the refund the
     sealed month recorded, less what later months already clawed back."""
     empty = pl.DataFrame(
-        schema={"order_id": pl.String, "agent_key": pl.String, "clawed_refund": pl.Decimal(38, 2)}
+        schema={"order_id": pl.String, "agent_key": pl.String, "clawed_refund": PAY}
     )
     if ledger is None:
         return empty
@@ -309,7 +310,7 @@ def late_refunds(ledger: Ledger | None, orders: pl.DataFrame, period: str) -> pl
         .join(already, on="order_id", how="left")
         .with_columns(
             (pl.col("refund_amount") - pl.col("recorded") - pl.col("clawed_refund").fill_null(0))
-            .cast(pl.Decimal(38, 2))
+            .cast(PAY)
             .alias("clawed_refund")
         )
         .filter(pl.col("clawed_refund") > 0)
@@ -511,7 +512,7 @@ def _metrics(computed: pl.DataFrame) -> pl.DataFrame:
     for name in names:
         column = pl.col(name)
         if name in ratios:
-            column = column.round(4, mode="half_away_from_zero").cast(pl.Decimal(38, 4))
+            column = column.round(4, mode="half_away_from_zero").cast(RATIO)
         elif name in ("avg_first_response_s", "avg_response_s"):
             column = column.round(1)
         columns.append(column)

@@ -15,7 +15,7 @@ from decimal import Decimal
 import polars as pl
 
 from csincentive.core.display import show_expr, show_number
-from csincentive.core.money import ENGINE_SCALE, plain, to_fen
+from csincentive.core.money import ENGINE, PAY, plain, to_fen
 from csincentive.core.names import scheme_names
 from csincentive.formula import (
     Formula,
@@ -41,7 +41,6 @@ from csincentive.rules.model import (
     formula_fields,
 )
 
-DEC = pl.Decimal(38, ENGINE_SCALE)
 WHY = "__why"
 FLAG = "__flag"
 RAW = "__raw"  # the amount before the one rounding, for `explain`
@@ -53,7 +52,7 @@ PRORATION = {
 
 
 def dec(value: Decimal | int) -> pl.Expr:
-    return pl.lit(Decimal(value), dtype=DEC)
+    return pl.lit(Decimal(value), dtype=ENGINE)
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ class Compiler:
             return pl.col(name).cast(pl.Utf8)
         if name in self.rules.params:
             return dec(self.rules.params[name])
-        return pl.col(name).cast(DEC)
+        return pl.col(name).cast(ENGINE)
 
     def unit_of(self, name: str) -> str:
         known = self.names.get(name)
@@ -139,7 +138,7 @@ class Compiler:
                 )
         pay_ids = [cid for cid in self.order if self.rules.components[cid].pay]
         total = pl.sum_horizontal([pl.col(c) for c in pay_ids]) if pay_ids else dec(0)
-        return frame.with_columns(total.cast(pl.Decimal(38, 2)).alias(self.rules.total.id))
+        return frame.with_columns(total.cast(PAY).alias(self.rules.total.id))
 
     def component(self, cid: str, component: ComponentBase) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
         """(amount, explanation, the amount before rounding) of one component."""
@@ -156,7 +155,7 @@ class Compiler:
         }
         builder = builders[type(component)]
         amount, why = builder(component)
-        amount, why = self._limits(component, amount.cast(DEC), why)
+        amount, why = self._limits(component, amount.cast(ENGINE), why)
         if component.deduct:
             amount = -amount
             why = pl.concat_str([pl.lit("deducted: "), why])
@@ -171,7 +170,7 @@ class Compiler:
         applies = scope_mask(component.applies_to)
         if isinstance(component, (RankComponent, AwardComponent)):
             applies = applies & scope_mask(component.among)  # outside the field: no line
-        zero = dec(0).cast(pl.Decimal(38, 2)) if component.pay else dec(0)
+        zero = dec(0).cast(PAY) if component.pay else dec(0)
         if component.when:
             condition = self.formula(component.when).fill_null(False)
             reason = component.note or render(parse(component.when))
@@ -203,9 +202,9 @@ class Compiler:
             amount = pl.when(inside).then(amount).otherwise(limit)
         if component.prorate is not None:
             part, whole, words = PRORATION[component.prorate]
-            share = pl.col(part).cast(DEC) / pl.col(whole).cast(DEC)
-            share = pl.when(pl.col(whole).cast(DEC) == dec(0)).then(dec(0)).otherwise(share)
-            amount = amount * share.cast(DEC)
+            share = pl.col(part).cast(ENGINE) / pl.col(whole).cast(ENGINE)
+            share = pl.when(pl.col(whole).cast(ENGINE) == dec(0)).then(dec(0)).otherwise(share)
+            amount = amount * share.cast(ENGINE)
             why = pl.concat_str(
                 [
                     why,
@@ -216,7 +215,7 @@ class Compiler:
                     pl.lit(f" {words}"),
                 ]
             )
-        return amount.cast(DEC), why
+        return amount.cast(ENGINE), why
 
     def _formula(self, component: FormulaComponent) -> tuple[pl.Expr, pl.Expr]:
         amount = self.formula(component.expr)
@@ -248,7 +247,7 @@ class Compiler:
         on = self.formula(component.on)
         unit = self._formula_unit(component.on)
         value: pl.Expr = (
-            dec(component.default) if component.default is not None else pl.lit(None, dtype=DEC)
+            dec(component.default) if component.default is not None else pl.lit(None, dtype=ENGINE)
         )
         label: pl.Expr = pl.lit(
             "no row matches" if component.default is None else "no row → default"
@@ -294,7 +293,7 @@ class Compiler:
         pieces: list[pl.Expr] = []
         for row in component.rows:
             top = on if row.below is None else pl.min_horizontal(on, dec(row.below))
-            slice_ = pl.max_horizontal(top - dec(row.from_), dec(0)).cast(DEC)
+            slice_ = pl.max_horizontal(top - dec(row.from_), dec(0)).cast(ENGINE)
             amount = amount + slice_ * dec(row.rate)
             text = f"{_interval(row.from_, row.below, unit)} × {show_number(row.rate, 'ratio')}"
             pieces.append(
@@ -316,7 +315,7 @@ class Compiler:
     def _match(self, component: MatchComponent) -> tuple[pl.Expr, pl.Expr]:
         key = pl.col(component.on).cast(pl.Utf8)
         default = (
-            dec(component.default) if component.default is not None else pl.lit(None, dtype=DEC)
+            dec(component.default) if component.default is not None else pl.lit(None, dtype=ENGINE)
         )
         amount = default
         for case, value in reversed(component.cases.items()):
@@ -338,7 +337,7 @@ class Compiler:
     def _rank(self, component: RankComponent) -> tuple[pl.Expr, pl.Expr]:
         member = scope_mask(component.among)
         by = self.formula(component.by)
-        ranked_value = pl.when(member).then(by).otherwise(pl.lit(None, dtype=DEC))
+        ranked_value = pl.when(member).then(by).otherwise(pl.lit(None, dtype=ENGINE))
         descending = component.order == "desc"
         rank = ranked_value.rank(method="min", descending=descending)
         field = member.cast(pl.Int64).sum()
@@ -378,7 +377,7 @@ class Compiler:
         prefix = [sum(amounts[:k], Decimal(0)) for k in range(len(amounts) + 1)]
         last, beyond = amounts[-1], (charged - len(amounts)).clip(lower_bound=0)
         if component.after == "repeat":
-            past = dec(prefix[-1]) + beyond.cast(DEC) * dec(last)
+            past = dec(prefix[-1]) + beyond.cast(ENGINE) * dec(last)
             past_text = (
                 pl.when(beyond == 1)
                 .then(pl.lit(f" + {plain(last)}"))
@@ -391,7 +390,7 @@ class Compiler:
         elif component.after == "double":
             # a, 2a, 4a …: the k occurrences past the list add last × (2^(k+1) − 2).
             doubling = pl.lit(2, dtype=pl.Int64).pow(beyond.clip(upper_bound=60) + 1) - 2
-            past = dec(prefix[-1]) + doubling.cast(DEC) * dec(last)
+            past = dec(prefix[-1]) + doubling.cast(ENGINE) * dec(last)
             past_text = pl.concat_str(
                 [pl.lit(" + "), beyond.cast(pl.Utf8), pl.lit(" more, doubling")]
             )
@@ -488,7 +487,7 @@ class Compiler:
             band = pl.when(inside).then(pl.lit(j, dtype=pl.Int64)).otherwise(band)
             label = pl.when(inside).then(pl.lit(_interval(b.from_, b.below, unit))).otherwise(label)
         default = (
-            dec(component.default) if component.default is not None else pl.lit(None, dtype=DEC)
+            dec(component.default) if component.default is not None else pl.lit(None, dtype=ENGINE)
         )
         amount: pl.Expr = default
         for row, cells in component.cells.items():

@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.core.money import ENGINE
 from csincentive.core.names import scheme_names
 from csincentive.formula import HistoryCall, compile_formula, history_calls, history_column, parse
 from csincentive.rules.model import RuleSet, formula_fields
 
 if TYPE_CHECKING:
     from csincentive.ledger.store import Ledger
-
-DEC = pl.Decimal(38, 10)
 
 
 def uses_history(rules: RuleSet) -> list[tuple[str, HistoryCall]]:
@@ -76,7 +75,7 @@ def history_frame(
             part = _sum_and_count(rules, ledger, months, call, sum_column, count_column)
             out = out.join(part, on="agent_id", how="left")
             done.add(sum_column)
-    return out.with_columns(pl.exclude("agent_id").fill_null(0).cast(DEC))
+    return out.with_columns(pl.exclude("agent_id").fill_null(0).cast(ENGINE))
 
 
 def _span_months(span: str, year: int, month: int) -> list[str]:
@@ -126,10 +125,10 @@ def _evaluate(rules: RuleSet, values: pl.DataFrame, call: HistoryCall, period: s
 
     def resolve(name: str) -> pl.Expr:
         if name in rules.params:
-            return pl.lit(Decimal(rules.params[name]), dtype=DEC)
+            return pl.lit(Decimal(rules.params[name]), dtype=ENGINE)
         if names.get(name) is not None and names[name].unit == "text":
             return pl.col(name).cast(pl.Utf8)
-        return pl.col(name).cast(DEC)
+        return pl.col(name).cast(ENGINE)
 
     return values.select("agent_id", compile_formula(call.argument, resolve).alias("value"))
 
@@ -144,11 +143,13 @@ def _sum_and_count(
 ) -> pl.DataFrame:
     parts = [_evaluate(rules, ledger.values(m), call, m) for m in months if ledger.has(m)]
     if not parts:
-        return pl.DataFrame(schema={"agent_id": pl.String, sum_column: DEC, count_column: DEC})
-    stacked = pl.concat([p.with_columns(pl.col("value").cast(DEC)) for p in parts])
+        return pl.DataFrame(
+            schema={"agent_id": pl.String, sum_column: ENGINE, count_column: ENGINE}
+        )
+    stacked = pl.concat([p.with_columns(pl.col("value").cast(ENGINE)) for p in parts])
     return stacked.group_by("agent_id").agg(
-        pl.col("value").fill_null(0).sum().cast(DEC).alias(sum_column),
-        pl.len().cast(DEC).alias(count_column),
+        pl.col("value").fill_null(0).sum().cast(ENGINE).alias(sum_column),
+        pl.len().cast(ENGINE).alias(count_column),
     )
 
 

@@ -10,10 +10,9 @@ from decimal import Decimal
 
 import polars as pl
 
+from csincentive.core.money import ENGINE, PAY
 from csincentive.month.attribution import month_bounds
 
-DEC = pl.Decimal(38, 10)
-MONEY = pl.Decimal(38, 2)
 SATISFIED = ("很满意", "满意", "非常满意", "好评", "5", "4")
 # What chat_sums sums per account and part of the timeline (all Int64).
 CHAT_SUMS = [
@@ -33,12 +32,12 @@ CHAT_SUMS = [
 
 
 def ratio(numerator: str, denominator: str) -> pl.Expr:
-    den = pl.col(denominator).cast(DEC)
+    den = pl.col(denominator).cast(ENGINE)
     return (
         pl.when(den == 0)
-        .then(pl.lit(Decimal(0), dtype=DEC))
-        .otherwise(pl.col(numerator).cast(DEC) / den)
-        .cast(DEC)
+        .then(pl.lit(Decimal(0), dtype=ENGINE))
+        .otherwise(pl.col(numerator).cast(ENGINE) / den)
+        .cast(ENGINE)
     )
 
 
@@ -203,8 +202,8 @@ def sales_metrics(attributed: pl.LazyFrame) -> pl.LazyFrame:
     credited = attributed.filter(pl.col("outcome") == "credited")
     sums = credited.group_by("agent_key").agg(
         pl.len().alias("orders"),
-        pl.col("paid_amount").sum().cast(MONEY).alias("sales"),
-        pl.col("refund_amount").sum().cast(MONEY).alias("refunds"),
+        pl.col("paid_amount").sum().cast(PAY).alias("sales"),
+        pl.col("refund_amount").sum().cast(PAY).alias("refunds"),
     )
     buyers = _distinct_buyers(credited, "buyer_key", "paying_buyers")
     return (
@@ -273,7 +272,7 @@ def agent_frame(
         "buyer_messages",
         "slow_responses",
     ]
-    zero_money = pl.lit(Decimal(0), dtype=MONEY)
+    zero_money = pl.lit(Decimal(0), dtype=PAY)
     frame = (
         roster.lazy()
         .join(chat_stats, left_on="agent_id", right_on="agent_key", how="left")
@@ -282,15 +281,15 @@ def agent_frame(
             *[pl.col(c).fill_null(0).cast(pl.Int64) for c in counts],
             pl.col("sales").fill_null(zero_money),
             pl.col("refunds").fill_null(zero_money),
-            pl.col("target").fill_null(zero_money).cast(MONEY),
+            pl.col("target").fill_null(zero_money).cast(PAY),
         )
         .with_columns(
-            (pl.col("sales") - pl.col("refunds")).cast(MONEY).alias("net_sales"),
+            (pl.col("sales") - pl.col("refunds")).cast(PAY).alias("net_sales"),
             ratio("paying_buyers", "inquiring_buyers").alias("conversion"),
             ratio("refunds", "sales").alias("refund_rate"),
             ratio("sales", "orders").alias("avg_order_value"),
             ratio("satisfied_sessions", "rated_sessions").alias("satisfaction"),
-            pl.col("answer_ratio").fill_null(pl.lit(Decimal(0), dtype=DEC)),
+            pl.col("answer_ratio").fill_null(pl.lit(Decimal(0), dtype=ENGINE)),
             *calendar_columns(year, month, probation_months),
         )
     )
@@ -303,8 +302,8 @@ def reconciliation(attributed: pl.LazyFrame) -> pl.LazyFrame:
         attributed.group_by("outcome")
         .agg(
             pl.len().alias("orders"),
-            pl.col("paid_amount").sum().cast(MONEY).alias("paid_amount"),
-            pl.col("refund_amount").sum().cast(MONEY).alias("refund_amount"),
+            pl.col("paid_amount").sum().cast(PAY).alias("paid_amount"),
+            pl.col("refund_amount").sum().cast(PAY).alias("refund_amount"),
         )
         .with_columns(pl.col("outcome").cast(pl.String))
         .sort("outcome")
@@ -325,7 +324,7 @@ def unknown_agents(sums: pl.LazyFrame, attributed: pl.LazyFrame) -> pl.LazyFrame
     taken = (
         attributed.filter(pl.col("outcome") == "credited")
         .group_by("agent_key")
-        .agg(pl.len().alias("orders"), pl.col("paid_amount").sum().cast(MONEY).alias("sales"))
+        .agg(pl.len().alias("orders"), pl.col("paid_amount").sum().cast(PAY).alias("sales"))
         .with_columns(_key_as_text())
         .filter(pl.col("agent_key").str.starts_with(UNKNOWN_PREFIX))
     )
@@ -334,7 +333,7 @@ def unknown_agents(sums: pl.LazyFrame, attributed: pl.LazyFrame) -> pl.LazyFrame
         .with_columns(
             pl.col("agent_key").str.strip_prefix(UNKNOWN_PREFIX).alias("account"),
             pl.col("orders").fill_null(0),
-            pl.col("sales").fill_null(pl.lit(Decimal(0), dtype=MONEY)),
+            pl.col("sales").fill_null(pl.lit(Decimal(0), dtype=PAY)),
         )
         .select("account", "sessions", "first_line", "orders", "sales")
         .sort("account")

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError, errors_only
+from csincentive.core.money import PAY, TENTHS
 from csincentive.month.compute import PERSON, MonthResult, compute_month
 from csincentive.rules.loader import check_rules
 
@@ -240,7 +241,7 @@ def _agents(result_a: MonthResult, result_b: MonthResult) -> pl.DataFrame:
     joined = joined.select("agent_id", *person, *money)
     joined = joined.with_columns((pl.col("gross_b") - pl.col("gross_a")).alias("delta"))
     pct = [percent(d, g) for d, g in zip(joined["delta"], joined["gross_a"], strict=True)]
-    joined = joined.with_columns(pl.Series("delta_pct", pct, dtype=pl.Decimal(38, 1)))
+    joined = joined.with_columns(pl.Series("delta_pct", pct, dtype=TENTHS))
     return joined.sort(pl.col("delta").abs(), "agent_id", descending=[True, False])
 
 
@@ -275,14 +276,13 @@ def _numeric_metrics(result: MonthResult) -> list[str]:
 
 
 def _components(a: Side, b: Side, shared: list[str]) -> pl.DataFrame:
-    money = pl.Decimal(38, 2)
     return pl.DataFrame(
         [
             pl.Series("component", shared, dtype=pl.String),
             pl.Series("label", [a.labels[c] for c in shared], dtype=pl.String),
-            pl.Series("total_a", [a.components[c] for c in shared], dtype=money),
-            pl.Series("total_b", [b.components[c] for c in shared], dtype=money),
-            pl.Series("delta", [b.components[c] - a.components[c] for c in shared], dtype=money),
+            pl.Series("total_a", [a.components[c] for c in shared], dtype=PAY),
+            pl.Series("total_b", [b.components[c] for c in shared], dtype=PAY),
+            pl.Series("delta", [b.components[c] - a.components[c] for c in shared], dtype=PAY),
         ]
     )
 

@@ -25,7 +25,7 @@ import polars as pl
 
 from csincentive.core.diagnostics import InputError
 from csincentive.core.display import show_expr
-from csincentive.core.money import ENGINE_SCALE, plain
+from csincentive.core.money import ENGINE, plain
 from csincentive.core.names import ATTENDANCE, CALENDAR, METRICS, ROSTER
 from csincentive.formula import HISTORY_FUNCTIONS, Call, Formula, explain_terms, parse
 from csincentive.month.compute import MonthResult
@@ -49,7 +49,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-DEC = pl.Decimal(38, ENGINE_SCALE)
 Value = Decimal | str | None
 
 # Where a name a formula reads comes from, for the reader of the tree.
@@ -258,18 +257,18 @@ class _Explainer:
                 columns[f"shown:{text}"] = show_expr(value, unit).fill_null("—")
             component = self.rules.components[cid]
             if isinstance(component, TableComponent):
-                columns[f"on:{cid}"] = self.compiler.formula(component.on).cast(DEC)
+                columns[f"on:{cid}"] = self.compiler.formula(component.on).cast(ENGINE)
             if isinstance(component, MatrixComponent):
-                columns[f"on:{cid}"] = self.compiler.formula(component.column).cast(DEC)
+                columns[f"on:{cid}"] = self.compiler.formula(component.column).cast(ENGINE)
         frame = self.values.select(pl.col("agent_id"), **columns)
         return frame.filter(pl.col("agent_id") == self.agent_id).row(0, named=True)
 
     def _term(self, term: Formula) -> tuple[pl.Expr, str]:
         expr = self.compiler.formula(term.text)
         if isinstance(term.root, Call):
-            return expr.cast(DEC), self.compiler.aggregate_unit(term)
+            return expr.cast(ENGINE), self.compiler.aggregate_unit(term)
         unit = self.compiler.unit_of(term.text)
-        return (expr.cast(pl.Utf8) if unit == "text" else expr.cast(DEC)), unit
+        return (expr.cast(pl.Utf8) if unit == "text" else expr.cast(ENGINE)), unit
 
     def _source(self, text: str, term: Formula) -> str:
         if isinstance(term.root, Call):
@@ -402,7 +401,7 @@ class _Explainer:
             "name",
             "team",
             member.alias("_member"),
-            by.cast(DEC).alias("_value"),
+            by.cast(ENGINE).alias("_value"),
             show_expr(by, unit).fill_null("—").alias("_shown"),
             place.cast(pl.Int64).alias("_rank"),
             **extra,
@@ -419,7 +418,7 @@ class _Explainer:
         rank = (
             pl.when(member)
             .then(by)
-            .otherwise(pl.lit(None, dtype=DEC))
+            .otherwise(pl.lit(None, dtype=ENGINE))
             .rank(method="min", descending=component.order == "desc")
         )
         if component.within == "team":

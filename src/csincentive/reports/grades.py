@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
-from csincentive.core.money import plain
+from csincentive.core.money import ENGINE, plain
 from csincentive.rules.locate import SourceMap
 from csincentive.rules.model import GradeRule, Grades, RuleSet
 
@@ -46,7 +46,6 @@ Decision = Literal["promote", "demote", "unchanged", "review"]
 
 QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 DEFAULT_PEERS = "role"  # the roster column whose average the conversations are compared with
-DEC = pl.Decimal(38, 10)
 AVERAGE_COEFFICIENT_PLACES = Decimal("0.01")
 PEER_AVERAGE_PLACES = Decimal("0.1")
 
@@ -234,13 +233,13 @@ def _month_frame(values: pl.DataFrame, grades: Grades, peers: str | None) -> pl.
         pl.col("agent_id"),
         pl.col("name"),
         pl.col("grade").cast(pl.String).fill_null(""),
-        pl.col(grades.coefficient).cast(DEC).fill_null(0).alias("coefficient"),
+        pl.col(grades.coefficient).cast(ENGINE).fill_null(0).alias("coefficient"),
     ]
     if peers is not None:
         columns += [
             pl.col("tenure_months").cast(pl.Int64).fill_null(0),
             pl.col("on_probation").cast(pl.Int64).fill_null(0),
-            pl.col(grades.volume).cast(DEC).fill_null(0).alias("volume"),
+            pl.col(grades.volume).cast(ENGINE).fill_null(0).alias("volume"),
             pl.col(peers).cast(pl.String).fill_null("").alias("peer"),
         ]
     return values.select(columns)

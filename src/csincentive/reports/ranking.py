@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from csincentive.core.diagnostics import InputError
+from csincentive.core.money import ENGINE
 from csincentive.core.names import BUILTIN
 from csincentive.month.compute import MonthResult
 
@@ -26,7 +27,7 @@ def rank_table(
             "agent_id", pl.col("amount").alias(by)
         )
         table = table.join(values, on="agent_id", how="left")
-        table = table.with_columns(pl.col(by).cast(pl.Decimal(38, 10), strict=False).fill_null(0))
+        table = table.with_columns(pl.col(by).cast(ENGINE, strict=False).fill_null(0))
     if by not in table.columns:
         choices = sorted(
             {*BUILTIN, *components, total} - {"agent_id", "name", "team", "role", "grade"}

@@ -27,12 +27,12 @@ from pathlib import Path
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.core.money import ENGINE, PAY
 from csincentive.core.names import ATTENDANCE_NAMES
 from csincentive.formula import parse
 from csincentive.rules.model import RuleSet, formula_fields
 from csincentive.sources.encoding import ensure_utf8
 from csincentive.sources.period import (
-    MONEY,
     _Column,
     _norm,
     _parse_date,
@@ -42,7 +42,6 @@ from csincentive.sources.period import (
     parse_money,
 )
 
-NUMBER = pl.Decimal(38, 10)
 NUMBER_SCALE = 10
 NUMBER_PATTERN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 COUNT_PATTERN = re.compile(r"\+?\d+")
@@ -83,7 +82,7 @@ ATTENDANCE_ALIASES: dict[str, tuple[str, ...]] = {
 }
 ATTENDANCE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "agent_id": pl.String,
-    **{name: NUMBER for name in ATTENDANCE_COLUMNS},
+    **{name: ENGINE for name in ATTENDANCE_COLUMNS},
 }
 
 EVENT_REQUIRED = ("agent_id", "date", "event")
@@ -100,7 +99,7 @@ EVENT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "date": pl.Date,
     "event": pl.String,
     "count": pl.Int64,
-    "amount": MONEY,
+    "amount": PAY,
     "note": pl.String,
     "line": pl.Int64,
 }
@@ -114,7 +113,7 @@ MANUAL_ALIASES: dict[str, tuple[str, ...]] = {
 MANUAL_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "agent_id": pl.String,
     "name": pl.String,
-    "value": NUMBER,
+    "value": ENGINE,
     "line": pl.Int64,
 }
 
@@ -424,7 +423,7 @@ def _event_amount(f: _File, line: int, text: str) -> Decimal | None:
 def per_agent_events(events: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     """Events → one row per agent with events: ``<event>`` = Σ count, ``<event>_amount`` = Σ
     amount (0 when the agent has none), for each event in ``names``; sorted by agent_id."""
-    zero_money = pl.lit(0, dtype=MONEY)
+    zero_money = pl.lit(0, dtype=PAY)
     sums: list[pl.Expr] = []
     for name in names:
         mine = pl.col("event") == name
@@ -433,7 +432,7 @@ def per_agent_events(events: pl.DataFrame, names: list[str]) -> pl.DataFrame:
             pl.col("amount")
             .filter(mine)
             .sum()
-            .cast(MONEY)
+            .cast(PAY)
             .fill_null(zero_money)
             .alias(f"{name}_amount")
         )
@@ -499,7 +498,7 @@ def per_agent_manual(manual: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     """Manual inputs → agent_id + one Decimal(38, 10) column per name (null where the agent
     has no row for it); one row per agent with inputs, sorted by agent_id."""
     columns = [
-        pl.col("value").filter(pl.col("name") == name).first().cast(NUMBER).alias(name)
+        pl.col("value").filter(pl.col("name") == name).first().cast(ENGINE).alias(name)
         for name in names
     ]
     return manual.group_by("agent_id").agg(columns).sort("agent_id")
@@ -587,7 +586,7 @@ def load_extras(
             counts = per_agent_events(events, names)
             frame = frame.join(counts, on="agent_id", how="left").with_columns(
                 *[pl.col(n).fill_null(0) for n in names],
-                *[pl.col(f"{n}_amount").fill_null(pl.lit(0, dtype=MONEY)) for n in names],
+                *[pl.col(f"{n}_amount").fill_null(pl.lit(0, dtype=PAY)) for n in names],
             )
     if rules.inputs.manual:
         names = list(rules.inputs.manual)
@@ -605,7 +604,7 @@ def load_extras(
             )
             problems += _required_manual(paths["manual"], wide, rules.inputs.manual_required)
             frame = frame.join(wide, on="agent_id", how="left").with_columns(
-                pl.col(n).fill_null(pl.lit(0, dtype=NUMBER)) for n in names
+                pl.col(n).fill_null(pl.lit(0, dtype=ENGINE)) for n in names
             )
     if problems:
         raise InputError(problems)
@@ -655,9 +654,9 @@ def _required_manual(path: Path, wide: pl.DataFrame, required: list[str]) -> lis
 
 def _attendance_rate() -> pl.Expr:
     worked, scheduled = pl.col("worked_days"), pl.col("scheduled_days")
-    safe = pl.when(scheduled == 0).then(pl.lit(1, dtype=NUMBER)).otherwise(scheduled)
-    rate = pl.when(scheduled == 0).then(pl.lit(0, dtype=NUMBER)).otherwise(worked / safe)
-    return rate.cast(NUMBER).alias("attendance_rate")
+    safe = pl.when(scheduled == 0).then(pl.lit(1, dtype=ENGINE)).otherwise(scheduled)
+    rate = pl.when(scheduled == 0).then(pl.lit(0, dtype=ENGINE)).otherwise(worked / safe)
+    return rate.cast(ENGINE).alias("attendance_rate")
 
 
 def _empty_events() -> pl.DataFrame:
@@ -666,5 +665,5 @@ def _empty_events() -> pl.DataFrame:
 
 def _empty_manual() -> pl.DataFrame:
     return pl.DataFrame(
-        schema={"agent_id": pl.String, "name": pl.String, "value": NUMBER, "line": pl.Int64}
+        schema={"agent_id": pl.String, "name": pl.String, "value": ENGINE, "line": pl.Int64}
     )

@@ -32,6 +32,7 @@ from typing import Literal
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.core.money import PAY
 from csincentive.sources.encoding import ensure_utf8
 
 ChatFormat = Literal["session", "message"]
@@ -39,7 +40,6 @@ ChatFormat = Literal["session", "message"]
 FILES = {"agents": "agents.csv", "chats": "chats.csv", "orders": "orders.csv"}
 ROW_PROBLEM = "row_problem"  # True where a row fails a per-row check (see ProblemCheck)
 CHECK_ROWS = 20  # a check shows the first rows only: enough to see the pattern and fix it
-MONEY = pl.Decimal(38, 2)
 DATETIME = pl.Datetime("us")
 # The first format is the one the exports use (and Polars has a fast path for it); the
 # others are only tried on the rows the first one could not parse.
@@ -434,7 +434,7 @@ def _cleaned_money(text: pl.Expr) -> pl.Expr:
 
 def _amount(text: pl.Expr) -> pl.Expr:
     # At most two decimals: the Decimal(38, 2) cast alone would truncate 12.345 to 12.34.
-    return pl.when(text.str.contains(MONEY_PATTERN)).then(text).cast(MONEY, strict=False)
+    return pl.when(text.str.contains(MONEY_PATTERN)).then(text).cast(PAY, strict=False)
 
 
 def _number(text: pl.Expr) -> pl.Expr:
@@ -719,7 +719,7 @@ ROSTER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "probation_end": pl.Date,
     "chat_nick": pl.String,
     "leave_date": pl.Date,
-    "target": MONEY,
+    "target": PAY,
     "line": pl.Int64,
 }
 
@@ -1057,9 +1057,9 @@ def load_orders(
     base = _with_parsed(_scan(readable, header, wanted), parsers)
     base = base.with_columns(_id_expr("order_id").alias(_parsed("order_id")))
     refund = (
-        pl.col(_parsed("refund_amount")).fill_null(pl.lit(0, dtype=MONEY))
+        pl.col(_parsed("refund_amount")).fill_null(pl.lit(0, dtype=PAY))
         if "refund_amount" in found
-        else pl.lit(0, dtype=MONEY)
+        else pl.lit(0, dtype=PAY)
     )
     required = [found[n] for n in ("order_id", "buyer", "created_at", "paid_amount", "status")]
     checks = [
