@@ -16,7 +16,6 @@ import polars as pl
 
 from csincentive.core.display import show_expr, show_number
 from csincentive.core.money import ENGINE, PAY, plain, to_fen
-from csincentive.core.names import scheme_names
 from csincentive.formula import (
     Formula,
     compile_formula,
@@ -40,6 +39,7 @@ from csincentive.rules.model import (
     TableComponent,
     formula_fields,
 )
+from csincentive.rules.names import scheme_names
 
 WHY = "__why"
 FLAG = "__flag"

@@ -18,9 +18,9 @@ import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
 from csincentive.core.money import ENGINE
-from csincentive.core.names import scheme_names
 from csincentive.formula import HistoryCall, compile_formula, history_calls, history_column, parse
 from csincentive.rules.model import RuleSet, formula_fields
+from csincentive.rules.names import scheme_names
 
 if TYPE_CHECKING:
     from csincentive.ledger.store import Ledger

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from csincentive.core.diagnostics import Diagnostic, Severity
 from csincentive.core.money import plain
-from csincentive.core.names import BUILTIN, scheme_names
+from csincentive.core.names import BUILTIN
 from csincentive.core.names import Name as NameInfo
 from csincentive.formula import FUNCTIONS, Binary, Call, FormulaError, Name, Node, Unary, parse
 from csincentive.rules.locate import SourceMap
@@ -27,6 +27,7 @@ from csincentive.rules.model import (
     formula_fields,
     param_references,
 )
+from csincentive.rules.names import scheme_names
 
 Loc = tuple[str | int, ...]
 _KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
