@@ -60,9 +60,10 @@ from typer.testing import CliRunner, Result
 
 from csincentive.cli import app
 from csincentive.core.diagnostics import InputError
+from csincentive.core.month import Quarter
 from csincentive.ledger.store import Ledger
 from csincentive.month.compute import compute_month
-from csincentive.reports.grades import GradeReview, Quarter, review, review_quarter
+from csincentive.reports.grades import GradeReview, review, review_quarter
 from csincentive.rules.loader import load_rules
 from csincentive.rules.model import Grades
 

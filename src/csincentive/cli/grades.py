@@ -34,8 +34,9 @@ def grades(
     """
     import csincentive.cli.render as render
     from csincentive.core.diagnostics import InputError
+    from csincentive.core.month import Quarter
     from csincentive.ledger.store import Ledger
-    from csincentive.reports.grades import Quarter, review_quarter
+    from csincentive.reports.grades import review_quarter
     from csincentive.rules.loader import load_rules
 
     try:

@@ -12,6 +12,7 @@ import re
 from typing import NamedTuple
 
 _TEXT = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 
 
 class Month(NamedTuple):
@@ -84,3 +85,28 @@ class Month(NamedTuple):
         start = dt.datetime(self.year, self.month, 1)
         following = self.next()
         return start, dt.datetime(following.year, following.month, 1)
+
+
+class Quarter(NamedTuple):
+    """A calendar quarter, as the quarterly grade review is asked for: "2026Q4"."""
+
+    year: int
+    number: int  # 1..4
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        """ "2026Q4" or "2026-Q4" (q in either case). ValueError otherwise."""
+        match = _QUARTER.match(text.strip())
+        if match is None:
+            raise ValueError(f"'{text}' is not a quarter; write YYYYQn, e.g. 2026Q4")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @property
+    def name(self) -> str:
+        return f"{self.year:04d}Q{self.number}"
+
+    @property
+    def months(self) -> tuple[str, str, str]:
+        """The ledger keys of its three months, in order."""
+        first = Month(self.year, 3 * self.number - 2)
+        return tuple(str(m) for m in first.quarter_months())  # type: ignore[return-value]

@@ -26,7 +26,6 @@ Nothing is changed anywhere: the decisions are advice for next quarter's roster.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -36,6 +35,7 @@ import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
 from csincentive.core.money import ENGINE, plain
+from csincentive.core.month import Month, Quarter
 from csincentive.rules.locate import SourceMap
 from csincentive.rules.model import GradeRule, Grades, RuleSet
 
@@ -44,37 +44,9 @@ if TYPE_CHECKING:
 
 Decision = Literal["promote", "demote", "unchanged", "review"]
 
-QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 DEFAULT_PEERS = "role"  # the roster column whose average the conversations are compared with
 AVERAGE_COEFFICIENT_PLACES = Decimal("0.01")
 PEER_AVERAGE_PLACES = Decimal("0.1")
-
-
-@dataclass(frozen=True)
-class Quarter:
-    year: int
-    number: int  # 1..4
-
-    @classmethod
-    def parse(cls, text: str) -> Quarter:
-        """ "2026Q4" or "2026-Q4" (q in either case). ValueError otherwise."""
-        match = QUARTER.match(text.strip())
-        if match is None:
-            raise ValueError(f"'{text}' is not a quarter; write YYYYQn, e.g. 2026Q4")
-        return cls(int(match.group(1)), int(match.group(2)))
-
-    @property
-    def name(self) -> str:
-        return f"{self.year:04d}Q{self.number}"
-
-    @property
-    def months(self) -> tuple[str, str, str]:
-        first = 3 * self.number - 2
-        return (
-            f"{self.year:04d}-{first:02d}",
-            f"{self.year:04d}-{first + 1:02d}",
-            f"{self.year:04d}-{first + 2:02d}",
-        )
 
 
 @dataclass(frozen=True)
@@ -276,8 +248,7 @@ def _source_map(rules_file: str | Path) -> SourceMap | None:
 
 
 def _previous(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:])
-    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
+    return str(Month.parse(month).previous())
 
 
 # The review itself -------------------------------------------------------------------------
