@@ -28,6 +28,7 @@ import pytest
 from typer.testing import CliRunner
 
 from csincentive.cli import app
+from csincentive.core.diagnostics import InputError
 from csincentive.month.compute import compute_month
 from csincentive.reports.compare import compare_month
 from csincentive.reports.ranking import rank_table
@@ -142,6 +143,15 @@ def test_compare_carries_every_total(net_rules: Path):
     assert comparison.difference == 0  # B − A compares the first totals: gross is unchanged
     assert "net" not in comparison.b.components  # a total is not a pay component
     assert comparison.as_dict()["b"]["totals"]["withholdings"] == Decimal("1262.72")
+
+
+def test_compare_ranks_by_a_later_total_only_where_it_exists(net_rules: Path):
+    same = compare_month(MONTH, [net_rules, net_rules], by="net")
+    assert same.agents.sort("rank_a")["agent_id"].to_list()[:2] == ["A1", "S1"]
+    with pytest.raises(InputError) as raised:
+        compare_month(MONTH, [RULES, net_rules], by="net")  # A has no total called net
+    [problem] = raised.value.diagnostics
+    assert problem.code == "U100" and "not a pay component or total of this file" in problem.message
 
 
 # ------------------------------------------------------------------------ command line

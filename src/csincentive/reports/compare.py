@@ -272,8 +272,8 @@ def _ranked_values(result: MonthResult, by: str) -> pl.DataFrame:
     choices = list(dict.fromkeys([TOTAL, *result.totals[1:], *result.pay_columns, *numeric]))
     raise InputError.single(
         result.rules_file,
-        f"cannot rank by '{by}': not a pay component of this file or a metric; choose one of: "
-        + ", ".join(choices),
+        f"cannot rank by '{by}': not a pay component or total of this file, or a metric; choose "
+        "one of: " + ", ".join(choices),
         code="U100",
         path="--by",
     )
