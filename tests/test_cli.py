@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -137,6 +139,49 @@ def test_every_command_has_help_with_text(command: str):
         [c.name or c.callback.__name__ for c in app.registered_commands].index(command)
     ]
     assert doc.callback.__doc__ and doc.callback.__doc__.strip().splitlines()[0] in result.output
+
+
+COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands if c.callback]
+
+
+def test_the_app_registers_every_command_module():
+    """The --help test below iterates the app; it must see every command there is."""
+    modules = {p.stem for p in (ROOT / "src" / "csincentive" / "cli").glob("*.py")}
+    assert sorted(COMMANDS) == sorted(modules - {"__init__", "options", "render"})
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_registered_command_has_help_with_its_summary_and_an_example(command: str):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0, result.output
+    callback = next(c.callback for c in app.registered_commands if c.callback.__name__ == command)
+    doc = (callback.__doc__ or "").strip().splitlines()
+    assert doc and doc[0] in result.output
+    example = next(line.strip() for line in doc if line.strip().startswith("Example:"))
+    assert example in result.output
+    assert example.startswith(f"Example: csincentive {command}")
+
+
+def test_no_cli_module_imports_polars_at_import_time():
+    """`csincentive --help` starts fast because no command module loads Polars until it
+    runs: import every cli module and ask every command for its help, in a fresh process."""
+    script = (
+        "import importlib, pkgutil, sys\n"
+        "import csincentive.cli as cli\n"
+        "for module in pkgutil.iter_modules(cli.__path__):\n"
+        "    importlib.import_module(f'csincentive.cli.{module.name}')\n"
+        "for command in [None, *(c.callback.__name__ for c in cli.app.registered_commands)]:\n"
+        "    try:\n"
+        "        cli.app([command, '--help'] if command else ['--help'])\n"
+        "    except SystemExit as done:\n"
+        "        assert done.code == 0, (command, done.code)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'polars'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, encoding="utf-8"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_a_long_month_shows_each_stage_it_reaches(month: Path):

@@ -16,42 +16,49 @@ if TYPE_CHECKING:
 TERMINAL_ROWS = 20  # people shown on the terminal; --json and --out carry everyone
 MOVERS_NAMED = 20  # rank changes named on the terminal
 
+# The options only compare takes (the shared ones are in cli/options.py).
+TwoRulesOption = Annotated[
+    list[Path],
+    typer.Option(
+        "--rules",
+        "-r",
+        help="Twice: the rules in force (A) first, then the proposal (B).",
+        dir_okay=False,
+    ),
+]
+ByOption = Annotated[
+    str,
+    typer.Option(help="Rank people by this for the rank changes: gross, a component, a metric."),
+]
+EverythingJson = Annotated[bool, typer.Option("--json", help="Everything as JSON.")]
+OutOption = Annotated[
+    Path | None,
+    typer.Option(help="Also write the per-person table to this CSV file.", dir_okay=False),
+]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace the --out file.")]
+ReadLedgerOption = Annotated[
+    Path,
+    typer.Option(
+        "--ledger",
+        help="The ledger earlier months are read from (never written).",
+        file_okay=False,
+    ),
+]
+NoLedgerOption = Annotated[
+    bool, typer.Option("--no-ledger", help="Read no earlier months from the ledger.")
+]
+
 
 def compare(
     period: PeriodArgument,
-    rules: Annotated[
-        list[Path],
-        typer.Option(
-            "--rules",
-            "-r",
-            help="Twice: the rules in force (A) first, then the proposal (B).",
-            dir_okay=False,
-        ),
-    ],
-    by: Annotated[
-        str,
-        typer.Option(
-            help="Rank people by this for the rank changes: gross, a component, a metric."
-        ),
-    ] = "gross",
-    json_output: Annotated[bool, typer.Option("--json", help="Everything as JSON.")] = False,
-    out: Annotated[
-        Path | None,
-        typer.Option(help="Also write the per-person table to this CSV file.", dir_okay=False),
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace the --out file.")] = False,
+    rules: TwoRulesOption,
+    by: ByOption = "gross",
+    json_output: EverythingJson = False,
+    out: OutOption = None,
+    force: ForceOption = False,
     month: MonthOption = None,
-    ledger_dir: Annotated[
-        Path,
-        typer.Option(
-            "--ledger",
-            help="The ledger earlier months are read from (never written).",
-            file_okay=False,
-        ),
-    ] = Path("ledger"),
-    no_ledger: Annotated[
-        bool, typer.Option("--no-ledger", help="Read no earlier months from the ledger.")
-    ] = False,
+    ledger_dir: ReadLedgerOption = Path("ledger"),
+    no_ledger: NoLedgerOption = False,
 ) -> None:
     """Compare a month's pay under two rules files: total cost, per-person deltas, rank changes.
 
@@ -68,11 +75,7 @@ def compare(
     from csincentive.ledger.store import Ledger
     from csincentive.reports.compare import compare_month, write_agents_csv
 
-    if len(rules) != 2:
-        raise typer.BadParameter(
-            f"give --rules exactly twice (the rules in force, then the proposal), not {len(rules)}",
-            param_hint="--rules",
-        )
+    _require_two(rules)
     try:
         ledger = None if no_ledger else Ledger(ledger_dir)
         comparison = compare_month(period, rules, month=parse_month(month), by=by, ledger=ledger)
@@ -87,6 +90,14 @@ def compare(
     _show(comparison)
     if written is not None:
         console.print(f"Wrote {written}", markup=False)
+
+
+def _require_two(rules: list[Path]) -> None:
+    if len(rules) != 2:
+        raise typer.BadParameter(
+            f"give --rules exactly twice (the rules in force, then the proposal), not {len(rules)}",
+            param_hint="--rules",
+        )
 
 
 def _show(comparison: Comparison) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 def names() -> None:
-    """List the metrics, roster fields and calendar facts a rules formula can use."""
+    """List the metrics, roster fields and calendar facts a rules formula can use.
+
+    Example: csincentive names
+    """
     import csincentive.cli.render as render
     from csincentive.core.names import CALENDAR, METRICS, ROSTER
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from csincentive.core.diagnostics import Diagnostic
-    from csincentive.month.compute import MonthResult
+    from csincentive.month.result import MonthResult
 
 OUTCOME_WORDS = {
     "credited": "credited to an agent",
@@ -77,10 +77,9 @@ SUMMARY_ROWS = 40  # above this many people the terminal gets team totals, not e
 def month_summary(console: Console, result: MonthResult) -> None:
     payroll = result.payroll
     title = f"{result.rules.title} — {result.period}"
-    money_columns = payroll.columns[4:]
-    sums = [str(payroll[c].sum()) for c in money_columns]
+    sums = [str(payroll[c].sum()) for c in result.money_columns]
     if payroll.height <= SUMMARY_ROWS:
-        totals = ["", "total", "", f"{payroll.height} people", *sums]
+        totals = [*_people_cells(len(result.person_columns), payroll.height), *sums]
         console.print(frame_table(payroll, title, total_row=totals))
     else:
         teams = result.by_team()
@@ -97,6 +96,15 @@ def month_summary(console: Console, result: MonthResult) -> None:
     if result.flags.height:
         flags = result.flags.select("agent_id", "name", "label", "rule", "flag")
         console.print(frame_table(flags, "Flags for review (nothing was done about them)"))
+
+
+def _people_cells(width: int, people: int) -> list[str]:
+    """The person columns of the summary's total row: "total" under the name, the head
+    count under the last of them (agent_id, name, team, role → "", total, "", 16 people)."""
+    cells = [""] * width
+    cells[min(1, width - 1)] = "total"
+    cells[-1] = f"{people} people"
+    return cells
 
 
 def as_json(data: Any) -> str:

@@ -1,15 +1,164 @@
 """Errors are values: a Diagnostic names where (file, line, column), what (a code and the
 dotted path of the offending field) and what to do. Loaders and validators collect every
 diagnostic they find and raise one InputError carrying all of them, so the user fixes the
-whole file in one pass instead of one error per run."""
+whole file in one pass instead of one error per run.
+
+Every code the package emits is registered here once (``CODES``: its severity and what it
+means), and ``python -m csincentive.core.diagnostics > docs/errors.md`` writes the page that
+lists them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
+
+
+class Code(NamedTuple):
+    severity: Severity
+    meaning: str  # one line: what went wrong, in the words the user would look for
+
+
+def _error(meaning: str) -> Code:
+    return Code("error", meaning)
+
+
+def _warning(meaning: str) -> Code:
+    return Code("warning", meaning)
+
+
+# Every code the package emits. A new code is added here in the same commit that emits it;
+# the tests fail on a code used but missing here, and on one listed here but never used.
+CODES: dict[str, Code] = {
+    # -- E: the rules file
+    "E000": _error("a problem that has no code of its own yet"),
+    "E001": _error("the rules file does not exist or cannot be read"),
+    "E100": _error("the rules file is not valid TOML"),
+    "E101": _error("an unknown key (a typo is answered with 'did you mean …')"),
+    "E102": _error("a required key or table is missing ([scheme], components, a label …)"),
+    "E103": _error("a value of the wrong type or out of range"),
+    "E104": _error("a component's kind is missing or unknown"),
+    "E106": _error("a file includes itself, directly or through other files"),
+    "E110": _error("a formula or amount names something that is not defined"),
+    "E111": _error("a formula cannot be parsed"),
+    "E112": _error("match/matrix compares a value that is not a roster text field"),
+    "E120": _error("components depend on each other in a cycle"),
+    "E130": _error("tier rows leave a gap, or marginal tiers do not start at 0"),
+    "E131": _error("tier rows overlap"),
+    "E132": _error("a tier row's bounds do not ascend (from ≥ below)"),
+    "E134": _error("a matrix row does not have one value per band"),
+    "E152": _error("an id is used twice (component, parameter, total or built-in name)"),
+    "E153": _error("an id cannot be used in formulas (a formula word, or not a name)"),
+    "E154": _error("flag and flag_when are not given together"),
+    "E155": _error("a points component is marked as pay"),
+    "E156": _error("the first total is given a formula; it is the sum of the pay components"),
+    "E157": _error("a total after the first has no formula (expr)"),
+    "E160": _error("a dated change does not start on the first day of a month"),
+    "E161": _error("two dated changes have the same date"),
+    "E162": _error("a dated change is not after the scheme's valid_from"),
+    "E170": _error("a component has no value for a person (no row, case or default matches)"),
+    "E180": _error("a history function is used but no ledger was given"),
+    "E181": _error("a history function needs earlier months the ledger does not have"),
+    "E182": _error("an earlier month in the ledger did not record a figure a rule reads"),
+    "E190": _error("the month is earlier than the scheme's valid_from"),
+    # -- D: the month's data files
+    "D100": _error("the period is not a month (YYYY-MM)"),
+    "D101": _error("the month's folder or one of its required files is missing"),
+    "D102": _error("an input file has no header row or is not readable"),
+    "D103": _error("a required column is missing"),
+    "D104": _error("an unknown column in the roster"),
+    "D105": _error("two columns mean the same field"),
+    "D106": _error("chats.csv mixes session columns and message columns"),
+    "D107": _error("a file's bytes are neither UTF-8 nor the encoding it was read in"),
+    "D108": _error("a CSV file cannot be parsed (an unclosed quote, a broken row)"),
+    "D201": _error("roster: a required value is empty"),
+    "D202": _error("roster: an unknown role (agent or supervisor)"),
+    "D203": _error("roster: not a date"),
+    "D204": _error("roster: an agent_id appears twice"),
+    "D205": _error("roster: a chat nick appears twice"),
+    "D206": _error("roster: the target is not an amount"),
+    "D207": _error("roster: no agents"),
+    "D300": _error("chats or orders: a value cannot be read (a date, an amount, a count)"),
+    "D302": _error("more chat accounts than one month's attribution can rank"),
+    "D401": _error("attendance: an unknown column"),
+    "D402": _error("attendance: a required column is missing"),
+    "D403": _error("attendance: the file has no rows"),
+    "D404": _error("attendance: an agent who is not in the roster"),
+    "D405": _error("attendance: an agent has two rows"),
+    "D406": _error("attendance: not a number of days"),
+    "D407": _error("attendance: a negative number of days"),
+    "D408": _error("attendance: more worked days than scheduled days"),
+    "D409": _error("attendance: the rules use attendance but the file is missing"),
+    "D410": _error("attendance: a roster agent has no row"),
+    "D501": _error("events: an unknown column"),
+    "D502": _error("events: a required column is missing"),
+    "D503": _error("events: the file has no rows"),
+    "D504": _error("events: an agent who is not in the roster"),
+    "D505": _error("events: not a date"),
+    "D506": _error("events: an event dated in another month"),
+    "D507": _error("events: an event kind the rules do not declare"),
+    "D508": _error("events: the count is not a whole number ≥ 1"),
+    "D509": _error("events: the amount is not an amount"),
+    "D601": _error("manual inputs: an unknown column"),
+    "D602": _error("manual inputs: a required column is missing"),
+    "D603": _error("manual inputs: the file has no rows"),
+    "D604": _error("manual inputs: an agent who is not in the roster"),
+    "D605": _error("manual inputs: an input the rules do not declare"),
+    "D606": _error("manual inputs: the same input twice for one agent"),
+    "D607": _error("manual inputs: the value is not a number"),
+    "D608": _error("manual inputs: a required input is missing for an agent"),
+    # -- W: warnings (the month is still paid)
+    "W133": _warning("a tier row can never be reached"),
+    "W140": _warning("a rate above 1 (×2 rather than 2%?)"),
+    "W301": _warning("chat accounts that are not in the roster"),
+    "W302": _warning("no chat session starts in the month paid"),
+    "W303": _warning("no paid order falls in the month paid"),
+    # -- O: output files
+    "O100": _error("an output file already exists (pass --force to replace it)"),
+    "O101": _error("the output files cannot be written"),
+    # -- L: the ledger
+    "L100": _error("the month is not in the ledger"),
+    "L101": _error("the month is sealed; a new run needs --force"),
+    "L102": _error("the month is already sealed"),
+    "L103": _error("the ledger cannot be written"),
+    # -- U: command-line usage
+    "U100": _error("--by names no metric, component or total"),
+    "U101": _error("no such person in the roster (or a name shared by several)"),
+    # -- G: the quarterly grade review
+    "G100": _error("the rules file has no [grades] table"),
+    "G101": _error("the review needs months the ledger does not have"),
+    "G102": _error("a figure the review reads is not in the ledger's month"),
+}
+
+GROUPS = {
+    "E": "Rules files",
+    "D": "Data files of the month",
+    "W": "Warnings (the month is still paid)",
+    "O": "Output files",
+    "L": "The ledger",
+    "U": "Command-line usage",
+    "G": "The quarterly grade review",
+}
+
+
+class UnregisteredCode(ValueError):
+    """A Diagnostic with a code missing from CODES: raised only while the tests run."""
+
+
+def _accept_unregistered(code: str) -> None:
+    """A user's run never fails over a code missing from the table: the message itself
+    still says what is wrong and what to do. The tests install ``refuse_unregistered``
+    (tests/conftest.py), so a new code that was not registered fails there."""
+
+
+def refuse_unregistered(code: str) -> None:
+    raise UnregisteredCode(f"diagnostic code {code!r} is not registered in CODES")
+
+
+on_unregistered: Callable[[str], None] = _accept_unregistered
 
 
 @dataclass(frozen=True)
@@ -28,6 +177,10 @@ class Diagnostic:
     col: int | None = None
     path: str = ""
     severity: Severity = "error"
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            on_unregistered(self.code)
 
     def render(self) -> str:
         location = self.file
@@ -67,3 +220,27 @@ class InputError(Exception):
 
 def errors_only(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if d.severity == "error"]
+
+
+def errors_page() -> str:
+    """docs/errors.md: every code, grouped by its letter, with its severity and meaning."""
+    out = [
+        "# Diagnostic codes",
+        "",
+        "Every problem csincentive reports carries one of these codes, as in",
+        "`rules/x.toml:12:5: E103 components.commission.rate: …`. Errors stop the month",
+        "(exit 1, nothing written); warnings are shown and the month is still paid.",
+        "This page is generated: `python -m csincentive.core.diagnostics > docs/errors.md`.",
+    ]
+    for letter, title in GROUPS.items():
+        out += ["", f"## {letter}: {title}", "", "| code | severity | meaning |", "|---|---|---|"]
+        out += [
+            f"| {code} | {entry.severity} | {entry.meaning} |"
+            for code, entry in CODES.items()
+            if code.startswith(letter)
+        ]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(errors_page(), end="")

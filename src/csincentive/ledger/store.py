@@ -8,7 +8,8 @@ Layout (``<root>`` is ``./ledger/`` unless told otherwise)::
                    values.parquet    every figure of the month (what later months read)
                    orders.parquet    every order with its outcome and agent
                    manifest.json     BLAKE3 of the rules and every input, version, options,
-                                     computed_at, sealed / sealed_at, people, gross
+                                     computed_at, sealed / sealed_at, people, gross,
+                                     totals (every total by id)
                    history/20261102T101530123456Z/   a replaced run (same files)
 
 Parquet keeps the Decimal dtypes (precision and scale) exactly, so a month read back equals
@@ -76,7 +77,13 @@ class MonthRecord:
     scheme_id: str | None
     title: str
     people: int
-    gross: Decimal  # the payslips' bottom line summed over the people
+    # Each total (gross first, then any later ones) summed over the people, in order.
+    totals: dict[str, Decimal]
+
+    @property
+    def gross(self) -> Decimal:
+        """The first total: what the month's pay lines add up to."""
+        return next(iter(self.totals.values()), Decimal(0))
 
 
 class Recordable(Protocol):
@@ -355,7 +362,10 @@ def _manifest(
         "sealed": False,
         "sealed_at": None,
         "people": result.people,
+        # "gross" is the first total, whatever the rules call it (a sealed month's message
+        # and earlier ledgers read that key); "totals" has every total by its id, in order.
         "gross": str(result.gross),
+        "totals": {total: str(amount) for total, amount in result.totals.items()},
     }
 
 

@@ -242,9 +242,8 @@ def _compute(
 
     lines_meta = compiler.lines()
     _raise_on_missing_values(computed_df, lines_meta, rules_file)
-    total = rules.total.id
     pay_ids = [line.id for line in lines_meta if line.pays]
-    payroll = computed_df.select(*PERSON, *pay_ids, total)
+    payroll = computed_df.select(*PERSON, *pay_ids, *rules.total_ids)
     warnings = warnings + _unknown_agent_warnings(period, unknown_df)
     warnings += _empty_month_warnings(period, sums_df, recon_df)
     return MonthResult(

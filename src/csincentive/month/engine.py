@@ -138,7 +138,11 @@ class Compiler:
                 )
         pay_ids = [cid for cid in self.order if self.rules.components[cid].pay]
         total = pl.sum_horizontal([pl.col(c) for c in pay_ids]) if pay_ids else dec(0)
-        return frame.with_columns(total.cast(PAY).alias(self.rules.total.id))
+        frame = frame.with_columns(total.cast(PAY).alias(self.rules.total.id))
+        for later in self.rules.totals[1:]:  # net pay …: a formula over what came before
+            assert later.expr is not None  # the checks refuse a later total without one
+            frame = frame.with_columns(to_fen(self.formula(later.expr)).alias(later.id))
+        return frame
 
     def component(self, cid: str, component: ComponentBase) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
         """(amount, explanation, the amount before rounding) of one component."""

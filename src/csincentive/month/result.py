@@ -25,7 +25,7 @@ class MonthResult:
     rules: RuleSet
     rules_file: Path
     lines_meta: list[CompiledLine]
-    payroll: pl.DataFrame  # one row per person: PERSON, pay components, total
+    payroll: pl.DataFrame  # one row per person: PERSON, pay components, the totals
     lines: pl.DataFrame  # person × component: amount, explanation
     metrics: pl.DataFrame  # person × built-in metrics and calendar facts
     reconciliation: pl.DataFrame  # orders by outcome
@@ -39,21 +39,47 @@ class MonthResult:
     input_files: dict[str, Path] = field(default_factory=dict)
 
     @property
+    def totals(self) -> list[str]:
+        """The totals' ids in payroll order: gross first, then any later ones (net pay …)."""
+        return self.rules.total_ids
+
+    @property
     def total_id(self) -> str:
-        return self.rules.total.id
+        """The first total, the sum of the pay components (gross)."""
+        return self.totals[0]
+
+    @property
+    def person_columns(self) -> list[str]:
+        """The payroll columns that say who a row is; every other column is money."""
+        return list(PERSON)
+
+    @property
+    def money_columns(self) -> list[str]:
+        """The payroll's money columns in order: the pay components, then the totals."""
+        return [c for c in self.payroll.columns if c not in PERSON]
+
+    @property
+    def pay_columns(self) -> list[str]:
+        """The pay components' columns of the payroll (the money columns but the totals)."""
+        return [c for c in self.money_columns if c not in self.totals]
 
     def by_team(self) -> pl.DataFrame:
-        """Team, head count and the sum of every pay column, teams in name order."""
-        money = self.payroll.columns[len(PERSON) :]
+        """Team, head count and the sum of every money column, teams in name order."""
         return (
             self.payroll.group_by("team")
-            .agg(pl.len().alias("people"), *[pl.col(c).sum() for c in money])
+            .agg(pl.len().alias("people"), *[pl.col(c).sum() for c in self.money_columns])
             .sort("team")
         )
 
+    def total_sums(self) -> dict[str, Decimal]:
+        """Each total summed over the people, in order (0 for a month without people)."""
+        return {
+            total: Decimal(self.payroll[total].sum()) if self.payroll.height else Decimal(0)
+            for total in self.totals
+        }
+
     def for_ledger(self) -> MonthRecord:
         """What the ledger keeps of this month."""
-        total = Decimal(self.payroll[self.total_id].sum()) if self.payroll.height else Decimal(0)
         scheme = self.rules.scheme
         return MonthRecord(
             period=self.period,
@@ -69,5 +95,5 @@ class MonthResult:
             scheme_id=scheme.id if scheme else None,
             title=self.rules.title,
             people=self.payroll.height,
-            gross=total,
+            totals=self.total_sums(),
         )

@@ -24,13 +24,16 @@ import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError, errors_only
 from csincentive.core.money import PAY, TENTHS
-from csincentive.month.compute import PERSON, MonthResult, compute_month
+from csincentive.month.compute import compute_month
+from csincentive.month.result import PERSON, MonthResult
 from csincentive.rules.loader import check_rules
 
 if TYPE_CHECKING:
     from csincentive.ledger.store import Ledger
 
-TOTAL = "gross"  # --by this ranks by each file's total, whatever the file calls it
+# --by this ranks by each file's first total, whatever the file calls it; the per-person
+# columns gross_a/gross_b likewise hold each file's first total.
+TOTAL = "gross"
 PCT_PLACE = Decimal("0.1")
 AGENT_COLUMNS = [
     *PERSON,
@@ -51,9 +54,14 @@ class Side:
     rules_file: Path
     scheme: str
     people: int
-    gross: Decimal
+    totals: dict[str, Decimal]  # each total (gross first) → its month sum, in payroll order
     components: dict[str, Decimal]  # pay component id → month total, in payroll order
     labels: dict[str, str]  # pay component id → its label in the shop's words
+
+    @property
+    def gross(self) -> Decimal:
+        """The first total: what the month's pay lines cost under this file."""
+        return next(iter(self.totals.values()))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +69,7 @@ class Side:
             "scheme": self.scheme,
             "people": self.people,
             "gross": self.gross,
+            "totals": dict(self.totals),
             "components": dict(self.components),
         }
 
@@ -213,13 +222,13 @@ def _check_all(paths: list[Path]) -> None:
 
 def _side(result: MonthResult) -> Side:
     payroll = result.payroll
-    pay_ids = payroll.columns[len(PERSON) : -1]
+    pay_ids = result.pay_columns
     labels = {line.id: line.label for line in result.lines_meta}
     return Side(
         rules_file=result.rules_file,
         scheme=result.rules.title,
         people=payroll.height,
-        gross=_sum(payroll[result.total_id]),
+        totals={total: _sum(payroll[total]) for total in result.totals},
         components={c: _sum(payroll[c]) for c in pay_ids},
         labels={c: labels.get(c, c) for c in pay_ids},
     )
@@ -231,12 +240,13 @@ def _sum(column: pl.Series) -> Decimal:
 
 
 def _agents(result_a: MonthResult, result_b: MonthResult) -> pl.DataFrame:
-    """Each person's gross under A and B. Both runs read the same roster; should one side
-    lack a person all the same, that side pays them 0."""
-    a = result_a.payroll.select(*PERSON, pl.col(result_a.total_id).alias("gross_a"))
-    b = result_b.payroll.select(*PERSON, pl.col(result_b.total_id).alias("gross_b"))
+    """Each person's first total (gross) under A and B. Both runs read the same roster;
+    should one side lack a person all the same, that side pays them 0."""
+    who = result_a.person_columns
+    a = result_a.payroll.select(*who, pl.col(result_a.total_id).alias("gross_a"))
+    b = result_b.payroll.select(*who, pl.col(result_b.total_id).alias("gross_b"))
     joined = a.join(b, on="agent_id", how="full", coalesce=True, suffix="_b")
-    person = [pl.coalesce(c, f"{c}_b").alias(c) for c in PERSON[1:]]
+    person = [pl.coalesce(c, f"{c}_b").alias(c) for c in who if c != "agent_id"]
     money = [pl.col(c).fill_null(Decimal("0.00")) for c in ("gross_a", "gross_b")]
     joined = joined.select("agent_id", *person, *money)
     joined = joined.with_columns((pl.col("gross_b") - pl.col("gross_a")).alias("delta"))
@@ -253,18 +263,17 @@ def _rank(result: MonthResult, name: str, by: str) -> pl.DataFrame:
 
 
 def _ranked_values(result: MonthResult, by: str) -> pl.DataFrame:
-    if by in (TOTAL, result.total_id):
-        return result.payroll.select("agent_id", pl.col(result.total_id).alias("value"))
-    if by in result.payroll.columns[len(PERSON) :]:
-        return result.payroll.select("agent_id", pl.col(by).alias("value"))
+    column = result.total_id if by == TOTAL else by
+    if column in result.money_columns:
+        return result.payroll.select("agent_id", pl.col(column).alias("value"))
     numeric = _numeric_metrics(result)
     if by in numeric:
         return result.metrics.select("agent_id", pl.col(by).alias("value"))
-    choices = [TOTAL, *result.payroll.columns[len(PERSON) : -1], *numeric]
+    choices = list(dict.fromkeys([TOTAL, *result.totals[1:], *result.pay_columns, *numeric]))
     raise InputError.single(
         result.rules_file,
-        f"cannot rank by '{by}': not a pay component of this file or a metric; choose one of: "
-        + ", ".join(choices),
+        f"cannot rank by '{by}': not a pay component or total of this file, or a metric; choose "
+        "one of: " + ", ".join(choices),
         code="U100",
         path="--by",
     )
@@ -272,7 +281,8 @@ def _ranked_values(result: MonthResult, by: str) -> pl.DataFrame:
 
 def _numeric_metrics(result: MonthResult) -> list[str]:
     metrics = result.metrics
-    return [c for c in metrics.columns[len(PERSON) :] if metrics[c].dtype.is_numeric()]
+    who = result.person_columns
+    return [c for c in metrics.columns if c not in who and metrics[c].dtype.is_numeric()]
 
 
 def _components(a: Side, b: Side, shared: list[str]) -> pl.DataFrame:

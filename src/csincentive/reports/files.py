@@ -67,29 +67,35 @@ def write_xlsx(result: MonthResult, path: Path) -> None:
         {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}
     )
     labels = {line.id: f"{line.label}\n{line.id}" for line in result.lines_meta}
-    labels[result.total_id] = f"{result.rules.total.label}\n{result.total_id}"
-    _sheet(workbook, "payroll 工资表", result.payroll, header, money, labels, money_from=4)
+    labels.update({t.id: f"{t.label}\n{t.id}" for t in result.rules.totals})
+    payroll_money = frozenset(result.money_columns)
+    _sheet(workbook, "payroll 工资表", result.payroll, header, money, labels, payroll_money)
     if result.lines.height <= XLSX_LINES:
-        _sheet(workbook, "lines 明细", result.lines, header, money, {}, money_from=None)
+        _sheet(workbook, "lines 明细", result.lines, header, money, {}, frozenset())
     else:  # every line is in lines.csv; a sheet this long is slow to write and to read
         note = workbook.add_worksheet("lines 明细")
         note.write_string(0, 0, f"{result.lines.height} lines: see lines.csv beside this file")
-    _sheet(workbook, "metrics 指标", result.metrics, header, money, {}, money_from=None)
+    _sheet(workbook, "metrics 指标", result.metrics, header, money, {}, frozenset())
     workbook.close()
 
 
 def _sheet(  # type: ignore[no-untyped-def]
-    workbook, name: str, frame: pl.DataFrame, header, money, labels: dict[str, str], money_from
+    workbook,
+    name: str,
+    frame: pl.DataFrame,
+    header,
+    money,
+    labels: dict[str, str],
+    money_columns: frozenset[str],
 ) -> None:
-    """One sheet, a column at a time; money columns (from index `money_from`) as numbers
-    with two places. Excel holds numbers as binary floats: the exact amounts are in the CSV
-    files."""
+    """One sheet, a column at a time; the money columns as numbers with two places. Excel
+    holds numbers as binary floats: the exact amounts are in the CSV files."""
     sheet = workbook.add_worksheet(name)
     for col, column in enumerate(frame.columns):
         series = frame[column]
         sheet.write_string(0, col, labels.get(column, column), header)
         sheet.set_column(col, col, _width(series, labels.get(column, column)))
-        number_format = money if money_from is not None and col >= money_from else None
+        number_format = money if column in money_columns else None
         if series.dtype.is_numeric() or isinstance(series.dtype, pl.Decimal):
             write = sheet.write_number
             values = series.cast(pl.Float64).to_list()

@@ -7,7 +7,7 @@ import polars as pl
 from csincentive.core.diagnostics import InputError
 from csincentive.core.money import ENGINE
 from csincentive.core.names import BUILTIN
-from csincentive.month.compute import MonthResult
+from csincentive.month.result import MonthResult
 
 
 def rank_table(
@@ -18,9 +18,9 @@ def rank_table(
     top: int | None = None,
     ascending: bool = False,
 ) -> pl.DataFrame:
-    """rank, agent_id, name, team, role, <by>, sales, conversion, gross."""
-    total = result.total_id
-    table = result.metrics.join(result.payroll.select("agent_id", total), on="agent_id")
+    """rank, the person columns, <by>, sales, conversion, then every total (gross …)."""
+    totals = result.totals
+    table = result.metrics.join(result.payroll.select("agent_id", *totals), on="agent_id")
     components = {line.id for line in result.lines_meta}
     if by in components and by not in table.columns:
         values = result.lines.filter(pl.col("component") == by).select(
@@ -29,9 +29,8 @@ def rank_table(
         table = table.join(values, on="agent_id", how="left")
         table = table.with_columns(pl.col(by).cast(ENGINE, strict=False).fill_null(0))
     if by not in table.columns:
-        choices = sorted(
-            {*BUILTIN, *components, total} - {"agent_id", "name", "team", "role", "grade"}
-        )
+        not_ranked = {*result.person_columns, "grade"}
+        choices = sorted({*BUILTIN, *components, *totals} - not_ranked)
         raise InputError.single(
             "--by",
             f"unknown metric or component '{by}'; choose one of: {', '.join(choices)}",
@@ -40,8 +39,8 @@ def rank_table(
     if team is not None:
         table = table.filter(pl.col("team") == team)
     rank = pl.col(by).rank(method="min", descending=not ascending).cast(pl.Int64)
-    columns = ["rank", "agent_id", "name", "team", "role", by]
-    columns += [c for c in ("sales", "conversion", total) if c != by]
+    columns = ["rank", *result.person_columns, by]
+    columns += [c for c in ("sales", "conversion", *totals) if c != by]
     table = table.with_columns(rank.alias("rank")).sort("rank", "agent_id").select(columns)
     if top is not None:
         table = table.filter(pl.col("rank") <= top)

@@ -78,6 +78,7 @@ def check_meaning(
     names = scheme_names(context)
     known = {n: "component" if n in context.components else "name" for n in names}
     _check_ids(rules, report)
+    _check_totals(rules, report, known)
     edges = _check_formulas(rules, report, known)
     _check_cycles(rules, report, edges)
     for cid, component in rules.components.items():
@@ -155,13 +156,56 @@ def _check_ids(rules: RuleSet, report: _Report) -> None:
         if cid in BUILTIN or cid in rules.params:
             what = "a built-in name" if cid in BUILTIN else "also a parameter"
             report.add("E152", loc, f"component id '{cid}' is {what}; rename the component")
-        if cid == rules.total.id:
+        if cid in rules.total_ids:
             message = f"component id '{cid}' is the total's id; rename the component"
             report.add("E152", loc, message)
-    total = rules.total.id
-    if total in BUILTIN or total in rules.params:
-        what = "a built-in name" if total in BUILTIN else "also a parameter"
-        report.add("E152", ("total", "id"), f"total id '{total}' is {what}; choose another id")
+    for i, total in enumerate(rules.total_ids):
+        where = (*_total_loc(report, i), "id")
+        if total in BUILTIN or total in rules.params:
+            what = "a built-in name" if total in BUILTIN else "also a parameter"
+            report.add("E152", where, f"total id '{total}' is {what}; choose another id")
+        elif total in rules.total_ids[:i]:
+            first = rules.total_ids.index(total)
+            report.add("E152", where, f"total id '{total}' is also totals[{first}]'s; rename one")
+
+
+def _total_loc(report: _Report, i: int) -> Loc:
+    """Where the i-th total is written: [[totals]] entry i, or the one [total] table."""
+    listed = ("totals",) in report.source.keys
+    return ("totals", i) if listed else ("total",)
+
+
+def _check_totals(rules: RuleSet, report: _Report, known: dict[str, str]) -> None:
+    """The first total is the sum of the pay components; each later one (withholdings, net
+    pay …) is a formula that may read the components, the metrics and the totals before it."""
+    for i, total in enumerate(rules.totals):
+        loc = _total_loc(report, i)
+        if i == 0 and total.expr is not None:
+            message = (
+                f"the first total ('{total.id}') is the sum of the pay components; remove expr"
+                " (a later total in [[totals]] can be a formula)"
+            )
+            report.add("E156", (*loc, "expr"), message)
+        elif i > 0 and total.expr is None:
+            message = (
+                f"total '{total.id}' comes after the first, so it needs a formula; add expr = …"
+                f' (e.g. expr = "{rules.totals[0].id} - withholdings")'
+            )
+            report.add("E157", loc, message)
+        elif i > 0 and total.expr is not None:
+            earlier = {t.id: "total" for t in rules.totals[:i]}
+            _check_total_formula(report, (*loc, "expr"), total.expr, {**known, **earlier})
+
+
+def _check_total_formula(report: _Report, loc: Loc, text: str, known: dict[str, str]) -> None:
+    try:
+        formula = parse(text)
+    except FormulaError as exc:
+        report.add("E111", loc, f"formula: {exc.message}", offset=exc.offset or 0)
+        return
+    offsets = _name_offsets(formula.root)
+    for name in sorted(formula.names - set(known)):
+        report.add("E110", loc, _unknown_name(name, known), offset=offsets[name])
 
 
 def _check_id(report: _Report, loc: Loc, name: str, what: str) -> None:

@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     model_validator,
 )
 
@@ -315,8 +316,13 @@ class Change(Strict):
 
 
 class Total(Strict):
+    """One bottom line of the payslip. The first total is the sum of the pay components
+    (``gross`` unless renamed); each later one (withholdings, net pay …) is a formula over
+    the components, the metrics and the totals before it, rounded to the fen."""
+
     id: str = "gross"
     label: str = "应发合计"
+    expr: str | None = None  # None for the first total; required for every later one
 
 
 class RuleSet(Strict):
@@ -328,7 +334,10 @@ class RuleSet(Strict):
     params: dict[str, Number] = {}
     events: dict[str, Event] = {}
     components: dict[str, Component] = {}
+    # Written as `[total]` (one total, as most files do) or `[[totals]]` (several, in
+    # order). Either way `totals` is the whole list and `total` its first member.
     total: Total = Total()
+    totals: list[Total] = Field(default_factory=lambda: [Total()], min_length=1)
     grades: Grades | None = None
     changes: list[Change] = []
     # Parameters written as a percentage ("95%"), so explanations show them that way.
@@ -352,6 +361,30 @@ class RuleSet(Strict):
             if isinstance(value, str) and value.strip().endswith("%")
         )
         return {**data, "percent_params": percent}
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_list_of_totals(cls, data: Any, handler: ModelWrapValidatorHandler[RuleSet]) -> RuleSet:
+        """`[total]` and `[[totals]]` are two spellings of one list: keep both views in step
+        (a file that writes either has declared its totals, so includes do not replace
+        them)."""
+        if isinstance(data, dict) and "total" in data and "totals" in data:
+            raise ValueError(
+                "write the totals once: [total] for the one total, or [[totals]] for several"
+                " (the first of them is the sum of the pay components)"
+            )
+        rules = handler(data)
+        written = rules.model_fields_set
+        if "totals" in written and rules.total != rules.totals[0]:
+            return rules.model_copy(update={"total": rules.totals[0]})
+        if "total" in written and rules.totals != [rules.total]:
+            return rules.model_copy(update={"totals": [rules.total]})
+        return rules
+
+    @property
+    def total_ids(self) -> list[str]:
+        """The totals' ids in payroll order: gross first, then any later totals."""
+        return [total.id for total in self.totals]
 
     def in_force(self, year: int, month: int) -> RuleSet:
         """The rules for a month: the base with every change dated on or before its first
@@ -403,11 +436,13 @@ class RuleSet(Strict):
         attribution = (
             self.attribution if "attribution" in self.model_fields_set else base.attribution
         )
-        total = self.total if "total" in self.model_fields_set else base.total
+        own_totals = {"total", "totals"} & self.model_fields_set
+        totals = self.totals if own_totals else base.totals
         return self.model_copy(
             update={
                 "attribution": attribution,
-                "total": total,
+                "total": totals[0],
+                "totals": totals,
                 "inputs": inputs,
                 "params": {**base.params, **self.params},
                 "percent_params": (base.percent_params - set(self.params)) | self.percent_params,
