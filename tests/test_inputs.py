@@ -10,19 +10,16 @@ import polars as pl
 import pytest
 
 from csincentive.core.diagnostics import InputError
+from csincentive.sources.chats import load_chats
 from csincentive.sources.encoding import (
     detect_encoding,
     detect_encoding_of_bytes,
     ensure_utf8,
 )
-from csincentive.sources.period import (
-    Period,
-    ProblemCheck,
-    load_chats,
-    load_orders,
-    load_period,
-    load_roster,
-)
+from csincentive.sources.folder import MonthInputs, read_month
+from csincentive.sources.orders import load_orders
+from csincentive.sources.parsing import ProblemCheck
+from csincentive.sources.roster import load_roster
 
 RULES = Path(__file__).resolve().parents[1] / "rules" / "taobao-presales.toml"
 
@@ -543,35 +540,36 @@ def test_load_period(tmp_path: Path) -> None:
     folder = tmp_path / "2026-10"
     make_period(tmp_path, chats=MESSAGES)
     write(folder / "orders.csv", orders, "gbk")
-    period = load_period(folder, work_dir=tmp_path / "work")
-    assert isinstance(period, Period)
-    assert (period.year, period.month, period.chat_format) == (2026, 10, "message")
+    period = read_month(folder, work_dir=tmp_path / "work")
+    assert isinstance(period, MonthInputs)
+    figures = period.figures  # the chats + orders source
+    assert (*period.month, figures.chat_format) == (2026, 10, "message")
     assert period.files == {
         "agents": folder / "agents.csv",
         "chats": folder / "chats.csv",
         "orders": folder / "orders.csv",
     }
-    results = pl.collect_all([period.chats, period.orders, *(c.frame for c in period.checks)])
+    results = pl.collect_all([figures.chats, figures.orders, *(c.frame for c in figures.checks)])
     assert [r.height for r in results[:2]] == [3, 2]
     assert sum(r.height for r in results[2:]) == 0
     assert period.roster.height == 2
     assert all(
         set(c.frame.collect_schema()) == {"line", "field", "value", "message"}
-        for c in period.checks
+        for c in figures.checks
     )
-    assert all(c.frame.collect_schema()["line"] == pl.Int64 for c in period.checks)
+    assert all(c.frame.collect_schema()["line"] == pl.Int64 for c in figures.checks)
 
 
 def test_load_period_collects_problems_of_all_files(tmp_path: Path) -> None:
     folder = make_period(tmp_path, name="october", agents="agent_id\n", chats="agent,buyer\n")
     (folder / "orders.csv").unlink()
     with pytest.raises(InputError) as info:
-        load_period(folder, work_dir=tmp_path / "work")
+        read_month(folder, work_dir=tmp_path / "work")
     assert [d.code for d in info.value.diagnostics] == ["D100", "D101"]
 
     (folder / "orders.csv").write_text(CANONICAL_ORDERS, encoding="utf-8")
     with pytest.raises(InputError) as info:
-        load_period(folder, work_dir=tmp_path / "work", month=(2026, 10))
+        read_month(folder, work_dir=tmp_path / "work", month=(2026, 10))
     codes = sorted({(Path(d.file).name, d.code) for d in info.value.diagnostics})
     assert codes == [("agents.csv", "D103"), ("chats.csv", "D103")]
 
@@ -626,7 +624,7 @@ def test_a_quote_never_closed_in_a_gbk_order_report(tmp_path: Path) -> None:
 
 
 def test_an_export_the_reader_refuses_for_another_reason(tmp_path: Path) -> None:
-    from csincentive.sources.period import unreadable
+    from csincentive.sources.parsing import unreadable
 
     files = {"chats": tmp_path / "chats.csv", "orders": tmp_path / "orders.csv"}
     # Any other failure: both exports are named, with the first line of the reader's words.
