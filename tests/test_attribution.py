@@ -12,7 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csincentive.month import attribution
-from csincentive.month.attribution import _Packing, attribute_orders, buyer_key, resolve_agents
+from csincentive.month.attribution import (
+    _Packing,
+    attribute_orders,
+    buyer_key,
+    resolve_accounts,
+)
+
+
+def resolve_agents(chats: pl.DataFrame, roster: pl.DataFrame) -> pl.DataFrame:
+    """One frame's accounts resolved as the month resolves its chats (resolve_accounts)."""
+    return resolve_accounts([chats], roster)[0]
 
 
 def at(text: str) -> dt.datetime:

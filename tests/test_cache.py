@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import csincentive.month.compute as pipeline
+import csincentive.month.figures as figures
 from csincentive.month.compute import compute_month
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,13 +25,13 @@ def month(tmp_path: Path) -> Path:
 
 def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     reads: list[int] = []
-    original = pipeline._read_exports
+    original = figures.read_exports
 
-    def counting(period):  # type: ignore[no-untyped-def]
+    def counting(inputs):  # type: ignore[no-untyped-def]
         reads.append(1)
-        return original(period)
+        return original(inputs)
 
-    monkeypatch.setattr(pipeline, "_read_exports", counting)
+    monkeypatch.setattr(figures, "read_exports", counting)
     return reads
 
 

@@ -10,14 +10,9 @@ import polars as pl
 import pytest
 
 from csincentive.core.diagnostics import InputError
-from csincentive.sources.extras import (
-    ATTENDANCE_COLUMNS,
-    load_attendance,
-    load_events,
-    load_manual,
-    per_agent_events,
-    per_agent_manual,
-)
+from csincentive.sources.attendance import ATTENDANCE_COLUMNS, load_attendance
+from csincentive.sources.events import load_events, per_agent_events
+from csincentive.sources.manual import load_manual, per_agent_manual
 
 AGENTS = {"A1", "A2", "A3"}
 EVENTS = {"complaint", "video_games", "missed_clock_in", "praise"}

@@ -69,6 +69,33 @@ def test_include_adds_and_the_including_file_overrides(tmp_path: Path):
     assert list(rules.events) == ["snacks"]
 
 
+def test_included_roster_fields_keep_their_types(tmp_path: Path):
+    # The shared file declares si_base as money; the including file adds education (the
+    # old list form: text) and gets both, each with its type, the included one first.
+    shared = '[inputs]\nroster_fields = [{ name = "si_base", type = "money" }]\n'
+    write(tmp_path, "shared.toml", shared + SHARED)
+    main = write(
+        tmp_path,
+        "main.toml",
+        MAIN.replace("[scheme]", '[inputs]\nroster_fields = ["education"]\n\n[scheme]'),
+    )
+    rules, diagnostics = check_rules(main)
+    assert diagnostics == []
+    assert rules is not None
+    assert rules.inputs.roster_fields == {"si_base": "money", "education": "text"}
+    assert list(rules.inputs.roster_fields) == ["si_base", "education"]
+
+
+def test_a_roster_field_type_that_does_not_exist(tmp_path: Path):
+    bad = '[inputs]\nroster_fields = [{ name = "si_base", type = "moeny" }]\n'
+    main = write(tmp_path, "main.toml", MAIN.replace('include = ["shared.toml"]\n', bad))
+    [d] = check_rules(main)[1]
+    assert d.render() == (
+        f'{main}:3:1: E103 inputs.roster_fields: "moeny" is not allowed here; write '
+        "'text', 'number' or 'money'"
+    )
+
+
 def test_errors_in_an_included_file_point_into_it(tmp_path: Path):
     write(tmp_path, "shared.toml", SHARED.replace('count = "snacks"', 'count = "snack"'))
     main = write(tmp_path, "main.toml", MAIN)

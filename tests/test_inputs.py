@@ -10,19 +10,16 @@ import polars as pl
 import pytest
 
 from csincentive.core.diagnostics import InputError
+from csincentive.sources.chats import load_chats
 from csincentive.sources.encoding import (
     detect_encoding,
     detect_encoding_of_bytes,
     ensure_utf8,
 )
-from csincentive.sources.period import (
-    Period,
-    ProblemCheck,
-    load_chats,
-    load_orders,
-    load_period,
-    load_roster,
-)
+from csincentive.sources.folder import MonthInputs, read_month
+from csincentive.sources.orders import load_orders
+from csincentive.sources.parsing import ProblemCheck
+from csincentive.sources.roster import load_roster
 
 RULES = Path(__file__).resolve().parents[1] / "rules" / "taobao-presales.toml"
 
@@ -535,6 +532,125 @@ def test_roster_duplicate_and_missing_columns(tmp_path: Path) -> None:
     ]
 
 
+# --------------------------------------------------------------------------- roster fields
+
+TYPED_RULES = """
+[scheme]
+id = "si"
+name = "社保"
+valid_from = "2026-01-01"
+
+[inputs]
+roster_fields = ["education", { name = "si_base", type = "money" }, { name = "si_rate", type = "number" }]
+
+[components.si_employer]
+label = "公司社保"
+kind = "formula"
+expr = "si_base * si_rate"
+"""
+TYPED_AGENTS = """agent_id,name,team,role,grade,hire_date,chat_nick,education,si_base,si_rate
+A1,小美,一组,agent,P1,2025-03-01,云杉旗舰店:小美,本科,"5,000.00",0.08
+A2,阿强,一组,supervisor,P3,2024-07-15,云杉旗舰店:阿强,大专,"¥3,281.00",0.105
+"""
+
+
+def pay_through_the_stages(folder: Path, rules_file: Path, work_dir: Path) -> pl.DataFrame:
+    """The month's computed values by the stages compute_month runs, up to pay (the last
+    stage only shapes the reports)."""
+    from csincentive.month import compute
+    from csincentive.month.figures import attribute, read_exports
+    from csincentive.rules.loader import load_rules
+
+    rules, _ = load_rules(rules_file)
+    inputs = read_month(
+        folder,
+        compute.reading(rules.inputs),
+        work_dir=work_dir,
+        extras_wanted=lambda month: compute.extras_wanted(rules),
+    )
+    paying = compute.Paying(rules, rules_file, ledger=None, history=None)
+    figures = attribute(read_exports(inputs), inputs, rules.attribution, lambda stage: None)
+    people = compute.per_person(inputs, figures, paying, lambda stage: None)
+    return compute.pay(people, figures, paying).computed
+
+
+def test_a_money_roster_field_pays_in_a_formula(tmp_path: Path) -> None:
+    # Worked by hand: A1 5,000.00 × 0.08 = 400.00; A2 ¥3,281.00 × 0.105 = 344.505 → 344.51
+    # (half-up to the fen; banker's rounding would give 344.50). The text field stays text.
+    folder = make_period(tmp_path, agents=TYPED_AGENTS)
+    rules_file = write(tmp_path / "si.toml", TYPED_RULES)
+    computed = pay_through_the_stages(folder, rules_file, tmp_path / "work").sort("agent_id")
+    assert computed.select("si_base", "si_rate", "education", "si_employer").rows() == [
+        (Decimal("5000.00"), Decimal("0.08"), "本科", Decimal("400.00")),
+        (Decimal("3281.00"), Decimal("0.105"), "大专", Decimal("344.51")),
+    ]
+    assert computed.schema["si_base"] == pl.Decimal(38, 2)
+
+
+def test_roster_fields_have_the_unit_they_declare(tmp_path: Path) -> None:
+    from csincentive.rules.loader import load_rules
+    from csincentive.rules.names import scheme_names
+
+    rules, _ = load_rules(write(tmp_path / "si.toml", TYPED_RULES))
+    assert rules.inputs.roster_fields == {
+        "education": "text",
+        "si_base": "money",
+        "si_rate": "number",
+    }
+    names = scheme_names(rules)
+    assert [names[n].unit for n in ("education", "si_base", "si_rate")] == [
+        "text",
+        "money",
+        "number",
+    ]
+
+
+def test_the_old_list_of_roster_fields_is_text(tmp_path: Path) -> None:
+    from csincentive.rules.model import Inputs
+
+    assert Inputs.model_validate({"roster_fields": ["education", "track"]}).roster_fields == {
+        "education": "text",
+        "track": "text",
+    }
+    table = Inputs.model_validate({"roster_fields": {"si_base": "money"}})
+    assert table.roster_fields == {"si_base": "money"}
+    # Read with a plain list, every field is required text, as before.
+    text = AGENTS.replace(",target\n", ",target,education\n").replace(
+        "12000.00\n", "12000.00,本科\n"
+    )
+    text = text.replace("阿强,\n", "阿强,,大专\n")
+    roster = load_roster(
+        write(tmp_path / "agents.csv", text), work_dir=tmp_path, extra_fields=["education"]
+    )
+    assert roster.schema["education"] == pl.String
+    assert roster["education"].to_list() == ["本科", "大专"]
+
+
+def test_a_bad_typed_roster_cell_is_reported_at_its_line(tmp_path: Path) -> None:
+    text = (
+        "agent_id,name,team,role,grade,hire_date,si_base,si_rate\n"
+        "A1,小美,一组,agent,P1,2025-03-01,5000,0.08\n"
+        "A2,阿强,一组,agent,P1,2025-03-01,3k,8%\n"
+        "A3,晓雨,一组,agent,P1,2025-03-01,12.345,\n"
+    )
+    path = write(tmp_path / "agents.csv", text)
+    with pytest.raises(InputError) as info:
+        load_roster(path, work_dir=tmp_path, extra_fields={"si_base": "money", "si_rate": "number"})
+    found = [(d.line, d.col, d.code, d.path) for d in info.value.diagnostics]
+    assert found == [
+        (3, 7, "D206", "si_base"),
+        (3, 8, "D208", "si_rate"),
+        (4, 7, "D206", "si_base"),  # 12.345: more than 2 decimals is not an amount
+        (4, 8, "D201", "si_rate"),  # a declared field is required, whatever its type
+    ]
+    rendered = str(info.value).splitlines()
+    assert rendered[0] == f"{path}:3:7: D206 si_base: not an amount: '3k' — write it like 12000.00"
+    assert rendered[1] == (
+        f"{path}:3:8: D208 si_rate: not a number: '8%' — write a number like 3 or 0.25 "
+        "(at most 10 decimals)"
+    )
+
+
 # --------------------------------------------------------------------------- period
 
 
@@ -543,35 +659,36 @@ def test_load_period(tmp_path: Path) -> None:
     folder = tmp_path / "2026-10"
     make_period(tmp_path, chats=MESSAGES)
     write(folder / "orders.csv", orders, "gbk")
-    period = load_period(folder, work_dir=tmp_path / "work")
-    assert isinstance(period, Period)
-    assert (period.year, period.month, period.chat_format) == (2026, 10, "message")
+    period = read_month(folder, work_dir=tmp_path / "work")
+    assert isinstance(period, MonthInputs)
+    figures = period.figures  # the chats + orders source
+    assert (*period.month, figures.chat_format) == (2026, 10, "message")
     assert period.files == {
         "agents": folder / "agents.csv",
         "chats": folder / "chats.csv",
         "orders": folder / "orders.csv",
     }
-    results = pl.collect_all([period.chats, period.orders, *(c.frame for c in period.checks)])
+    results = pl.collect_all([figures.chats, figures.orders, *(c.frame for c in figures.checks)])
     assert [r.height for r in results[:2]] == [3, 2]
     assert sum(r.height for r in results[2:]) == 0
     assert period.roster.height == 2
     assert all(
         set(c.frame.collect_schema()) == {"line", "field", "value", "message"}
-        for c in period.checks
+        for c in figures.checks
     )
-    assert all(c.frame.collect_schema()["line"] == pl.Int64 for c in period.checks)
+    assert all(c.frame.collect_schema()["line"] == pl.Int64 for c in figures.checks)
 
 
 def test_load_period_collects_problems_of_all_files(tmp_path: Path) -> None:
     folder = make_period(tmp_path, name="october", agents="agent_id\n", chats="agent,buyer\n")
     (folder / "orders.csv").unlink()
     with pytest.raises(InputError) as info:
-        load_period(folder, work_dir=tmp_path / "work")
+        read_month(folder, work_dir=tmp_path / "work")
     assert [d.code for d in info.value.diagnostics] == ["D100", "D101"]
 
     (folder / "orders.csv").write_text(CANONICAL_ORDERS, encoding="utf-8")
     with pytest.raises(InputError) as info:
-        load_period(folder, work_dir=tmp_path / "work", month=(2026, 10))
+        read_month(folder, work_dir=tmp_path / "work", month=(2026, 10))
     codes = sorted({(Path(d.file).name, d.code) for d in info.value.diagnostics})
     assert codes == [("agents.csv", "D103"), ("chats.csv", "D103")]
 
@@ -626,7 +743,7 @@ def test_a_quote_never_closed_in_a_gbk_order_report(tmp_path: Path) -> None:
 
 
 def test_an_export_the_reader_refuses_for_another_reason(tmp_path: Path) -> None:
-    from csincentive.sources.period import unreadable
+    from csincentive.sources.parsing import unreadable
 
     files = {"chats": tmp_path / "chats.csv", "orders": tmp_path / "orders.csv"}
     # Any other failure: both exports are named, with the first line of the reader's words.

@@ -16,10 +16,11 @@ import pytest
 from csincentive.core.diagnostics import InputError
 from csincentive.core.names import METRICS
 from csincentive.month.compute import compute_month
-from csincentive.month.metrics import chat_metrics, chat_sums
+from csincentive.month.metrics import chat_sums, month_chat_metrics
 from csincentive.reports.files import payroll_files
 from csincentive.rules.loader import check_rules, load_rules
-from csincentive.sources.period import MessageRules, load_chats
+from csincentive.sources.chats import load_chats
+from csincentive.sources.messages import MessageRules
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = ROOT / "tests" / "months" / "2026-10"
@@ -84,6 +85,12 @@ EXPECTED_SESSIONS = [
     ("云杉:阿杰", "b3", 15, 3, 3, 2, 50.0, 92.5, 1),
     ("云杉:阿杰", "b1", 21, 1, 1, 1, 120.0, 120.0, 0),
 ]
+
+
+def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
+    """Per-agent chat figures of the month from session rows, as the month makes them: the
+    sums per account, then the month's figures from them (month.figures.attribute)."""
+    return month_chat_metrics(chat_sums(chats, year, month), chats, year, month)
 
 
 def write(path: Path, text: str) -> Path:

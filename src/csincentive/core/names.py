@@ -10,6 +10,10 @@ from typing import Literal
 Unit = Literal[
     "count", "money", "ratio", "seconds", "days", "months", "text", "flag", "number", "points"
 ]
+# What an extra roster column ([inputs] roster_fields) holds: text (the default; usable in
+# a match), a number, or money (2 decimals, like target). A formula reads it in that unit.
+RosterFieldType = Literal["text", "number", "money"]
+ROSTER_FIELD_TYPES: tuple[RosterFieldType, ...] = ("text", "number", "money")
 
 
 @dataclass(frozen=True)

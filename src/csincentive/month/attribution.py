@@ -70,11 +70,6 @@ def account_keys(accounts: pl.Series, roster: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def resolve_agents(chats: pl.DataFrame, roster: pl.DataFrame) -> pl.DataFrame:
-    """Replaces the account as written (agent) by agent_key (see resolve_accounts)."""
-    return resolve_accounts([chats], roster)[0]
-
-
 def resolve_accounts(frames: list[pl.DataFrame], roster: pl.DataFrame) -> list[pl.DataFrame]:
     """Replaces the account as written (agent) by agent_key in each frame, with one key
     type for all of them.
@@ -177,7 +172,7 @@ def attribute_orders(
 
 def _with_sorted_keys(chats: pl.LazyFrame) -> tuple[pl.LazyFrame, int]:
     """chats whose agent_key is an Enum with sorted categories (so codes compare like keys),
-    and how many keys there are. The pipeline's chats already are (resolve_agents); text
+    and how many keys there are. The month's chats already are (resolve_accounts); text
     keys are turned into one here."""
     dtype = chats.collect_schema()["agent_key"]
     if isinstance(dtype, pl.Enum) and list(dtype.categories) == sorted(dtype.categories):

@@ -11,7 +11,7 @@ from decimal import Decimal
 import polars as pl
 
 from csincentive.core.money import ENGINE, PAY
-from csincentive.month.attribution import month_bounds
+from csincentive.month.attribution import UNKNOWN_PREFIX, month_bounds
 
 SATISFIED = ("很满意", "满意", "非常满意", "好评", "5", "4")
 # What chat_sums sums per account and part of the timeline (all Int64).
@@ -52,11 +52,6 @@ def rating_flags() -> list[pl.Expr]:
     ]
 
 
-def chat_metrics(chats: pl.LazyFrame, year: int, month: int) -> pl.LazyFrame:
-    """Per-agent chat figures of the month from session rows (see month_chat_metrics)."""
-    return month_chat_metrics(chat_sums(chats, year, month), chats, year, month)
-
-
 def relative_month(year: int, month: int) -> pl.Expr:
     """-1 for a session that started before the month, 0 within it, 1 after it (Int8).
     Two comparisons per row: grouping by calendar day (or month) instead costs a date
@@ -75,13 +70,13 @@ def chat_sums(
     """Session rows → one row per account and relative_month (before, in or after the
     month): every sum the month's chat figures are made of. All sums are integers
     (response times in whole milliseconds), so they come out the same whatever order a
-    parallel engine adds them in. The pipeline builds these in the same pass that reads
+    parallel engine adds them in. The month builds these in the same pass that reads
     the export, so the per-session columns they summarise are never held in memory; with
     first_line (the account's first line) and row_problem (any of its rows flagged) when
     the rows carry them.
 
     Message-level exports bring per-session message counts (see
-    inputs.sessions_from_messages); a session-level export, or a frame without those
+    sources.messages.sessions_from_messages); a session-level export, or a frame without those
     columns, counts 0 messages and 0 slow responses."""
     schema = chats.collect_schema()
     rating = [] if "rated" in schema else rating_flags()
@@ -93,7 +88,7 @@ def chat_sums(
         "rated_sessions": pl.col("rated").sum().cast(pl.Int64),
         "satisfied_sessions": pl.col("satisfied").sum().cast(pl.Int64),
     }
-    # Per-session columns only message-level exports have (inputs.sessions_from_messages);
+    # Per-session columns only message-level exports have (sources.messages.sessions_from_messages);
     # without them the sums are 0, added after grouping rather than summed from nulls.
     if "avg_response_s" in schema:
         sums["session_mean_ms"] = _milliseconds(mean).sum()
@@ -161,7 +156,7 @@ def month_chat_metrics(
 def _distinct_buyers(frame: pl.LazyFrame, buyer: str, name: str) -> pl.LazyFrame:
     """Distinct buyers per agent_key, as ``name``.
 
-    With agent_key an Enum and buyers as 64-bit hashes (the pipeline's frames), by sorting
+    With agent_key an Enum and buyers as 64-bit hashes (the month's frames), by sorting
     one UInt64 per row — the agent's code above the buyer's hash — and counting where it
     changes: several times faster than a distinct count per group at tens of millions of
     rows. The buyer keeps the top 64 − (bits of the code) bits of its hash (≥ 40 bits: two
@@ -193,7 +188,7 @@ def _milliseconds(seconds: pl.Expr) -> pl.Expr:
 
 
 def _key_as_text() -> pl.Expr:
-    """agent_key as the roster's text (chats carry it as an Enum code, see resolve_agents),
+    """agent_key as the roster's text (chats carry it as an Enum code, see resolve_accounts),
     once per agent after grouping rather than once per row."""
     return pl.col("agent_key").cast(pl.String)
 
@@ -313,8 +308,6 @@ def reconciliation(attributed: pl.LazyFrame) -> pl.LazyFrame:
 def unknown_agents(sums: pl.LazyFrame, attributed: pl.LazyFrame) -> pl.LazyFrame:
     """Chat accounts not in the roster: their sessions, first line, and orders they took.
     ``sums`` are the chats' chat_sums (with first_line)."""
-    from csincentive.month.attribution import UNKNOWN_PREFIX
-
     sessions = (
         sums.group_by("agent_key")
         .agg(pl.col("sessions").sum(), pl.col("first_line").min())

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from csincentive.core.money import D
+from csincentive.core.names import ROSTER_FIELD_TYPES, RosterFieldType
 
 
 def parse_number(value: Any) -> Decimal:
@@ -89,6 +90,31 @@ def _regex(pattern: str) -> str:
     return pattern
 
 
+def _roster_fields(value: Any) -> Any:
+    """``["education", { name = "si_base", type = "money" }]`` → {name: type}; a table
+    ``{ si_base = "money" }`` is that already. A name without a type is text."""
+    if not isinstance(value, list):
+        return value
+    fields: dict[str, Any] = {}
+    for entry in value:
+        if isinstance(entry, dict):
+            unknown = sorted(set(entry) - {"name", "type"})
+            if unknown or not isinstance(entry.get("name"), str):
+                raise ValueError(
+                    f'a roster field is a name or {{ name = "...", type = "money" }}, got '
+                    f"{entry!r}; the types are {', '.join(ROSTER_FIELD_TYPES)}"
+                )
+            name, kind = entry["name"], entry.get("type", "text")
+        elif isinstance(entry, str):
+            name, kind = entry, "text"
+        else:
+            raise ValueError(f"a roster field is a name, got {entry!r}")
+        if name in fields:
+            raise ValueError(f"roster field '{name}' is declared twice; keep one")
+        fields[name] = kind
+    return fields
+
+
 class Inputs(Strict):
     """How to read the period folder: extra header mappings (source header → canonical
     name, e.g. "接待客服" = "agent") and how a message-level chat export becomes sessions
@@ -106,8 +132,10 @@ class Inputs(Strict):
     # tickets …); an agent without a row has 0, except for the names in manual_required.
     manual: list[str] = []
     manual_required: list[str] = []
-    # Extra text columns of agents.csv, e.g. education for S002-04.
-    roster_fields: list[str] = []
+    # Extra columns of agents.csv and what each holds, e.g. education (text, S002-04) or
+    # si_base (money): written as a list of names (all text) whose entries may also be
+    # { name = "si_base", type = "money" }, or as a table { si_base = "money" }.
+    roster_fields: Annotated[dict[str, RosterFieldType], BeforeValidator(_roster_fields)] = {}
 
 
 class Event(Strict):
@@ -417,7 +445,7 @@ class RuleSet(Strict):
             update={
                 "manual": _union(base.inputs.manual, self.inputs.manual),
                 "manual_required": _union(base.inputs.manual_required, self.inputs.manual_required),
-                "roster_fields": _union(base.inputs.roster_fields, self.inputs.roster_fields),
+                "roster_fields": {**base.inputs.roster_fields, **self.inputs.roster_fields},
                 "columns": {**base.inputs.columns, **self.inputs.columns},
                 # Reading settings this file does not write come from the included one.
                 **{

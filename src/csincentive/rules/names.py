@@ -19,7 +19,8 @@ def scheme_names(rules: RuleSet) -> dict[str, Name]:
         names[event] = Name(event, "count", f"occurrences of {spec.label} this month")
         names[f"{event}_amount"] = Name(f"{event}_amount", "money", f"amounts of {spec.label}")
     names.update({m: Name(m, "number", "manual input (inputs.csv)") for m in rules.inputs.manual})
-    names.update({f: Name(f, "text", "roster field") for f in rules.inputs.roster_fields})
+    fields = rules.inputs.roster_fields.items()
+    names.update({f: Name(f, kind, "roster field") for f, kind in fields})
     for cid, component in rules.components.items():
         unit = "money" if component.pay else "number"
         if component.format:

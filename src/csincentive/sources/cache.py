@@ -27,7 +27,7 @@ from csincentive import __version__
 
 CACHE_ENV = "CSINCENTIVE_CACHE"
 KEEP = 8  # entries kept; the least recently used beyond this are removed
-TABLES = ("chats", "sums", "orders")  # see pipeline._read_exports
+TABLES = ("chats", "sums", "orders")  # see month.figures.ParsedExports
 # Entries are written on a thread of their own while the month is computed (the process
 # waits for it before it exits): a first run should not wait for its cache. A load of an
 # entry still being written waits for it (_PENDING), so a repeat run in the same process

@@ -1,0 +1,174 @@
+"""chats.csv: the chat export, at session level (one row per session) or message level.
+
+The header decides which: ``start_time`` makes a session export, ``time``/``sender`` a
+message log (千牛 聊天记录), which becomes sessions in :mod:`csincentive.sources.messages`.
+Either way the result is the same lazy frame of sessions with its row checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.sources.encoding import ensure_utf8
+from csincentive.sources.headers import (
+    Column,
+    missing_columns,
+    read_header,
+    resolve_columns,
+)
+from csincentive.sources.messages import (
+    MESSAGE_REQUIRED,
+    MessageRules,
+    message_checks,
+    sessions_from_messages,
+)
+from csincentive.sources.parsing import (
+    DATETIME,
+    DATETIME_PARSER,
+    SECONDS_PARSER,
+    ProblemCheck,
+    cell_check,
+    datetime_check,
+    empty_check,
+    invalid,
+    optional,
+    parsed,
+    row_problem,
+    scan,
+    with_parsed,
+)
+
+ChatFormat = Literal["session", "message"]
+
+CHAT_ALIASES: dict[str, tuple[str, ...]] = {
+    "agent": ("客服", "客服昵称", "旺旺昵称", "客服账号", "接待客服"),
+    "buyer": ("买家", "客户名", "买家昵称", "买家旺旺", "顾客"),
+    "start_time": ("开始时间", "接待时间", "会话开始时间"),
+    "end_time": ("结束时间", "会话结束时间"),
+    "first_response_s": ("首次响应时长", "首响时间(秒)"),
+    "avg_response_s": ("平均响应时长",),
+    "rating": ("评价", "满意度", "服务评价"),
+    "time": ("发送时间", "时间", "消息时间"),
+    "sender": ("发送账号", "发送方", "账号类型", "发送者"),
+    "content": ("内容", "消息内容"),
+}
+SESSION_REQUIRED = ("agent", "buyer", "start_time")
+SESSION_OPTIONAL = ("end_time", "first_response_s", "avg_response_s", "rating")
+
+
+def load_chats(
+    path: Path,
+    *,
+    work_dir: Path,
+    column_map: Mapping[str, str] | None = None,
+    session_gap_minutes: int = 10,
+    message_rules: MessageRules | None = None,
+) -> tuple[pl.LazyFrame, ChatFormat, list[ProblemCheck]]:
+    """chats.csv → lazy session-level frame, its detected format and its row checks.
+
+    A message-level export becomes sessions here (see sessions_from_messages), following
+    ``message_rules``; a session-level export ignores them."""
+    display = str(path)
+    readable = ensure_utf8(path, work_dir, display=display)
+    header = read_header(readable, display)
+    resolved = resolve_columns(header, CHAT_ALIASES, column_map, display)
+    found = resolved.found
+    chat_format = chat_format_of(found, display)
+    required = SESSION_REQUIRED if chat_format == "session" else MESSAGE_REQUIRED
+    problems = resolved.problems + missing_columns(display, found, required, CHAT_ALIASES)
+    rules = message_rules or MessageRules()
+    if chat_format == "message" and rules.auto_reply_patterns and "content" not in found:
+        problems += _missing_content(display)
+    if problems:
+        raise InputError(problems)
+    if chat_format == "session":
+        wanted = [found[n] for n in (*SESSION_REQUIRED, *SESSION_OPTIONAL) if n in found]
+        base = _session_base(scan(readable, header, wanted), found)
+        checks = _session_checks(display, base, found)
+        return _session_frame(base, found, row_problem(checks)), chat_format, checks
+    required_columns = [found[n] for n in MESSAGE_REQUIRED]
+    # Only the columns the rules need: content is read only to recognise auto-replies.
+    wanted = required_columns + ([found["content"]] if rules.auto_reply_patterns else [])
+    base = with_parsed(scan(readable, header, wanted), {"time": DATETIME_PARSER})
+    checks = message_checks(display, base, found, required_columns, rules)
+    sessions = sessions_from_messages(
+        base, session_gap_minutes, rules=rules, row_problem=row_problem(checks)
+    )
+    return sessions, chat_format, checks
+
+
+def chat_format_of(found: Mapping[str, Column], display: str) -> ChatFormat:
+    """Session export if it has start_time, message export if it has time + sender."""
+    session = "start_time" in found
+    message = "time" in found or "sender" in found
+    if session and message:
+        raise InputError.single(
+            display,
+            "has both session columns (start_time) and message columns (time/sender) — keep "
+            "one kind, or remap with column_map",
+            code="D106",
+            line=1,
+            path="start_time",
+        )
+    return "message" if message else "session"
+
+
+def _missing_content(display: str) -> list[Diagnostic]:
+    accepted = ", ".join(CHAT_ALIASES["content"])
+    message = (
+        f"missing column 'content' (or one of: {accepted}) — the rules' auto_reply_patterns "
+        "are matched against it; export the message text or remove auto_reply_patterns"
+    )
+    return [Diagnostic(file=display, line=1, code="D103", path="content", message=message)]
+
+
+def _session_base(lf: pl.LazyFrame, found: Mapping[str, Column]) -> pl.LazyFrame:
+    parsers = {n: DATETIME_PARSER for n in ("start_time", "end_time") if n in found}
+    parsers |= {n: SECONDS_PARSER for n in ("first_response_s", "avg_response_s") if n in found}
+    return with_parsed(lf, parsers)
+
+
+def _session_frame(
+    base: pl.LazyFrame, found: Mapping[str, Column], problem: pl.Expr
+) -> pl.LazyFrame:
+    rating = pl.col("rating") if "rating" in found else pl.lit(None, dtype=pl.String)
+    return base.select(
+        "agent",
+        "buyer",
+        pl.col(parsed("start_time")).alias("start_time"),
+        optional(found, "end_time", DATETIME),
+        optional(found, "first_response_s", pl.Float64),
+        optional(found, "avg_response_s", pl.Float64),
+        rating.alias("rating"),
+        "line",
+        problem,
+    )
+
+
+def _session_checks(
+    display: str, base: pl.LazyFrame, found: Mapping[str, Column]
+) -> list[ProblemCheck]:
+    checks = [
+        empty_check(display, base, [found[n] for n in SESSION_REQUIRED]),
+        # end_time is kept for whoever reads it but checked by nothing: pay never uses a
+        # session's end, and validating it would parse it for every row of every month.
+        datetime_check(display, base, [found["start_time"]]),
+    ]
+    durations = [found[n] for n in ("first_response_s", "avg_response_s") if n in found]
+    if durations:  # optional columns: no check at all when the export has neither
+        checks.append(
+            cell_check(
+                display,
+                base,
+                durations,
+                invalid,
+                "not a number of seconds",
+                "write the duration in seconds, e.g. 15 or 15.5, or leave it empty",
+            )
+        )
+    return checks

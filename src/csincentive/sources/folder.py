@@ -1,0 +1,224 @@
+"""A period folder (``examples/2026-10/``) → :class:`MonthInputs`, in one call.
+
+The folder holds ``agents.csv`` (the roster), the exports the per-agent figures are made
+from — today ``chats.csv`` and ``orders.csv`` (the Taobao 订单报表 as downloaded), read by
+:class:`ChatsAndOrders` — and the optional small files the rules use (attendance, events,
+manual figures). Problems come back in two tiers:
+
+* file-level problems (missing file or column, unknown roster column, ambiguous chat
+  format…) and every roster row problem raise one :class:`InputError` listing everything;
+* row-level problems in the big exports stay lazy as :class:`ProblemCheck` frames, so the
+  month collects them together with its main plan and the files are not read twice just
+  to validate them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import polars as pl
+
+from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.core.month import Month
+from csincentive.core.names import RosterFieldType
+from csincentive.sources.chats import ChatFormat, load_chats
+from csincentive.sources.extras import NO_EXTRAS, Extras, ExtrasWanted, read_extras
+from csincentive.sources.messages import MessageRules
+from csincentive.sources.orders import load_orders
+from csincentive.sources.parsing import ProblemCheck
+from csincentive.sources.roster import load_roster
+
+FILES = {"agents": "agents.csv", "chats": "chats.csv", "orders": "orders.csv"}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How to read a period folder: the rules file's [inputs] (header mappings, the extra
+    roster fields and their types, how a message-level chat export becomes sessions)."""
+
+    column_map: Mapping[str, str] = field(default_factory=dict)
+    session_gap_minutes: int = 10
+    roster_fields: Mapping[str, RosterFieldType] = field(default_factory=dict)
+    message_rules: MessageRules = MessageRules()
+
+
+@dataclass
+class ChatsAndOrders:
+    """The per-agent figures' source when they are made from the raw exports: the chat
+    sessions and the order report, both lazy with their row checks. The month credits
+    each order to a chat (attribution) and counts per agent from both.
+
+    It is one kind of per-agent source (see PerAgentSource); a per-agent report (赤兔,
+    生意参谋) that already holds each agent's figures would be another, read by its own
+    module here and turned into the same per-agent figures by the month."""
+
+    chats: pl.LazyFrame
+    chat_format: ChatFormat
+    orders: pl.LazyFrame
+    checks: list[ProblemCheck] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)  # chats, orders
+
+
+# Every kind of source the per-agent figures can come from (one today).
+PerAgentSource = ChatsAndOrders
+
+
+@dataclass
+class MonthInputs:
+    """Everything one month is paid from: the roster, the per-agent figures' source, the
+    optional small files, and which files were read (for the ledger's hashes)."""
+
+    folder: Path
+    month: Month
+    roster: pl.DataFrame
+    roster_file: Path
+    figures: PerAgentSource
+    extras: Extras
+
+    @property
+    def exports(self) -> dict[str, Path]:
+        """The roster and the exports the per-agent figures are read from."""
+        return {"agents": self.roster_file, **self.figures.files}
+
+    @property
+    def files(self) -> dict[str, Path]:
+        """Every file read, by logical name: roster, exports, then the small files."""
+        return {**self.exports, **self.extras.files}
+
+
+def read_month(
+    folder: Path,
+    reading: Reading = Reading(),
+    *,
+    work_dir: Path,
+    month: tuple[int, int] | None = None,
+    extras_wanted: Callable[[Month], ExtrasWanted] = lambda month: NO_EXTRAS,
+) -> MonthInputs:
+    """Read a period folder: roster eagerly, the exports lazily with their row checks,
+    then the small files the rules in force use.
+
+    All file-level problems of the roster and the exports are gathered into one
+    InputError, so one run shows everything that must be fixed before the month can be
+    computed. ``extras_wanted`` is asked once the month is known: which version of the
+    rules is in force, and so which small files are read, depends on it."""
+    folder, work_dir = Path(folder), Path(work_dir)
+    files = {logical: export_path(folder, name) for logical, name in FILES.items()}
+    when = _month_and_files(folder, files, month)
+    problems: list[Diagnostic] = []
+    roster = _gathered(problems, lambda: _roster(files["agents"], reading, work_dir))
+    figures = _gathered(problems, lambda: _chats_and_orders(files, reading, work_dir))
+    if problems or roster is None or figures is None:
+        raise InputError(problems)
+    extras = read_extras(
+        folder, extras_wanted(when), roster, year=when.year, month=when.month, work_dir=work_dir
+    )
+    return MonthInputs(folder, when, roster, files["agents"], figures, extras)
+
+
+def _gathered(problems: list[Diagnostic], read: Callable[[], T]) -> T | None:
+    """``read()``, or None with its problems added to ``problems``."""
+    try:
+        return read()
+    except InputError as exc:
+        problems.extend(exc.diagnostics)
+        return None
+
+
+def _month_and_files(
+    folder: Path, files: Mapping[str, Path], month: tuple[int, int] | None
+) -> Month:
+    """The month paid, once the folder and its three files are known to be there."""
+    if not folder.is_dir():
+        message = "no such folder — give the month's folder (agents.csv, chats.csv, orders.csv)"
+        raise InputError.single(str(folder), message, code="D101")
+    problems: list[Diagnostic] = []
+    when = _gathered(problems, lambda: period_month(folder, month))
+    for path in files.values():
+        if not path.is_file():
+            problems.append(
+                Diagnostic(
+                    file=str(path),
+                    code="D101",
+                    message=f"file not found — put {path.name} in {folder}",
+                )
+            )
+    if problems or when is None:
+        raise InputError(problems)
+    return when
+
+
+def _roster(path: Path, reading: Reading, work_dir: Path) -> pl.DataFrame:
+    return load_roster(
+        path,
+        work_dir=work_dir,
+        column_map=reading.column_map,
+        extra_fields=reading.roster_fields,
+    )
+
+
+def _chats_and_orders(
+    files: Mapping[str, Path], reading: Reading, work_dir: Path
+) -> ChatsAndOrders:
+    """Both exports, each file's problems gathered with the other's."""
+    problems: list[Diagnostic] = []
+    chats = _gathered(
+        problems,
+        lambda: load_chats(
+            files["chats"],
+            work_dir=work_dir,
+            column_map=reading.column_map,
+            session_gap_minutes=reading.session_gap_minutes,
+            message_rules=reading.message_rules,
+        ),
+    )
+    orders = _gathered(
+        problems,
+        lambda: load_orders(files["orders"], work_dir=work_dir, column_map=reading.column_map),
+    )
+    if problems or chats is None or orders is None:
+        raise InputError(problems)
+    (chat_frame, chat_format, chat_checks), (order_frame, order_checks) = chats, orders
+    return ChatsAndOrders(
+        chats=chat_frame,
+        chat_format=chat_format,
+        orders=order_frame,
+        checks=[*chat_checks, *order_checks],
+        files={"chats": files["chats"], "orders": files["orders"]},
+    )
+
+
+def export_path(folder: Path, name: str) -> Path:
+    """chats.csv, or chats.parquet when the folder has that instead (orders likewise):
+    a team that keeps its exports in Parquet need not write them back to CSV."""
+    csv_path = folder / name
+    parquet = csv_path.with_suffix(".parquet")
+    if not csv_path.exists() and name != "agents.csv" and parquet.is_file():
+        return parquet
+    return csv_path
+
+
+def period_month(folder: Path, month: tuple[int, int] | None) -> Month:
+    """The month from the ``month=`` argument, else from a folder named YYYY-MM."""
+    if month is not None:
+        year, mon = month
+    else:
+        match = re.fullmatch(r"(\d{4})-(\d{2})", folder.name)
+        if match is None:
+            raise InputError.single(
+                str(folder),
+                "the folder name is not a month (YYYY-MM) — rename it like 2026-10 or pass "
+                "the month explicitly (--month 2026-10)",
+                code="D100",
+            )
+        year, mon = int(match[1]), int(match[2])
+    if not 1 <= mon <= 12:
+        raise InputError.single(
+            str(folder), f"month {mon} is not 1–12 — use YYYY-MM like 2026-10", code="D100"
+        )
+    return Month(year, mon)
