@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csincentive.formula import FUNCTIONS, FormulaError, compile_formula, parse, render
+from csincentive.formula import (
+    FUNCTION_TABLE,
+    FUNCTIONS,
+    FormulaError,
+    Function,
+    compile_formula,
+    parse,
+    render,
+)
 
 DEC = pl.Decimal(38, 10)
 
@@ -201,6 +209,65 @@ def test_errors_point_at_the_problem(text: str, offset: int, fragment: str) -> N
 
 def test_functions_constant() -> None:
     assert {"if", "min", "max", "round", "team_sum", "team_mean", "team_count"} <= FUNCTIONS
+
+
+def signature_arity(signature: str) -> tuple[int, int | None]:
+    """(fewest, most) arguments a documented signature shows: "team_sum(x[, cond])" → (1, 2),
+    "min(a, b, …)" → (2, None)."""
+    inside = signature[signature.index("(") + 1 : signature.rindex(")")]
+    required, _, optional = inside.partition("[")
+    names = [a.strip() for a in required.split(",") if a.strip()]
+    if names[-1] == "…":
+        return len(names) - 1, None
+    return len(names), len(names) + optional.count(",")
+
+
+@pytest.mark.parametrize("function", FUNCTION_TABLE.values(), ids=lambda f: f.name)
+def test_every_function_is_fully_described(function: Function) -> None:
+    assert function.signature.startswith(function.name + "(")
+    assert function.meaning and "|" not in function.meaning  # a cell of the docs table
+    assert signature_arity(function.signature) == (function.min_args, function.max_args)
+    history = function.group == "history"
+    assert (function.span is not None, function.statistic is not None) == (history, history)
+    assert history or not function.earlier_only
+    assert callable(function.compile)
+
+
+def test_arity_messages_come_from_the_table() -> None:
+    for text, message in [
+        ("clamp(1, 2)", "clamp() takes 3 arguments, got 2"),
+        ("abs(1, 2)", "abs() takes 1 argument, got 2"),
+        ("min(1)", "min() takes at least 2 arguments, got 1"),
+        ("team_max()", "team_max() takes 1 or 2 arguments, got 0"),
+        ("year_sum(a, b)", "year_sum() takes 1 argument, got 2"),
+    ]:
+        with pytest.raises(FormulaError) as info:
+            parse(text)
+        assert info.value.message == message
+
+
+def history_resolve(name: str) -> pl.Expr:
+    """x = 10 this month; the earlier months' columns: Σ 100 over 2 months, a run of 3."""
+    earlier = {"sum": "100", "count": "2", "streak": "3"}
+    if name.startswith("__history__"):
+        statistic = name.split(":")[1]  # history_column(span, statistic, argument)
+        return pl.lit(D(earlier[statistic]), dtype=DEC)
+    return pl.lit(D("10"), dtype=DEC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("quarter_sum(x)", "110"),  # 100 earlier + 10 now
+        ("year_sum(x * 2)", "120"),  # 100 earlier + 20 now
+        ("year_mean(x)", "36.6666666667"),  # 110 / (2 + 1) months
+        ("quarter_mean(x)", "36.6666666667"),
+        ("months_in_a_row(x > 5)", "4"),  # 3 earlier + this month
+        ("months_in_a_row(x > 50)", "0"),  # not this month: the run is broken
+    ],
+)
+def test_history_functions_join_the_earlier_months(text: str, expected: str) -> None:
+    assert pl.select(compile_formula(parse(text), history_resolve)).item() == D(expected)
 
 
 @given(
