@@ -18,6 +18,7 @@ from csincentive.formula import (
     compile_formula,
     parse,
     render,
+    this_month_names,
 )
 
 DEC = pl.Decimal(38, 10)
@@ -264,10 +265,24 @@ def history_resolve(name: str) -> pl.Expr:
         ("quarter_mean(x)", "36.6666666667"),
         ("months_in_a_row(x > 5)", "4"),  # 3 earlier + this month
         ("months_in_a_row(x > 50)", "0"),  # not this month: the run is broken
+        ("year_sum_before(x)", "100"),  # the earlier months alone
+        ("quarter_sum_before(x) + x", "110"),
     ],
 )
 def test_history_functions_join_the_earlier_months(text: str, expected: str) -> None:
     assert pl.select(compile_formula(parse(text), history_resolve)).item() == D(expected)
+
+
+def test_an_earlier_months_only_call_never_reads_this_month() -> None:
+    # iit's own column does not exist while iit is computed: only the ledger's is read.
+    def resolve(name: str) -> pl.Expr:
+        assert name != "iit", "this month's iit was read"
+        return history_resolve(name)
+
+    expr = compile_formula(parse("tax_to_date - year_sum_before(iit)"), resolve)
+    assert pl.select(expr).item() == D("-90")  # 10 − 100
+    assert this_month_names(parse("tax_to_date - year_sum_before(iit)")) == {"tax_to_date"}
+    assert this_month_names(parse("iit + year_sum(iit)")) == {"iit"}
 
 
 @given(

@@ -39,7 +39,7 @@ from csincentive.formula.syntax import (
     is_condition,
     render,
 )
-from csincentive.formula.terms import HistoryCall, explain_terms, history_calls
+from csincentive.formula.terms import HistoryCall, explain_terms, history_calls, this_month_names
 
 __all__ = [
     "FUNCTIONS",
@@ -65,4 +65,5 @@ __all__ = [
     "is_condition",
     "parse",
     "render",
+    "this_month_names",
 ]

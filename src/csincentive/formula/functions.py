@@ -246,6 +246,20 @@ _TABLE: tuple[Function, ...] = (
     _ledger("year_sum", f"Σ x over this year's {_SO_FAR}", "year", "sum"),
     _ledger("year_mean", f"the mean of x over this year's {_SO_FAR}", "year", "mean"),
     _ledger(
+        "quarter_sum_before",
+        "Σ x over this quarter's months before this one (0 in a quarter's first month)",
+        "quarter",
+        "sum",
+        earlier_only=True,
+    ),
+    _ledger(
+        "year_sum_before",
+        "Σ x over this year's months before this one (0 in January)",
+        "year",
+        "sum",
+        earlier_only=True,
+    ),
+    _ledger(
         "months_in_a_row",
         "consecutive months, ending with this one, in which cond held",
         "streak",

@@ -1,5 +1,6 @@
 """What a formula reads beyond this month's names: the ledger calls month/history.py must
-prepare and the terms a payslip explanation shows."""
+prepare, the terms a payslip explanation shows, and the names this month's figures must
+supply (a name read only by an earlier-months-only call comes from the ledger alone)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,19 @@ def explain_terms(formula: Formula) -> list[Formula]:
 
     visit(formula.root)
     return list(found.values())
+
+
+def this_month_names(formula: Formula) -> frozenset[str]:
+    """The names the formula reads from this month's figures: all of ``formula.names`` but
+    those read only inside an earlier-months-only call. Component ``iit`` with
+    ``tax_to_date - year_sum_before(iit)`` reads its own earlier months from the ledger, so
+    it does not depend on itself."""
+
+    def visit(node: Node) -> set[str]:
+        if isinstance(node, Name):
+            return {node.name}
+        if isinstance(node, Call) and FUNCTION_TABLE[node.name].earlier_only:
+            return set()
+        return set().union(*(visit(child) for child in children(node)))
+
+    return frozenset(visit(formula.root))
