@@ -4,6 +4,7 @@ Every expected value below was worked out by hand (the arithmetic is in the comm
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -232,6 +233,24 @@ def test_every_function_is_fully_described(function: Function) -> None:
     assert (function.span is not None, function.statistic is not None) == (history, history)
     assert history or not function.earlier_only
     assert callable(function.compile)
+
+
+def docs_function_rows() -> list[str]:
+    """The rows of docs/rules.md's function table, header included."""
+    lines = (Path(__file__).resolve().parents[1] / "docs" / "rules.md").read_text("utf-8")
+    rows = lines.split("| function | value | reads |", 1)[1].split("\n\n", 1)[0]
+    return ["| function | value | reads |", *rows.strip().splitlines()]
+
+
+def test_the_docs_list_every_function_and_no_other() -> None:
+    documented = [row.split("`")[1].split("(")[0] for row in docs_function_rows()[2:]]
+    assert sorted(documented) == sorted(FUNCTION_TABLE)
+    # Row for row as the table says them (to regenerate: print these rows).
+    assert docs_function_rows() == [
+        "| function | value | reads |",
+        "|---|---|---|",
+        *(f"| `{f.signature}` | {f.meaning} | {f.source} |" for f in FUNCTION_TABLE.values()),
+    ]
 
 
 def test_arity_messages_come_from_the_table() -> None:

@@ -67,9 +67,9 @@ class Function:
     def source(self) -> str:
         """What the value is made of, as payslip explanations and docs/rules.md say it."""
         if self.group == "team":
-            return "the person's team"
+            return "this month's values of the person's team"
         if not self.reads_history:
-            return "its arguments"
+            return "this month's values"
         if self.earlier_only:
             return "the ledger's earlier months"
         return "this month and the ledger's earlier months"
@@ -210,7 +210,6 @@ def _ledger(
 
 
 _COUNTED = "over the person's team (only the rows where cond holds, if given)"
-_SO_FAR = "months so far, this one included"
 _TABLE: tuple[Function, ...] = (
     Function("if", "if(c, a, b)", "a where c holds, else b", 3, 3, _if),
     Function("min", "min(a, b, …)", "the smallest", 2, None, _min),
@@ -241,10 +240,10 @@ _TABLE: tuple[Function, ...] = (
     ),
     _team("team_max", "team_max(x[, cond])", f"the largest x {_COUNTED}; 0 if none", 2, _team_max),
     _team("team_min", "team_min(x[, cond])", f"the smallest x {_COUNTED}; 0 if none", 2, _team_min),
-    _ledger("quarter_sum", f"Σ x over this quarter's {_SO_FAR}", "quarter", "sum"),
-    _ledger("quarter_mean", f"the mean of x over this quarter's {_SO_FAR}", "quarter", "mean"),
-    _ledger("year_sum", f"Σ x over this year's {_SO_FAR}", "year", "sum"),
-    _ledger("year_mean", f"the mean of x over this year's {_SO_FAR}", "year", "mean"),
+    _ledger("quarter_sum", "Σ x over this quarter's months so far", "quarter", "sum"),
+    _ledger("quarter_mean", "the mean of x over this quarter's months so far", "quarter", "mean"),
+    _ledger("year_sum", "Σ x over this year's months so far", "year", "sum"),
+    _ledger("year_mean", "the mean of x over this year's months so far", "year", "mean"),
     _ledger(
         "quarter_sum_before",
         "Σ x over this quarter's months before this one (0 in a quarter's first month)",
