@@ -4,13 +4,23 @@ Every expected value below was worked out by hand (the arithmetic is in the comm
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csincentive.formula import FUNCTIONS, FormulaError, compile_formula, parse, render
+from csincentive.formula import (
+    FUNCTION_TABLE,
+    FUNCTIONS,
+    FormulaError,
+    Function,
+    compile_formula,
+    parse,
+    render,
+    this_month_names,
+)
 
 DEC = pl.Decimal(38, 10)
 
@@ -201,6 +211,97 @@ def test_errors_point_at_the_problem(text: str, offset: int, fragment: str) -> N
 
 def test_functions_constant() -> None:
     assert {"if", "min", "max", "round", "team_sum", "team_mean", "team_count"} <= FUNCTIONS
+
+
+def signature_arity(signature: str) -> tuple[int, int | None]:
+    """(fewest, most) arguments a documented signature shows: "team_sum(x[, cond])" → (1, 2),
+    "min(a, b, …)" → (2, None)."""
+    inside = signature[signature.index("(") + 1 : signature.rindex(")")]
+    required, _, optional = inside.partition("[")
+    names = [a.strip() for a in required.split(",") if a.strip()]
+    if names[-1] == "…":
+        return len(names) - 1, None
+    return len(names), len(names) + optional.count(",")
+
+
+@pytest.mark.parametrize("function", FUNCTION_TABLE.values(), ids=lambda f: f.name)
+def test_every_function_is_fully_described(function: Function) -> None:
+    assert function.signature.startswith(function.name + "(")
+    assert function.meaning and "|" not in function.meaning  # a cell of the docs table
+    assert signature_arity(function.signature) == (function.min_args, function.max_args)
+    history = function.group == "history"
+    assert (function.span is not None, function.statistic is not None) == (history, history)
+    assert history or not function.earlier_only
+    assert callable(function.compile)
+
+
+def docs_function_rows() -> list[str]:
+    """The rows of docs/rules.md's function table, header included."""
+    lines = (Path(__file__).resolve().parents[1] / "docs" / "rules.md").read_text("utf-8")
+    rows = lines.split("| function | value | reads |", 1)[1].split("\n\n", 1)[0]
+    return ["| function | value | reads |", *rows.strip().splitlines()]
+
+
+def test_the_docs_list_every_function_and_no_other() -> None:
+    documented = [row.split("`")[1].split("(")[0] for row in docs_function_rows()[2:]]
+    assert sorted(documented) == sorted(FUNCTION_TABLE)
+    # Row for row as the table says them (to regenerate: print these rows).
+    assert docs_function_rows() == [
+        "| function | value | reads |",
+        "|---|---|---|",
+        *(f"| `{f.signature}` | {f.meaning} | {f.source} |" for f in FUNCTION_TABLE.values()),
+    ]
+
+
+def test_arity_messages_come_from_the_table() -> None:
+    for text, message in [
+        ("clamp(1, 2)", "clamp() takes 3 arguments, got 2"),
+        ("abs(1, 2)", "abs() takes 1 argument, got 2"),
+        ("min(1)", "min() takes at least 2 arguments, got 1"),
+        ("team_max()", "team_max() takes 1 or 2 arguments, got 0"),
+        ("year_sum(a, b)", "year_sum() takes 1 argument, got 2"),
+    ]:
+        with pytest.raises(FormulaError) as info:
+            parse(text)
+        assert info.value.message == message
+
+
+def history_resolve(name: str) -> pl.Expr:
+    """x = 10 this month; the earlier months' columns: Σ 100 over 2 months, a run of 3."""
+    earlier = {"sum": "100", "count": "2", "streak": "3"}
+    if name.startswith("__history__"):
+        statistic = name.split(":")[1]  # history_column(span, statistic, argument)
+        return pl.lit(D(earlier[statistic]), dtype=DEC)
+    return pl.lit(D("10"), dtype=DEC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("quarter_sum(x)", "110"),  # 100 earlier + 10 now
+        ("year_sum(x * 2)", "120"),  # 100 earlier + 20 now
+        ("year_mean(x)", "36.6666666667"),  # 110 / (2 + 1) months
+        ("quarter_mean(x)", "36.6666666667"),
+        ("months_in_a_row(x > 5)", "4"),  # 3 earlier + this month
+        ("months_in_a_row(x > 50)", "0"),  # not this month: the run is broken
+        ("year_sum_before(x)", "100"),  # the earlier months alone
+        ("quarter_sum_before(x) + x", "110"),
+    ],
+)
+def test_history_functions_join_the_earlier_months(text: str, expected: str) -> None:
+    assert pl.select(compile_formula(parse(text), history_resolve)).item() == D(expected)
+
+
+def test_an_earlier_months_only_call_never_reads_this_month() -> None:
+    # iit's own column does not exist while iit is computed: only the ledger's is read.
+    def resolve(name: str) -> pl.Expr:
+        assert name != "iit", "this month's iit was read"
+        return history_resolve(name)
+
+    expr = compile_formula(parse("tax_to_date - year_sum_before(iit)"), resolve)
+    assert pl.select(expr).item() == D("-90")  # 10 − 100
+    assert this_month_names(parse("tax_to_date - year_sum_before(iit)")) == {"tax_to_date"}
+    assert this_month_names(parse("iit + year_sum(iit)")) == {"iit"}
 
 
 @given(

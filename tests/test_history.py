@@ -1,4 +1,5 @@
-"""Rules over several months (quarter_sum, year_sum, year_mean, months_in_a_row), refunds
+"""Rules over several months (quarter_sum, year_sum, year_mean, months_in_a_row, and the
+earlier-months-only year_sum_before and quarter_sum_before), refunds
 clawed back from sealed months, and dated rules. Earlier months come from a small
 in-memory ledger with the same reading API as csincentive.ledger.store.Ledger; the values are
 chosen by hand and every expected figure is worked in the comments."""
@@ -15,6 +16,7 @@ from helpers import D
 
 from csincentive.core.diagnostics import InputError
 from csincentive.month.compute import compute_month
+from csincentive.reports.explain import explain_agent
 from csincentive.rules.loader import check_rules
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,6 +158,160 @@ def test_streak_stops_at_a_gap(tmp_path: Path):
     text = RULES.replace('valid_from = "2026-07-01"', 'valid_from = "2026-10-01"')
     result = compute_month(MONTH, rules_file(tmp_path, text), ledger=MemoryLedger(earlier))
     assert result.values.sort("agent_id")["good_months"][1] == Decimal(1)
+
+
+# ------------------------------------------------------------- earlier-months-only functions
+
+BEFORE = """
+[scheme]
+id = "b"
+name = "累计预扣"
+valid_from = "2026-07-01"
+
+[components.sales_before]
+label = "年内此前销售"
+kind = "formula"
+pay = false
+format = "money"
+expr = "year_sum_before(net_sales)"
+
+[components.quarter_before]
+label = "季内此前销售"
+kind = "formula"
+pay = false
+format = "money"
+expr = "quarter_sum_before(net_sales)"
+
+[components.tax_to_date]
+label = "累计应扣"
+kind = "formula"
+pay = false
+expr = "year_sum(net_sales) * 3%"
+
+[components.withholding]
+label = "本月预扣"
+kind = "formula"
+expr = "max(tax_to_date - year_sum_before(withholding), 0)"
+"""
+
+# Each earlier month withheld 3% of the year's net sales so far minus what was withheld
+# before it (the cumulative method): A1 Jul 100 × 3% = 3.00, Aug 110 × 3% − 3.00 = 0.30,
+# Sep 111 × 3% − 3.30 = 0.03; the others likewise.
+WITHHELD = {
+    "2026-07": ["3.00", "6.00", "9.00", "12.00", "0", "0"],
+    "2026-08": ["0.30", "0.60", "0.90", "1.20", "0", "0"],
+    "2026-09": ["0.03", "0.06", "0.09", "0.12", "0.15", "0"],
+}
+# October as the ledger recorded it (tests/months/2026-10, worked above and below).
+OCTOBER = {
+    "net_sales": ["1050.50", "1060", "1450", "0", "330", "0"],
+    "conversion": ["0.6", "0.5", "0.4", "0.25", "0.5", "0"],
+    "withholding": ["31.52", "31.80", "43.50", "0.00", "9.90", "0.00"],
+}
+
+
+def withheld_ledger(*, without: str | None = None, october: bool = False) -> MemoryLedger:
+    months = {m: {**v, "withholding": WITHHELD[m]} for m, v in EARLIER.items() if m != without}
+    return MemoryLedger({**months, "2026-10": OCTOBER} if october else months)
+
+
+def test_before_functions_leave_this_month_out(tmp_path: Path):
+    result = compute_month(MONTH, rules_file(tmp_path, BEFORE), ledger=withheld_ledger())
+    values = result.values.sort("agent_id")
+    # Jul + Aug + Sep only: A1 100 + 10 + 1 = 111 … (October's 1050.50 is not added).
+    assert values["sales_before"].to_list() == D("111", "222", "333", "444", "5", "0")
+    # October opens Q4: no earlier month of the quarter.
+    assert values["quarter_before"].to_list() == D("0", "0", "0", "0", "0", "0")
+    # Year so far × 3% − withheld before: A1 1161.50 × 3% = 34.845 − 3.33 = 31.515 → 31.52;
+    # A2 1282 × 3% = 38.46 − 6.66 = 31.80; A3 1783 × 3% = 53.49 − 9.99 = 43.50;
+    # A4 444 × 3% = 13.32 − 13.32 = 0; A5 335 × 3% = 10.05 − 0.15 = 9.90; S1 0.
+    withholding = result.payroll.sort("agent_id")["withholding"].to_list()
+    assert withholding == D("31.52", "31.80", "43.50", "0.00", "9.90", "0.00")
+    why = result.lines.filter((pl.col("agent_id") == "A1") & (pl.col("component") == "withholding"))
+    assert why["explanation"][0] == (
+        "max(tax_to_date - year_sum_before(withholding), 0) with tax_to_date=34.845; "
+        "year_sum_before(withholding)=3.33 = 31.52"
+    )
+    line = next(x for x in explain_agent(result, "A1").lines if x.id == "withholding")
+    before = next(i for i in line.inputs if i.name == "year_sum_before(withholding)")
+    assert (before.source, before.value) == ("the ledger's earlier months", Decimal("3.33"))
+
+
+def test_before_functions_in_a_quarters_second_month(tmp_path: Path):
+    # November, with October in the ledger: the quarter before it is October alone, the
+    # year Jul–Oct (A1 111 + 1050.50 = 1161.50).
+    ledger = withheld_ledger(october=True)
+    result = compute_month(MONTH, rules_file(tmp_path, BEFORE), month=(2026, 11), ledger=ledger)
+    values = result.values.sort("agent_id")
+    assert values["quarter_before"].to_list() == D("1050.5", "1060", "1450", "0", "330", "0")
+    assert values["sales_before"].to_list() == D("1161.5", "1282", "1783", "444", "335", "0")
+
+
+def january_2027(tmp_path: Path) -> Path:
+    """tests/months/2026-10 moved to January 2027 (the roster stays): the same figures."""
+    folder = tmp_path / "2027-01"
+    shutil.copytree(MONTH, folder)
+    for name in ("chats.csv", "orders.csv"):
+        path = folder / name
+        text = path.read_text(encoding="utf-8").replace("2026-10-", "2027-01-")
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_january_starts_the_year_again(tmp_path: Path):
+    # The ledger holds 2026 up to October; January 2027 reads none of it.
+    ledger = withheld_ledger(october=True)
+    result = compute_month(january_2027(tmp_path), rules_file(tmp_path, BEFORE), ledger=ledger)
+    values = result.values.sort("agent_id")
+    assert values["sales_before"].to_list() == D("0", "0", "0", "0", "0", "0")
+    assert values["quarter_before"].to_list() == D("0", "0", "0", "0", "0", "0")
+    # Nothing withheld before in 2027: 3% of January's net sales (October's figures),
+    # A1 1050.50 × 3% = 31.515 → 31.52, A2 31.80, A3 43.50, A4 0, A5 330 × 3% = 9.90, S1 0.
+    withholding = result.payroll.sort("agent_id")["withholding"].to_list()
+    assert withholding == D("31.52", "31.80", "43.50", "0.00", "9.90", "0.00")
+
+
+@pytest.mark.parametrize(
+    ("function", "month", "without", "needs"),
+    [
+        ("year_sum_before", (2026, 10), "2026-08", "2026-08"),
+        ("quarter_sum_before", (2026, 12), "2026-10", "2026-10, 2026-11"),
+    ],
+)
+def test_a_missing_earlier_month_is_refused(tmp_path, function, month, without, needs):
+    text = RULES.replace('"year_sum(net_sales)"', f'"{function}(net_sales)"')
+    earlier = {m: v for m, v in EARLIER.items() if m != without}
+    with pytest.raises(InputError) as caught:
+        compute_month(MONTH, rules_file(tmp_path, text), month=month, ledger=MemoryLedger(earlier))
+    [problem] = caught.value.diagnostics
+    assert problem.code == "E181"
+    assert f"{function}(net_sales), which needs {needs} in the ledger" in problem.message
+
+
+def test_months_before_the_scheme_are_not_required(tmp_path: Path):
+    # Valid from September: July and August may be missing; September alone is before.
+    text = BEFORE.replace('"2026-07-01"', '"2026-09-01"')
+    ledger = MemoryLedger({"2026-09": {**EARLIER["2026-09"], "withholding": WITHHELD["2026-09"]}})
+    result = compute_month(MONTH, rules_file(tmp_path, text), ledger=ledger)
+    assert result.values.sort("agent_id")["sales_before"].to_list() == D(
+        "1", "2", "3", "4", "5", "0"
+    )
+
+
+def test_a_component_may_read_its_own_earlier_months(tmp_path: Path):
+    # withholding reads year_sum_before(withholding): no cycle, since only the ledger's
+    # months are read. Reading itself this month still is one.
+    _, problems = check_rules(rules_file(tmp_path, BEFORE))
+    assert problems == []
+    cyclic = BEFORE.replace("year_sum_before(withholding)", "year_sum(withholding)")
+    _, problems = check_rules(rules_file(tmp_path, cyclic))
+    assert [(p.code, p.message) for p in problems] == [
+        (
+            "E120",
+            "components depend on each other in a cycle: withholding → withholding;"
+            " one of them must not use the other",
+        )
+    ]
 
 
 # ---------------------------------------------------------------------- refund clawback

@@ -114,3 +114,38 @@ def test_explain_names_the_earlier_months(tmp_path: Path):
     # 2010.60 + 2193.93 + 2510.60 = 6715.13 (module docstring).
     assert quarter.source == "this month and the ledger's earlier months"
     assert quarter.value == Decimal("6715.13")
+
+
+CALENDAR_RULES = """
+[scheme]
+id = "c"
+name = "年终"
+valid_from = "2026-01-01"
+
+[components.year_end_bonus]
+label = "年终奖"
+kind = "formula"
+expr = "if(month_of_year == 12, 100, 0)"
+
+[components.months_left]
+label = "剩余月数"
+kind = "formula"
+pay = false
+format = "number"
+expr = "12 - month_of_year"
+"""
+
+
+@pytest.mark.parametrize(("month", "bonus", "left"), [(10, "0.00", "2"), (12, "100.00", "0")])
+def test_month_of_year_is_a_calendar_fact(tmp_path: Path, month: int, bonus: str, left: str):
+    rules = tmp_path / "calendar.toml"
+    rules.write_text(CALENDAR_RULES, encoding="utf-8")
+    result = compute_month(month_folder(tmp_path, month), rules)
+    # The same for everyone: 12 − 10 = 2 months left after October, 0 after December.
+    assert set(result.payroll["year_end_bonus"]) == {Decimal(bonus)}
+    assert set(result.values["months_left"]) == {Decimal(left)}
+    a1 = result.lines.filter((pl.col("agent_id") == "A1") & (pl.col("component") == "months_left"))
+    assert a1["explanation"][0] == f"12 - month_of_year with month_of_year={month} = {left}"
+    # Not a column of metrics.csv, which keeps its columns (month_of_quarter is one).
+    assert "month_of_quarter" in result.metrics.columns
+    assert "month_of_year" not in result.metrics.columns

@@ -80,6 +80,7 @@ CALENDAR: tuple[Name, ...] = (
     Name("tenure_months", "months", "whole months from hire_date to the month's last day"),
     Name("on_probation", "flag", "1 when on probation on the month's last day, else 0"),
     Name("month_of_quarter", "count", "1, 2 or 3: the month's place in its quarter"),
+    Name("month_of_year", "count", "1 to 12: the month's place in its year (not in metrics.csv)"),
     Name("quarter_end", "flag", "1 in March, June, September and December, else 0"),
     Name("year_end", "flag", "1 in December, else 0"),
 )

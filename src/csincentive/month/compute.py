@@ -408,7 +408,10 @@ def _flags(computed: pl.DataFrame, meta: list[CompiledLine]) -> pl.DataFrame:
 
 
 def _metrics(computed: pl.DataFrame) -> pl.DataFrame:
-    names = [m.name for m in METRICS] + [c.name for c in CALENDAR]
+    # metrics.csv keeps the columns it had before month_of_year, so the files of earlier
+    # months stay comparable column for column; the month is in the folder name anyway.
+    calendar = [c.name for c in CALENDAR if c.name != "month_of_year"]
+    names = [m.name for m in METRICS] + calendar
     ratios = {m.name for m in METRICS if m.unit == "ratio"}
     columns = []
     for name in names:

@@ -23,6 +23,7 @@ from csincentive.formula import (
     is_condition,
     parse,
     render,
+    this_month_names,
 )
 from csincentive.rules.model import (
     AwardComponent,
@@ -555,7 +556,7 @@ def dependency_order(rules: RuleSet) -> list[str]:
     for cid, component in rules.components.items():
         names: set[str] = set()
         for text in formula_fields(component).values():
-            names |= parse(text).names
+            names |= this_month_names(parse(text))  # year_sum_before(x) needs no x yet
         reads[cid] = {n for n in names if n in rules.components and n != cid}
     order: list[str] = []
     placed: set[str] = set()

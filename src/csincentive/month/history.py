@@ -1,5 +1,5 @@
-"""Rules over several months: quarter_sum / quarter_mean / year_sum / year_mean /
-months_in_a_row read the months the ledger recorded before this one.
+"""Rules over several months: the functions the formula table marks as reading the ledger
+(quarter_sum, year_mean, months_in_a_row …) read the months it recorded before this one.
 
 For each such call the earlier months' part becomes per-person columns (see
 formula.history_column), joined to the month's frame; the formula adds this month's value.
@@ -10,7 +10,6 @@ at the first month the ledger does not have.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
 from csincentive.core.money import ENGINE
+from csincentive.core.month import Month
 from csincentive.formula import HistoryCall, compile_formula, history_calls, history_column, parse
 from csincentive.rules.model import RuleSet, formula_fields
 from csincentive.rules.names import scheme_names
@@ -55,41 +55,48 @@ def history_frame(
             "ledger; run with the ledger that recorded them (--ledger DIR)"
         )
         raise InputError([Diagnostic(rules_file, message, code="E180")])
+    this = Month(year, month)
     out = people.select("agent_id")
-    done: set[str] = set()
+    done: set[str] = set()  # year_sum(x) and year_mean(x) share their columns
     for cid, call in calls:
-        if call.span == "streak":
-            column = history_column("streak", "streak", call.argument.text)
-            if column not in done:
-                months = _run_back(ledger, year, month)
-                out = out.join(
-                    _streak(rules, ledger, months, call, column), on="agent_id", how="left"
-                )
-                done.add(column)
-            continue
-        months = _span_months(call.span, year, month)
-        _require(ledger, months, rules, cid, call, rules_file)
-        sum_column = history_column(call.span, "sum", call.argument.text)
-        if sum_column not in done:
-            count_column = history_column(call.span, "count", call.argument.text)
-            part = _sum_and_count(rules, ledger, months, call, sum_column, count_column)
+        if call.span != "streak":
+            _require(ledger, this.earlier_in(call.span), rules, cid, call, rules_file)
+        column, part = _earlier_months(rules, ledger, this, call, done)
+        if part is not None:
             out = out.join(part, on="agent_id", how="left")
-            done.add(sum_column)
+            done.add(column)
     return out.with_columns(pl.exclude("agent_id").fill_null(0).cast(ENGINE))
 
 
-def _span_months(span: str, year: int, month: int) -> list[str]:
-    """The earlier months of this month's quarter or year."""
-    first = month - (month - 1) % 3 if span == "quarter" else 1
-    return [f"{year:04d}-{m:02d}" for m in range(first, month)]
+def _earlier_months(
+    rules: RuleSet, ledger: Ledger, this: Month, call: HistoryCall, done: set[str]
+) -> tuple[str, pl.DataFrame | None]:
+    """The call's columns over the earlier months its span reads (the function table's
+    span: this quarter's, this year's, or the run ending last month); None if done."""
+    if call.span == "streak":
+        column = history_column("streak", "streak", call.argument.text)
+        if column in done:
+            return column, None
+        return column, _streak(rules, ledger, _run_back(ledger, this), call, column)
+    sum_column = history_column(call.span, "sum", call.argument.text)
+    if sum_column in done:
+        return sum_column, None
+    count_column = history_column(call.span, "count", call.argument.text)
+    months = [str(m) for m in this.earlier_in(call.span)]
+    return sum_column, _sum_and_count(rules, ledger, months, call, sum_column, count_column)
 
 
 def _require(
-    ledger: Ledger, months: list[str], rules: RuleSet, cid: str, call: HistoryCall, rules_file: str
+    ledger: Ledger,
+    months: list[Month],
+    rules: RuleSet,
+    cid: str,
+    call: HistoryCall,
+    rules_file: str,
 ) -> None:
-    start = rules.scheme.valid_from if rules.scheme else dt.date.min
-    needed = [m for m in months if f"{m}-01" >= f"{start:%Y-%m}-01"]
-    missing = [m for m in needed if not ledger.has(m)]
+    """Refuse a quarter or year that would silently miss a month since the scheme began."""
+    start = Month.of(rules.scheme.valid_from) if rules.scheme else Month(1, 1)
+    missing = [str(m) for m in months if m >= start and not ledger.has(str(m))]
     if missing:
         message = (
             f"components.{cid} uses {call.function}({call.argument.text}), which needs "
@@ -98,16 +105,14 @@ def _require(
         raise InputError([Diagnostic(rules_file, message, code="E181")])
 
 
-def _run_back(ledger: Ledger, year: int, month: int) -> list[str]:
+def _run_back(ledger: Ledger, this: Month) -> list[str]:
     """The ledger's months immediately before this one, newest first, until a gap."""
     months: list[str] = []
-    y, m = year, month
-    while True:
-        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-        period = f"{y:04d}-{m:02d}"
-        if not ledger.has(period):
-            return months
-        months.append(period)
+    period = this.previous()
+    while ledger.has(str(period)):
+        months.append(str(period))
+        period = period.previous()
+    return months
 
 
 def _evaluate(rules: RuleSet, values: pl.DataFrame, call: HistoryCall, period: str) -> pl.DataFrame:

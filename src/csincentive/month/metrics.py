@@ -241,6 +241,7 @@ def calendar_columns(year: int, month: int, probation_months: int) -> list[pl.Ex
         tenure.cast(pl.Int64).alias("tenure_months"),
         (probation_end >= pl.lit(last)).cast(pl.Int64).alias("on_probation"),
         pl.lit((month - 1) % 3 + 1, dtype=pl.Int64).alias("month_of_quarter"),
+        pl.lit(month, dtype=pl.Int64).alias("month_of_year"),
         pl.lit(int(month % 3 == 0), dtype=pl.Int64).alias("quarter_end"),
         pl.lit(int(month == 12), dtype=pl.Int64).alias("year_end"),
     ]

@@ -273,7 +273,7 @@ class _Explainer:
     def _source(self, text: str, term: Formula) -> str:
         if isinstance(term.root, Call):
             if term.root.name in HISTORY_FUNCTIONS:
-                return "this month and the ledger's earlier months"
+                return HISTORY_FUNCTIONS[term.root.name].source
             return "team aggregate"
         if text in self.rules.components:
             return "component"

@@ -13,7 +13,17 @@ from csincentive.core.diagnostics import Diagnostic, Severity
 from csincentive.core.money import plain
 from csincentive.core.names import BUILTIN
 from csincentive.core.names import Name as NameInfo
-from csincentive.formula import FUNCTIONS, Binary, Call, FormulaError, Name, Node, Unary, parse
+from csincentive.formula import (
+    FUNCTIONS,
+    Binary,
+    Call,
+    FormulaError,
+    Name,
+    Node,
+    Unary,
+    parse,
+    this_month_names,
+)
 from csincentive.rules.locate import SourceMap
 from csincentive.rules.model import (
     ComponentBase,
@@ -241,10 +251,15 @@ def _check_formulas(rules: RuleSet, report: _Report, known: dict[str, str]) -> d
                 report.add("E111", loc, f"formula: {exc.message}", offset=exc.offset or 0)
                 continue
             offsets = _name_offsets(formula.root)
+            this_month = this_month_names(formula)  # year_sum_before(x) reads x's past only
             for name in sorted(formula.names):
                 if name not in known:
                     report.add("E110", loc, _unknown_name(name, known), offset=offsets[name])
-                elif known[name] == "component" and not (name == cid and field == ("flag_when",)):
+                elif (
+                    known[name] == "component"
+                    and name in this_month
+                    and not (name == cid and field == ("flag_when",))
+                ):
                     # A flag may read its own component's amount: it is raised afterwards.
                     edges[cid].add(name)
     return edges
