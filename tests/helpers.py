@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+
+from csincentive.month.engine import Compiler
+from csincentive.rules.model import RuleSet
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 
 
 def D(*values: str) -> list[Decimal]:
@@ -34,3 +40,46 @@ def moved_month(source: Path, parent: Path, month: int) -> Path:
             text = path.read_text(encoding="utf-8").replace("2026-10-", f"2026-{month:02d}-")
             path.write_text(text, encoding="utf-8")
     return folder
+
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+HEADER = """
+[scheme]
+id = "t"
+name = "test"
+valid_from = "2026-01-01"
+"""
+
+
+def engine_rules(body: str) -> RuleSet:
+    """A rule set of `body`'s components under a minimal [scheme]."""
+    return RuleSet.model_validate(tomllib.loads(HEADER + body))
+
+
+def agents(**columns: list) -> pl.LazyFrame:  # type: ignore[type-arg]
+    """A per-agent frame A1..An of team t1 with the given columns (31 days employed)."""
+    n = len(next(iter(columns.values())))
+    base = {
+        "agent_id": [f"A{i}" for i in range(1, n + 1)],
+        "team": ["t1"] * n,
+        "role": ["agent"] * n,
+        "grade": ["初级"] * n,
+        "days_employed": [31] * n,
+        "days_in_month": [31] * n,
+    }
+    base.update(columns)
+    return pl.LazyFrame(base)
+
+
+def run(body: str, frame: pl.LazyFrame) -> pl.DataFrame:
+    """The components of `body` applied to `frame` by the engine."""
+    return Compiler(engine_rules(body)).apply(frame).collect()
+
+
+def money(*values: str) -> list[Decimal]:
+    """Exact amounts (the engine tests' name for D)."""
+    return [Decimal(v) for v in values]
