@@ -20,7 +20,14 @@ from csincentive.core.display import show_expr
 from csincentive.core.money import PAY, RATIO
 from csincentive.core.names import CALENDAR, METRICS
 from csincentive.month.attribution import attribute_orders, buyer_key, resolve_accounts
-from csincentive.month.engine import FLAG, WHY, CompiledLine, Compiler
+from csincentive.month.engine import (
+    FLAG,
+    WHY,
+    CompiledLine,
+    Compiler,
+    traces_of,
+    values_of,
+)
 from csincentive.month.history import history_frame
 from csincentive.month.metrics import (
     agent_frame,
@@ -258,7 +265,8 @@ def _compute(
         metrics=_metrics(computed_df),
         reconciliation=recon_df,
         unknown_agents=unknown_df,
-        values=computed_df.select(c for c in computed_df.columns if not c.endswith((WHY, FLAG))),
+        values=values_of(computed_df),
+        traces=traces_of(computed_df),
         orders=orders_out,
         warnings=warnings,
         input_files={**period.files, **extras.files},

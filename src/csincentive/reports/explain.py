@@ -29,20 +29,15 @@ from csincentive.core.money import ENGINE, plain
 from csincentive.core.names import ATTENDANCE, CALENDAR, METRICS, ROSTER
 from csincentive.formula import HISTORY_FUNCTIONS, Call, Formula, explain_terms, parse
 from csincentive.month.compute import MonthResult
-from csincentive.month.engine import RAW, Compiler, scope_mask, scope_words
-from csincentive.rules.loader import dotted
-from csincentive.rules.locate import SourceMap
-from csincentive.rules.model import (
-    AwardComponent,
-    ComponentBase,
-    MatchComponent,
-    MatrixComponent,
-    RankComponent,
-    Scope,
-    TableComponent,
-    formula_fields,
-    param_references,
-)
+from csincentive.month.engine import RAW, Compiler
+from csincentive.rules.kinds.award import AwardComponent
+from csincentive.rules.kinds.base import ComponentBase, Scope, scope_mask, scope_words
+from csincentive.rules.kinds.match import MatchComponent
+from csincentive.rules.kinds.matrix import MatrixComponent
+from csincentive.rules.kinds.rank import RankComponent
+from csincentive.rules.kinds.table import TableComponent
+from csincentive.rules.locate import SourceMap, dotted
+from csincentive.rules.model import formula_fields, param_references
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -19,6 +19,14 @@ _HEX_LENGTH = {"x": 2, "u": 4, "U": 8}
 _QUOTES = ("'", '"')  # a tuple, so the end of text ("") is not "in" it
 
 
+def dotted(loc: Path) -> str:
+    """("components", "c", "rows", 1) → "components.c.rows[1]", as diagnostics name a key."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 @dataclass
 class SourceMap:
     text: str
