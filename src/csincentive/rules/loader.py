@@ -8,6 +8,7 @@ the strict form the pipeline uses: any error raises one InputError with all of t
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import sys
 from pathlib import Path
@@ -58,7 +59,7 @@ def check_rules(path: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
     """The merged rule set of a rules file (with the files it includes) and every
     diagnostic found in any of them."""
     path = Path(path)
-    rules, diagnostics = _check_file(path, trail=())
+    rules, diagnostics = _check_file(path, trail=(), shown=path)
     if rules is None:
         return None, diagnostics
     if rules.scheme is None:
@@ -70,9 +71,13 @@ def check_rules(path: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
     return rules, diagnostics
 
 
-def _check_file(path: Path, trail: tuple[Path, ...]) -> tuple[RuleSet | None, list[Diagnostic]]:
+def _check_file(
+    path: Path, trail: tuple[Path, ...], shown: Path
+) -> tuple[RuleSet | None, list[Diagnostic]]:
     """One file: its own shape, then the files it includes (each checked on its own), then
-    the meaning of its own components against everything it can see."""
+    the meaning of its own components against everything it can see. `shown` is the path
+    explanations give for where a component is written: the including file's, then each
+    include's relative to it."""
     display = str(path)
     loaded = _read(path)
     if isinstance(loaded, Diagnostic):
@@ -83,6 +88,7 @@ def _check_file(path: Path, trail: tuple[Path, ...]) -> tuple[RuleSet | None, li
         own = RuleSet.model_validate(data)
     except ValidationError as exc:
         return None, _shape_diagnostics(display, source, exc.errors(), data)
+    own = own.model_copy(update={"written": source.components_written(str(shown))})
 
     diagnostics: list[Diagnostic] = []
     base: RuleSet | None = None
@@ -93,7 +99,8 @@ def _check_file(path: Path, trail: tuple[Path, ...]) -> tuple[RuleSet | None, li
             line, col = source.position(("include", i))
             diagnostics.append(Diagnostic(display, message, "E106", line, col, f"include[{i}]"))
             continue
-        sub, found = _check_file(included, (*trail, path.resolve()))
+        sub_shown = Path(os.path.normpath(shown.parent / name))
+        sub, found = _check_file(included, (*trail, path.resolve()), sub_shown)
         diagnostics += found
         if sub is not None:
             base = sub if base is None else sub.merged_over(base)

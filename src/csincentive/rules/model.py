@@ -18,6 +18,7 @@ from csincentive.rules.kinds import Component
 from csincentive.rules.kinds.base import ComponentBase as ComponentBase
 from csincentive.rules.kinds.base import Loc
 from csincentive.rules.kinds.base import Scope as Scope
+from csincentive.rules.locate import Written
 from csincentive.rules.values import Number, Strict
 from csincentive.rules.values import parse_number as parse_number
 
@@ -143,6 +144,10 @@ class RuleSet(Strict):
     # Parameters written as a percentage ("95%"), so explanations show them that way.
     # Filled from the file itself, never written by hand.
     percent_params: frozenset[str] = Field(default=frozenset(), exclude=True)
+    # Where each component is written (its file, and the line and column of each of its
+    # keys): recorded by the loader, so an explanation points at a rule without reading
+    # the files again.
+    written: dict[str, Written] = Field(default_factory=dict, exclude=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -222,6 +227,7 @@ class RuleSet(Strict):
                 "percent_params": (base.percent_params - set(self.params)) | self.percent_params,
                 "events": {**base.events, **self.events},
                 "components": {**base.components, **self.components},
+                "written": {**base.written, **self.written},
             }
         )
 
