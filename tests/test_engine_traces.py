@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from csincentive.month.engine import SHOWN, TRACE, Compiler, Read, values_of
+from csincentive.month.engine import TRACE, Compiler, Read, values_of
 from csincentive.rules.kinds import BY_NAME, KIND_NAMES, KINDS, kind_of
 from csincentive.rules.kinds.base import (
     FIELD_SIZE,
@@ -23,7 +23,6 @@ from csincentive.rules.kinds.base import (
     ROW,
     ROW_KEY,
     VALUE,
-    VALUE_SHOWN,
     Compiled,
 )
 from csincentive.rules.model import Change, RuleSet
@@ -115,8 +114,9 @@ def test_every_kind_compiles_checks_and_records_its_trace(name: str):
     frame = agents(x=[Decimal(3), Decimal(7)], education=["本科", "大专"])
     [first, _] = traced(body, frame, "c")
     reads = Compiler(ruleset).lines()[0].reads
-    inputs = [key for i in range(len(reads)) for key in (Read.value(i), Read.shown(i))]
-    assert list(first) == [SHOWN, *inputs, *kind.records]
+    first_read = "education" if name in ("match", "matrix") else "x"  # a field before formulas
+    assert reads[0].text == first_read
+    assert list(first) == [*(Read.value(i) for i in range(len(reads))), *kind.records]
 
 
 def test_a_trace_is_kept_out_of_the_values_the_ledger_stores():
@@ -142,16 +142,25 @@ expr = "net_sales * bonus_rate + team_sum(net_sales)"
     frame = agents(net_sales=[Decimal("100.50"), Decimal("200.00")])
     [trace, _] = traced(body, frame, "bonus")
     [line] = Compiler(rules(body)).lines()
-    assert [(r.text, r.source, r.used_in) for r in line.reads] == [
-        ("net_sales", "metric", ("expr",)),
-        ("bonus_rate", "parameter", ("expr",)),
-        ("team_sum(net_sales)", "team aggregate", ("expr",)),
+    # Each value with the unit it is shown in: net_sales is money, bonus_rate was written
+    # as a percentage, a team sum of money is money.
+    assert [(r.text, r.source, r.used_in, r.unit) for r in line.reads] == [
+        ("net_sales", "metric", ("expr",), "money"),
+        ("bonus_rate", "parameter", ("expr",), "ratio"),
+        ("team_sum(net_sales)", "team aggregate", ("expr",), "money"),
     ]
-    # 100.50 × 2% + (100.50 + 200.00) = 2.01 + 300.50 = 302.51.
-    assert trace[SHOWN] == "302.51"
-    assert (trace["input0"], trace["input0_shown"]) == (Decimal("100.5"), "100.50")
-    assert (trace["input1"], trace["input1_shown"]) == (Decimal("0.02"), "2%")
-    assert (trace["input2"], trace["input2_shown"]) == (Decimal("300.5"), "300.50")
+    # A1: net_sales 100.50, the 2% rate, and the team's 100.50 + 200.00 = 300.50.
+    assert trace == {
+        "input0": Decimal("100.5"),
+        "input1": Decimal("0.02"),
+        "input2": Decimal("300.5"),
+    }
+
+
+def test_a_constant_records_nothing():
+    body = '[components.c]\nlabel = "c"\nkind = "formula"\nexpr = "3000"\n'
+    computed = Compiler(rules(body)).apply(agents(x=[Decimal(3)])).collect()
+    assert "c__trace" not in computed.columns
 
 
 def test_table_records_the_row_reached():
@@ -196,7 +205,7 @@ def test_rank_records_the_place_the_field_and_the_value():
     assert [t[PLACE] for t in traces] == [3, 1, 1, 4]
     assert {t[FIELD_SIZE] for t in traces} == {4}
     assert all(t[IN_FIELD] for t in traces)
-    assert [(t[VALUE], t[VALUE_SHOWN]) for t in traces][1] == (Decimal(9), "9")
+    assert [t[VALUE] for t in traces] == [Decimal(5), Decimal(9), Decimal(9), Decimal(2)]
 
 
 def test_award_records_the_place_among_the_eligible_and_the_quota():

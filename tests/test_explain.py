@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from csincentive.cli import app
+from csincentive.core.money import ENGINE
 from csincentive.month.compute import MonthResult, compute_month
 from csincentive.month.engine import TRACE
 from csincentive.reports.explain import Line, as_dict, as_text, explain_agent, line_dict
@@ -277,12 +278,12 @@ def test_explain_shows_what_the_engine_recorded_not_a_new_computation(result: Mo
     assert ranking.rank == 4
     assert [s.agent_id for s in ranking.above] == ["A1", "A5"]
     assert [(s.agent_id, s.shown) for s in ranking.tied] == [("A3", "40%")]
-    # The table row and an input value as recorded: rows[3] (4 of 5), net_sales "1.00".
+    # The table row and an input value as recorded: rows[3] (4 of 5), net_sales 1.00.
     changed = recorded(result, "supervisor_coefficient", "S1", row=pl.lit(3, dtype=pl.Int64))
     commission = top(explain_agent(changed, "S1").lines, "supervisor_commission")
     row = child(commission, "supervisor_coefficient").row
     assert row is not None and (row.index, row.of) == (3, 5)
-    changed = recorded(result, "commission", "A1", input0_shown=pl.lit("1.00"))
+    changed = recorded(result, "commission", "A1", input0=pl.lit(Decimal(1)).cast(ENGINE))
     assert "│  └─ net_sales = 1.00  (metric; read in base)" in as_text(explain_agent(changed, "A1"))
 
 

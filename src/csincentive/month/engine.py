@@ -3,9 +3,9 @@
 Each component becomes three columns: ``<id>`` (its amount — a pay line rounded half-up to
 the fen, or an intermediate value with ten places), ``<id>__why`` (a plain explanation built
 by the same vectorised plan) and ``<id>__raw`` (the amount before the one rounding), plus
-``<id>__trace``, a struct of what the computation went through for this person — the amount
-as shown, the value of each name or team aggregate it read, and what its kind records (the
-row reached, the rank and the field, the quota …): ``explain`` renders that record and
+``<id>__trace``, a struct of what the computation went through for this person — the value
+of each name or team aggregate it read, and what its kind records (the row reached, the
+rank and the field, the quota …): ``explain`` renders that record and
 computes nothing again. Components are added in dependency order, so a component can read
 the rounded amounts of the ones it depends on, exactly as a payslip shows them. What a kind
 computes is its module's ``compile`` (rules/kinds/); the engine adds what every kind shares.
@@ -32,7 +32,15 @@ from csincentive.formula import (
     render,
 )
 from csincentive.rules.kinds import kind_of
-from csincentive.rules.kinds.base import Compiled, ComponentBase, Picks, Ranks, dec, scope_mask
+from csincentive.rules.kinds.base import (
+    Compiled,
+    ComponentBase,
+    Picks,
+    Ranks,
+    dec,
+    recorded,
+    scope_mask,
+)
 from csincentive.rules.locate import dotted
 from csincentive.rules.model import RuleSet, formula_fields
 from csincentive.rules.names import scheme_names
@@ -41,7 +49,6 @@ WHY = "__why"
 FLAG = "__flag"
 RAW = "__raw"  # the amount before the one rounding, for `explain`
 TRACE = "__trace"  # what the computation of a line went through, for `explain`
-SHOWN = "shown"  # in a trace: the amount as shown
 # prorate = … → (days counted, out of, words for the explanation)
 PRORATION = {
     "days_employed": ("days_employed", "days_in_month", "days employed"),
@@ -59,19 +66,16 @@ _BUILTIN_SOURCES = {
 @dataclass(frozen=True)
 class Read:
     """A name (or a team aggregate as a whole) a component reads; its value for each person
-    is in the component's trace as ``input<i>`` and ``input<i>_shown``."""
+    is in the component's trace as ``input<i>``."""
 
     text: str
     source: str  # component, parameter, metric, roster, calendar, event, team aggregate …
     used_in: tuple[str, ...]  # the component's keys that read it: expr, rows[1].value …
+    unit: str  # how its value is shown
 
     @staticmethod
     def value(i: int) -> str:
         return f"input{i}"
-
-    @staticmethod
-    def shown(i: int) -> str:
-        return f"input{i}_shown"
 
 
 @dataclass(frozen=True)
@@ -179,7 +183,8 @@ class Compiler:
         frame = frame.with_columns(total.cast(PAY).alias(self.rules.total.id))
         # Last, over the finished month: a trace reads amounts as the payslip shows them
         # (a flag may read its own line), and team aggregates see everyone.
-        return frame.with_columns(self.trace(cid) for cid in self.order)
+        traces = (self.trace(cid) for cid in self.order)
+        return frame.with_columns(trace for trace in traces if trace is not None)
 
     def component(self, cid: str, component: ComponentBase) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
         """(amount, explanation, the amount before rounding) of one component."""
@@ -211,15 +216,17 @@ class Compiler:
         return amount, why, raw
 
     # -- what explain renders -----------------------------------------------------------
-    def trace(self, cid: str) -> pl.Expr:
-        """``<id>__trace``: the amount as shown, each value the component read, and what
-        its kind recorded, for every person."""
-        fields = {SHOWN: show_expr(pl.col(cid), self.unit_of(cid)).fill_null("no value")}
-        for i, (_, term) in enumerate(self.reads(self.rules.components[cid])):
-            value, unit = self._term(term)
-            fields[Read.value(i)] = value
-            fields[Read.shown(i)] = show_expr(value, unit).fill_null("—")
+    def trace(self, cid: str) -> pl.Expr | None:
+        """``<id>__trace``: each value the component read and what its kind recorded, for
+        every person (values, not text: showing them is left to whoever reads them); None
+        for a constant, which reads and records nothing."""
+        fields = {
+            Read.value(i): recorded(self.formula(term.text), read.unit)
+            for i, (read, term) in enumerate(self.reads(self.rules.components[cid]))
+        }
         fields.update(self.compiled[cid].records)
+        if not fields:
+            return None
         return pl.struct([expr.alias(name) for name, expr in fields.items()]).alias(cid + TRACE)
 
     def reads(self, component: ComponentBase) -> list[tuple[Read, Formula]]:
@@ -240,17 +247,12 @@ class Compiler:
             if dotted(where) not in used:
                 used.append(dotted(where))
         return [
-            (Read(text, self._source(term), tuple(used)), term)
+            (Read(text, self._source(term), tuple(used), self._unit(term)), term)
             for text, (term, used) in found.items()
         ]
 
-    def _term(self, term: Formula) -> tuple[pl.Expr, str]:
-        """A term's value (exact, or text) and the unit it is shown in."""
-        expr = self.formula(term.text)
-        if isinstance(term.root, Call):
-            return expr.cast(ENGINE), self.aggregate_unit(term)
-        unit = self.unit_of(term.text)
-        return (expr.cast(pl.Utf8) if unit == "text" else expr.cast(ENGINE)), unit
+    def _unit(self, term: Formula) -> str:
+        return self.aggregate_unit(term) if isinstance(term.root, Call) else self.unit_of(term.text)
 
     def _source(self, term: Formula) -> str:
         text = term.text

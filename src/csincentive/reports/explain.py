@@ -21,8 +21,9 @@ from typing import Any
 import polars as pl
 
 from csincentive.core.diagnostics import InputError
+from csincentive.core.display import show_expr
 from csincentive.core.money import plain
-from csincentive.month.engine import RAW, SHOWN, TRACE, CompiledLine, Read
+from csincentive.month.engine import RAW, TRACE, CompiledLine, Read
 from csincentive.month.result import MonthResult
 from csincentive.rules.kinds.base import (
     FIELD_SIZE,
@@ -32,7 +33,7 @@ from csincentive.rules.kinds.base import (
     ROW,
     ROW_KEY,
     VALUE,
-    VALUE_SHOWN,
+    Ranks,
 )
 from csincentive.rules.locate import Location, Written
 
@@ -184,6 +185,25 @@ class _Explainer:
         self.why: dict[str, str] = dict(lines.select("component", "explanation").iter_rows())
         flags = result.flags.filter(pl.col("agent_id") == agent_id)
         self.flags: dict[str, str] = dict(flags.select("component", "flag").iter_rows())
+        self.shown = self._shown()
+
+    def _shown(self) -> dict[str, str]:
+        """This person's amounts and recorded inputs as they are shown (the one thing done
+        to the record: each value written as every value is, core/display.py)."""
+        me = pl.col("agent_id") == self.agent_id
+        meta = self.result.lines_meta
+        amounts = [show_expr(pl.col(m.id), m.unit).fill_null("no value").alias(m.id) for m in meta]
+        inputs = [
+            show_expr(pl.col(m.id + TRACE).struct.field(Read.value(i)), read.unit)
+            .fill_null("—")
+            .alias(f"{m.id}:{i}")
+            for m in meta
+            for i, read in enumerate(m.reads)
+        ]
+        shown = self.result.values.filter(me).select(amounts).row(0, named=True)
+        if inputs:
+            shown.update(self.result.traces.filter(me).select(inputs).row(0, named=True))
+        return shown
 
     def payslip(self) -> Payslip:
         person = self.person
@@ -222,7 +242,7 @@ class _Explainer:
 
     def line(self, cid: str, trail: frozenset[str]) -> Line:
         meta = self.meta[cid]
-        trace = self.trace[cid + TRACE]
+        trace = self.trace.get(cid + TRACE) or {}  # a constant records nothing
         amount, raw = self.person[cid], self.person[cid + RAW]
         applies = cid in self.why
         written = self.rules.written.get(cid)
@@ -235,7 +255,7 @@ class _Explainer:
             applies=applies,
             defined_at=written.at() if written is not None else None,
             amount=amount,
-            shown=trace[SHOWN],
+            shown=self.shown[cid],
             raw=raw,
             rounding=_rounding(meta.pays, raw, amount),
             explanation=self.why.get(cid),
@@ -253,7 +273,7 @@ class _Explainer:
             name=read.text,
             source=read.source,
             value=trace[Read.value(i)],
-            shown=trace[Read.shown(i)],
+            shown=self.shown[f"{cid}:{i}"],
             used_in=list(read.used_in),
             line=child,
         )
@@ -265,7 +285,7 @@ class _Explainer:
         ranks = meta.ranks
         if ranks is None:
             return None
-        table = self._field(meta.id, within=ranks.within == "team")
+        table = self._field(meta.id, ranks)
         mine = trace[PLACE]
         quota = trace[QUOTA] if ranks.quota else None
         if mine is not None:
@@ -286,14 +306,14 @@ class _Explainer:
             field=trace[FIELD_SIZE],
             rank=mine,
             value=trace[VALUE],
-            shown=trace[VALUE_SHOWN],
+            shown=table.filter(pl.col("agent_id") == self.agent_id)["_shown"].item(),
             above=_standings(above),
             tied=tied,
             quota=quota,
             note=ranks.note,
         )
 
-    def _field(self, cid: str, *, within: bool) -> pl.DataFrame:
+    def _field(self, cid: str, ranks: Ranks) -> pl.DataFrame:
         """Everyone in the component's field (the person's team's, when it ranks within
         teams) with the place, value and shown value the engine recorded for them."""
         recorded = pl.col(cid + TRACE).struct
@@ -302,11 +322,11 @@ class _Explainer:
             recorded.field(IN_FIELD).alias("_member"),
             recorded.field(PLACE).alias("_rank"),
             recorded.field(VALUE).alias("_value"),
-            recorded.field(VALUE_SHOWN).alias("_shown"),
+            show_expr(recorded.field(VALUE), ranks.unit).fill_null("—").alias("_shown"),
         ).filter(pl.col("_member"))
         people = self.result.values.select("agent_id", "name", "team")
         table = table.join(people, on="agent_id", how="left")
-        if within:
+        if ranks.within == "team":
             table = table.filter(pl.col("team") == self.person["team"])
         return table
 

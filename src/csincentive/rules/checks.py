@@ -13,12 +13,11 @@ from csincentive.core.diagnostics import Diagnostic
 from csincentive.core.names import BUILTIN
 from csincentive.formula import FUNCTIONS, Binary, Call, FormulaError, Name, Node, Unary, parse
 from csincentive.rules.kinds import kind_of
-from csincentive.rules.kinds.base import Checking, ComponentBase, Report
+from csincentive.rules.kinds.base import Checking, ComponentBase, Loc, Report
 from csincentive.rules.locate import SourceMap
 from csincentive.rules.model import RuleSet
 from csincentive.rules.names import scheme_names
 
-Loc = tuple[str | int, ...]
 _KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
 
 

@@ -12,14 +12,12 @@ import polars as pl
 from pydantic import Field
 
 from csincentive.core.display import show_expr
-from csincentive.core.money import ENGINE
 from csincentive.rules.kinds.base import (
     FIELD_SIZE,
     IN_FIELD,
     PLACE,
     QUOTA,
     VALUE,
-    VALUE_SHOWN,
     Compiled,
     ComponentBase,
     Context,
@@ -31,6 +29,7 @@ from csincentive.rules.kinds.base import (
     formula_unit,
     no_checks,
     one_line,
+    recorded,
     rendered,
     scope_mask,
     scope_words,
@@ -105,10 +104,9 @@ def compile(component: AwardComponent, context: Context) -> Compiled:
         FIELD_SIZE: places.size,
         IN_FIELD: member,
         QUOTA: places.quota,
-        VALUE: by.cast(ENGINE),
-        VALUE_SHOWN: show_expr(by, unit).fill_null("—"),
+        VALUE: recorded(by, unit),
     }
-    return Compiled(amount, why, records, field=member, ranks=_ranks(component))
+    return Compiled(amount, why, records, field=member, ranks=_ranks(component, unit))
 
 
 def _places(component: AwardComponent, context: Context, member: pl.Expr, by: pl.Expr) -> _Places:
@@ -152,12 +150,13 @@ def _reason(component: AwardComponent, places: _Places) -> pl.Expr:
     )
 
 
-def _ranks(component: AwardComponent) -> Ranks:
+def _ranks(component: AwardComponent, unit: str) -> Ranks:
     note = "place among the eligible; equal values go to the smaller agent_id"
     if component.nominated:
         note += "; where anyone is nominated the nominees win (see the explanation)"
     return Ranks(
         by=component.by,
+        unit=unit,
         order=component.order,
         within=component.within,
         among=scope_words(component.among) or "everyone",
@@ -171,5 +170,5 @@ KIND = Kind(
     AwardComponent,
     compile,
     no_checks,
-    records=(PLACE, FIELD_SIZE, IN_FIELD, QUOTA, VALUE, VALUE_SHOWN),
+    records=(PLACE, FIELD_SIZE, IN_FIELD, QUOTA, VALUE),
 )

@@ -24,14 +24,14 @@ from csincentive.rules.values import Display, FormulaText, NumberOrFormula, Stri
 Loc = tuple[str | int, ...]
 
 # The names of what a kind records per person in its trace (``<id>__trace``), beside the
-# amount as shown and the values its formulas read (recorded by the engine for every kind).
+# values its formulas read (recorded by the engine for every kind). Values are recorded,
+# not their text: explain shows them as every value is shown (core/display.py).
 ROW = "row"  # 0-based index of the row (table) or band (matrix) reached; null: none
 ROW_KEY = "row_key"  # matrix: the text that picked the row of cells
 PLACE = "place"  # rank: the rank (ties share one); award: the place among the eligible
 FIELD_SIZE = "field_size"  # people in the field ranked (the whole field or the team's)
 IN_FIELD = "in_field"  # whether this person is in the field at all
 VALUE = "value"  # the value ranked by
-VALUE_SHOWN = "value_shown"
 QUOTA = "quota"  # award: winners in this field
 
 
@@ -115,6 +115,7 @@ class Ranks:
     """A kind that ranks a field of people: the trace records each person's place."""
 
     by: str
+    unit: str  # of the value ranked by, to show it
     order: str
     within: str
     among: str  # the field in words, "everyone" when open
@@ -220,6 +221,11 @@ def rendered(text: str) -> str:
 
 def one_line(text: str | None) -> str:
     return rendered(text) if text else ""
+
+
+def recorded(value: pl.Expr, unit: str) -> pl.Expr:
+    """A value as a trace keeps it: text, or exact to the engine's ten places."""
+    return value.cast(pl.Utf8) if unit == "text" else value.cast(ENGINE)
 
 
 def formula_unit(context: Context, text: str) -> str:

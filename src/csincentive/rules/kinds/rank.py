@@ -9,13 +9,11 @@ import polars as pl
 from pydantic import Field
 
 from csincentive.core.display import show_expr
-from csincentive.core.money import ENGINE
 from csincentive.rules.kinds.base import (
     FIELD_SIZE,
     IN_FIELD,
     PLACE,
     VALUE,
-    VALUE_SHOWN,
     Compiled,
     ComponentBase,
     Context,
@@ -29,6 +27,7 @@ from csincentive.rules.kinds.base import (
     no_checks,
     no_number,
     one_line,
+    recorded,
     rendered,
     scope_mask,
     scope_text,
@@ -90,18 +89,23 @@ def compile(component: RankComponent, context: Context) -> Compiled:
         PLACE: rank.cast(pl.Int64),
         FIELD_SIZE: size,
         IN_FIELD: member,
-        VALUE: by.cast(ENGINE),
-        VALUE_SHOWN: show_expr(by, unit).fill_null("—"),
+        VALUE: recorded(by, unit),
     }
-    ranks = Ranks(
+    return Compiled(
+        prize, pl.concat_str(parts), records, field=member, ranks=_ranks(component, unit)
+    )
+
+
+def _ranks(component: RankComponent, unit: str) -> Ranks:
+    return Ranks(
         by=component.by,
+        unit=unit,
         order=component.order,
         within=component.within,
         among=scope_words(component.among) or "everyone",
         note="ties share a rank",
         quota=False,
     )
-    return Compiled(prize, pl.concat_str(parts), records, field=member, ranks=ranks)
 
 
 KIND = Kind(
@@ -109,5 +113,5 @@ KIND = Kind(
     RankComponent,
     compile,
     no_checks,
-    records=(PLACE, FIELD_SIZE, IN_FIELD, VALUE, VALUE_SHOWN),
+    records=(PLACE, FIELD_SIZE, IN_FIELD, VALUE),
 )
