@@ -4,16 +4,21 @@ in that file's docstring)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
+import sys
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from csincentive.cli import app
+from csincentive.core.money import ENGINE
 from csincentive.month.compute import MonthResult, compute_month
+from csincentive.month.engine import TRACE
 from csincentive.reports.explain import Line, as_dict, as_text, explain_agent, line_dict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -250,3 +255,48 @@ def test_help_has_text():
     cli = invoke("explain", "--help")
     assert cli.exit_code == 0
     assert "Explain one person's payslip line by line." in cli.output
+
+
+def recorded(result: MonthResult, cid: str, agent_id: str, **fields: pl.Expr) -> MonthResult:
+    """A copy of the month whose trace of `cid` for one person says something else."""
+    column = pl.col(cid + TRACE)
+    changed = column.struct.with_fields(**fields)
+    mine = pl.col("agent_id") == agent_id
+    traces = result.traces.with_columns(pl.when(mine).then(changed).otherwise(column))
+    other = copy.copy(result)
+    other.traces = traces
+    return other
+
+
+def test_explain_shows_what_the_engine_recorded_not_a_new_computation(result: MonthResult):
+    # The month as computed: A2 is rank 2 of 5 by conversion (tied with A5, A1 above).
+    # Recorded instead: rank 4. Only a rendering of the record shows rank 4 with A1 and
+    # A5 (recorded 1 and 2) above and A3 (recorded 4, at 40%) tied.
+    changed = recorded(result, "conversion_rank", "A2", place=pl.lit(4, dtype=pl.Int64))
+    ranking = top(explain_agent(changed, "A2").lines, "conversion_rank").ranking
+    assert ranking is not None
+    assert ranking.rank == 4
+    assert [s.agent_id for s in ranking.above] == ["A1", "A5"]
+    assert [(s.agent_id, s.shown) for s in ranking.tied] == [("A3", "40%")]
+    # The table row and an input value as recorded: rows[3] (4 of 5), net_sales 1.00.
+    changed = recorded(result, "supervisor_coefficient", "S1", row=pl.lit(3, dtype=pl.Int64))
+    commission = top(explain_agent(changed, "S1").lines, "supervisor_commission")
+    row = child(commission, "supervisor_coefficient").row
+    assert row is not None and (row.index, row.of) == (3, 5)
+    changed = recorded(result, "commission", "A1", input0=pl.lit(Decimal(1)).cast(ENGINE))
+    assert "│  └─ net_sales = 1.00  (metric; read in base)" in as_text(explain_agent(changed, "A1"))
+
+
+def test_explain_compiles_and_parses_no_formula(result: MonthResult, monkeypatch):
+    expected = {agent: as_text(explain_agent(result, agent)) for agent in ("A2", "S1")}
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("explain computed something again")
+
+    # Every formula entry point, wherever a module of the package holds it.
+    for name, module in list(sys.modules.items()):
+        if name.startswith("csincentive"):
+            for attr in ("compile_formula", "parse", "explain_terms", "Compiler"):
+                if hasattr(module, attr):
+                    monkeypatch.setattr(module, attr, refuse)
+    assert {agent: as_text(explain_agent(result, agent)) for agent in expected} == expected

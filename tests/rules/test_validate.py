@@ -384,3 +384,36 @@ def test_parse_number_percent_is_exact() -> None:
 def test_parse_number_rejects_text(text: object) -> None:
     with pytest.raises(ValueError, match="not a number"):
         parse_number(text)
+
+
+def test_loading_records_where_each_component_is_written(tmp_path: Path, monkeypatch) -> None:
+    # What explain points at, recorded once by the loader: main.toml's own base replaces
+    # the shared one; the fine stays where shared/fines.toml writes it. Its second amount,
+    # 60, is on line 5 at column 16 (`amounts = [30, 60]`).
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "fines.toml").write_text(
+        "[components.fine]\n"
+        'label = "罚款"\n'
+        'kind = "ladder"\n'
+        'count = "sessions"\n'
+        "amounts = [30, 60]\n"
+        "deduct = true\n"
+        "[components.base]\n"
+        'label = "底薪"\n'
+        'kind = "formula"\n'
+        'expr = "1000"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "main.toml").write_text(
+        'include = ["shared/fines.toml"]\n'
+        '[scheme]\nid = "m"\nname = "m"\nvalid_from = "2026-01-01"\n'
+        '[components.base]\nlabel = "底薪"\nkind = "formula"\nexpr = "2000"\n',
+        encoding="utf-8",
+    )
+    rules, _ = load_rules("main.toml")
+    assert str(rules.written["base"].at()) == "main.toml:6:1"
+    assert str(rules.written["fine"].at()) == "shared/fines.toml:1:1"
+    assert str(rules.written["fine"].at("amounts", 1)) == "shared/fines.toml:5:16"
+    # A part the file does not write points at the component itself.
+    assert str(rules.written["fine"].at("rows", 0)) == "shared/fines.toml:1:1"

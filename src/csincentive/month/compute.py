@@ -28,7 +28,7 @@ from csincentive.core.money import PAY, RATIO
 from csincentive.core.month import Month
 from csincentive.core.names import ATTENDANCE_NAMES, CALENDAR, METRICS
 from csincentive.formula import parse
-from csincentive.month.engine import FLAG, WHY, CompiledLine, Compiler
+from csincentive.month.engine import FLAG, WHY, CompiledLine, Compiler, traces_of, values_of
 from csincentive.month.figures import AgentFigures, attribute, parse_exports
 from csincentive.month.history import history_frame
 from csincentive.month.metrics import agent_frame
@@ -265,7 +265,8 @@ def month_result(
         metrics=_metrics(computed_df),
         reconciliation=paid.reconciliation,
         unknown_agents=paid.unknown_agents,
-        values=computed_df.select(c for c in computed_df.columns if not c.endswith((WHY, FLAG))),
+        values=values_of(computed_df),
+        traces=traces_of(computed_df),
         orders=_orders_out(figures.orders, people.clawed),
         warnings=warnings,
         input_files=inputs.files,

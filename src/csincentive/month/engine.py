@@ -1,59 +1,82 @@
 """The pay engine: compile a rule set into Polars expressions over the per-agent frame.
 
-Each component becomes two columns: ``<id>`` (its amount — a pay line rounded half-up to the
-fen, or an intermediate value with ten places) and ``<id>__why`` (a plain explanation built
-by the same vectorised plan). Components are added in dependency order, so a component can
-read the rounded amounts of the ones it depends on, exactly as a payslip shows them.
+Each component becomes three columns: ``<id>`` (its amount — a pay line rounded half-up to
+the fen, or an intermediate value with ten places), ``<id>__why`` (a plain explanation built
+by the same vectorised plan) and ``<id>__raw`` (the amount before the one rounding), plus
+``<id>__trace``, a struct of what the computation went through for this person — the value
+of each name or team aggregate it read, and what its kind records (the row reached, the
+rank and the field, the quota …): ``explain`` renders that record and
+computes nothing again. Components are added in dependency order, so a component can read
+the rounded amounts of the ones it depends on, exactly as a payslip shows them. What a kind
+computes is its module's ``compile`` (rules/kinds/); the engine adds what every kind shares.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 import polars as pl
 
-from csincentive.core.display import show_expr, show_number
-from csincentive.core.money import ENGINE, PAY, plain, to_fen
+from csincentive.core.display import show_expr
+from csincentive.core.money import ENGINE, PAY, to_fen
+from csincentive.core.names import ATTENDANCE, CALENDAR, METRICS, ROSTER
 from csincentive.formula import (
+    HISTORY_FUNCTIONS,
+    Call,
     Formula,
     compile_formula,
     explain_terms,
-    is_condition,
     parse,
     render,
     this_month_names,
 )
-from csincentive.rules.model import (
-    AwardComponent,
+from csincentive.rules.kinds import kind_of
+from csincentive.rules.kinds.base import (
+    Compiled,
     ComponentBase,
-    FormulaComponent,
-    LadderComponent,
-    MarginalComponent,
-    MatchComponent,
-    MatrixComponent,
-    RankComponent,
-    RateComponent,
-    RuleSet,
-    Scope,
-    TableComponent,
-    formula_fields,
+    Picks,
+    Ranks,
+    dec,
+    recorded,
+    scope_mask,
 )
+from csincentive.rules.locate import dotted
+from csincentive.rules.model import RuleSet, formula_fields
 from csincentive.rules.names import scheme_names
 
 WHY = "__why"
 FLAG = "__flag"
 RAW = "__raw"  # the amount before the one rounding, for `explain`
+TRACE = "__trace"  # what the computation of a line went through, for `explain`
 # prorate = … → (days counted, out of, words for the explanation)
 PRORATION = {
     "days_employed": ("days_employed", "days_in_month", "days employed"),
     "worked_days": ("worked_days", "scheduled_days", "days worked"),
 }
+# Where a name a formula reads comes from, for the reader of an explanation.
+_BUILTIN_SOURCES = {
+    **{n.name: "metric" for n in METRICS},
+    **{n.name: "roster" for n in ROSTER},
+    **{n.name: "calendar" for n in CALENDAR},
+    **{n.name: "attendance" for n in ATTENDANCE},
+}
 
 
-def dec(value: Decimal | int) -> pl.Expr:
-    return pl.lit(Decimal(value), dtype=ENGINE)
+@dataclass(frozen=True)
+class Read:
+    """A name (or a team aggregate as a whole) a component reads; its value for each person
+    is in the component's trace as ``input<i>``."""
+
+    text: str
+    source: str  # component, parameter, metric, roster, calendar, event, team aggregate …
+    used_in: tuple[str, ...]  # the component's keys that read it: expr, rows[1].value …
+    unit: str  # how its value is shown
+
+    @staticmethod
+    def value(i: int) -> str:
+        return f"input{i}"
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,10 @@ class CompiledLine:
     rule: str
     pays: bool
     unit: str
+    kind: str = ""
+    reads: tuple[Read, ...] = ()
+    picks: Picks | None = None  # a table or a matrix: the trace has the row reached
+    ranks: Ranks | None = None  # a rank or an award: the trace has each person's place
 
 
 class Compiler:
@@ -117,11 +144,26 @@ class Compiler:
         return units.pop() if len(units) == 1 else "number"
 
     # -- components ---------------------------------------------------------------------
+    @cached_property
+    def compiled(self) -> dict[str, Compiled]:
+        """Each component's kind compiled once, in dependency order."""
+        components = self.rules.components
+        return {cid: kind_of(components[cid]).compile(components[cid], self) for cid in self.order}
+
     def lines(self) -> list[CompiledLine]:
-        return [
-            CompiledLine(cid, c.label, c.rule, c.pay, self.unit_of(cid))
-            for cid, c in ((cid, self.rules.components[cid]) for cid in self.order)
-        ]
+        out = []
+        for cid in self.order:
+            component, compiled = self.rules.components[cid], self.compiled[cid]
+            out.append(
+                CompiledLine(
+                    *(cid, component.label, component.rule, component.pay, self.unit_of(cid)),
+                    kind=kind_of(component).name,
+                    reads=tuple(read for read, _ in self.reads(component)),
+                    picks=compiled.picks,
+                    ranks=compiled.ranks,
+                )
+            )
+        return out
 
     def apply(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         for cid in self.order:
@@ -143,38 +185,28 @@ class Compiler:
         for later in self.rules.totals[1:]:  # net pay …: a formula over what came before
             assert later.expr is not None  # the checks refuse a later total without one
             frame = frame.with_columns(to_fen(self.formula(later.expr)).alias(later.id))
-        return frame
+        # Last, over the finished month: a trace reads amounts as the payslip shows them
+        # (a flag may read its own line), and team aggregates see everyone.
+        traces = (self.trace(cid) for cid in self.order)
+        return frame.with_columns(trace for trace in traces if trace is not None)
 
     def component(self, cid: str, component: ComponentBase) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
         """(amount, explanation, the amount before rounding) of one component."""
-        builders: dict[type, Callable[..., tuple[pl.Expr, pl.Expr]]] = {
-            FormulaComponent: self._formula,
-            RateComponent: self._rate,
-            TableComponent: self._table,
-            MarginalComponent: self._marginal,
-            MatchComponent: self._match,
-            RankComponent: self._rank,
-            LadderComponent: self._ladder,
-            AwardComponent: self._award,
-            MatrixComponent: self._matrix,
-        }
-        builder = builders[type(component)]
-        amount, why = builder(component)
-        amount, why = self._limits(component, amount.cast(ENGINE), why)
+        compiled = self.compiled[cid]
+        amount, why = self._limits(component, compiled.amount.cast(ENGINE), compiled.why)
         if component.deduct:
             amount = -amount
             why = pl.concat_str([pl.lit("deducted: "), why])
-        unit = self.unit_of(cid)
         raw = amount
         if component.pay:
             amount = to_fen(amount)
         # A lookup with no matching row and no default has no value: say so (the pipeline
         # then refuses the month) rather than lose the whole explanation.
-        shown = show_expr(amount, unit).fill_null("no value")
+        shown = show_expr(amount, self.unit_of(cid)).fill_null("no value")
         why = pl.concat_str([why, pl.lit(" = "), shown])
         applies = scope_mask(component.applies_to)
-        if isinstance(component, (RankComponent, AwardComponent)):
-            applies = applies & scope_mask(component.among)  # outside the field: no line
+        if compiled.field is not None:
+            applies = applies & compiled.field  # outside a rank's field: no line
         zero = dec(0).cast(PAY) if component.pay else dec(0)
         if component.when:
             condition = self.formula(component.when).fill_null(False)
@@ -186,6 +218,64 @@ class Compiler:
         raw = pl.when(applies).then(raw).otherwise(dec(0))
         why = pl.when(applies).then(why).otherwise(pl.lit(None, dtype=pl.Utf8))
         return amount, why, raw
+
+    # -- what explain renders -----------------------------------------------------------
+    def trace(self, cid: str) -> pl.Expr | None:
+        """``<id>__trace``: each value the component read and what its kind recorded, for
+        every person (values, not text: showing them is left to whoever reads them); None
+        for a constant, which reads and records nothing."""
+        fields = {
+            Read.value(i): recorded(self.formula(term.text), read.unit)
+            for i, (read, term) in enumerate(self.reads(self.rules.components[cid]))
+        }
+        fields.update(self.compiled[cid].records)
+        if not fields:
+            return None
+        return pl.struct([expr.alias(name) for name, expr in fields.items()]).alias(cid + TRACE)
+
+    def reads(self, component: ComponentBase) -> list[tuple[Read, Formula]]:
+        """Each term a component reads (a name, or a team aggregate as a whole), in order
+        of first appearance, with the keys of the component that read it."""
+        found: dict[str, tuple[Formula, list[str]]] = {}
+        written = [
+            *((where, parse(name)) for where, name in component.field_reads().items()),
+            *(
+                (where, term)
+                for where, text in component.formula_fields().items()
+                for term in explain_terms(parse(text))
+            ),
+            *((where, parse(name)) for where, name in component.param_references().items()),
+        ]
+        for where, term in written:
+            _, used = found.setdefault(term.text, (term, []))
+            if dotted(where) not in used:
+                used.append(dotted(where))
+        return [
+            (Read(text, self._source(term), tuple(used), self._unit(term)), term)
+            for text, (term, used) in found.items()
+        ]
+
+    def _unit(self, term: Formula) -> str:
+        return self.aggregate_unit(term) if isinstance(term.root, Call) else self.unit_of(term.text)
+
+    def _source(self, term: Formula) -> str:
+        text = term.text
+        if isinstance(term.root, Call):
+            if term.root.name in HISTORY_FUNCTIONS:
+                return HISTORY_FUNCTIONS[term.root.name].source
+            return "team aggregate"
+        if text in self.rules.components:
+            return "component"
+        if text in self.rules.params:
+            return "parameter"
+        events = self.rules.events
+        if text in events or (text.endswith("_amount") and text[: -len("_amount")] in events):
+            return "event"
+        if text in self.rules.inputs.manual:
+            return "manual input"
+        if text in self.rules.inputs.roster_fields:
+            return "roster"
+        return _BUILTIN_SOURCES.get(text, "value")
 
     def _limits(
         self, component: ComponentBase, amount: pl.Expr, why: pl.Expr
@@ -222,333 +312,6 @@ class Compiler:
             )
         return amount.cast(ENGINE), why
 
-    def _formula(self, component: FormulaComponent) -> tuple[pl.Expr, pl.Expr]:
-        amount = self.formula(component.expr)
-        if is_condition(parse(component.expr)):  # a yes/no line counts 1 or 0
-            amount = pl.when(amount.fill_null(False)).then(dec(1)).otherwise(dec(0))
-        text = render(parse(component.expr))
-        shown = self.inputs_shown([component.expr])
-        why = pl.lit(text) if shown is None else pl.concat_str([pl.lit(text + " with "), shown])
-        return amount, why
-
-    def _rate(self, component: RateComponent) -> tuple[pl.Expr, pl.Expr]:
-        base = self.formula(component.base)
-        amount = base * dec(component.rate)
-        base_text = render(parse(component.base))
-        why = pl.concat_str(
-            [
-                pl.lit(base_text + " "),
-                show_expr(base, self._formula_unit(component.base)),
-                pl.lit(f" × {show_number(component.rate, 'ratio')}"),
-            ]
-        )
-        return amount, why
-
-    def _formula_unit(self, text: str) -> str:
-        """The unit of a formula that is a bare name (net_sales → money), else number."""
-        return self.unit_of(text.strip())
-
-    def _table(self, component: TableComponent) -> tuple[pl.Expr, pl.Expr]:
-        on = self.formula(component.on)
-        unit = self._formula_unit(component.on)
-        value: pl.Expr = (
-            dec(component.default) if component.default is not None else pl.lit(None, dtype=ENGINE)
-        )
-        label: pl.Expr = pl.lit(
-            "no row matches" if component.default is None else "no row → default"
-        )
-        for row in reversed(component.rows):
-            inside = pl.lit(True)
-            if row.from_ is not None:
-                inside = inside & (on >= dec(row.from_))
-            if row.below is not None:
-                inside = inside & (on < dec(row.below))
-            row_value = self.formula(row.value) if isinstance(row.value, str) else dec(row.value)
-            value = pl.when(inside).then(row_value).otherwise(value)
-            text = _interval(row.from_, row.below, unit) + (f" {row.note}" if row.note else "")
-            label = pl.when(inside).then(pl.lit(text)).otherwise(label)
-        on_text = render(parse(component.on))
-        why_parts = [
-            pl.lit(on_text + " "),
-            show_expr(on, unit),
-            pl.lit(" → "),
-            label,
-            pl.lit(" → "),
-        ]
-        if component.times is None:
-            amount = value
-            if component.format == "percent":  # a percentage reads as one, not as a factor
-                why_parts += [show_expr(value, "ratio")]
-            else:
-                why_parts += [pl.lit("" if component.pay else "×"), show_expr(value, "number")]
-        else:
-            times = self.formula(component.times)
-            amount = value * times
-            why_parts += [
-                show_expr(value, "number"),
-                pl.lit(f" × {render(parse(component.times))} "),
-                show_expr(times, self._formula_unit(component.times)),
-            ]
-        return amount, pl.concat_str(why_parts)
-
-    def _marginal(self, component: MarginalComponent) -> tuple[pl.Expr, pl.Expr]:
-        on = self.formula(component.on)
-        unit = self._formula_unit(component.on)
-        amount = dec(0)
-        pieces: list[pl.Expr] = []
-        for row in component.rows:
-            top = on if row.below is None else pl.min_horizontal(on, dec(row.below))
-            slice_ = pl.max_horizontal(top - dec(row.from_), dec(0)).cast(ENGINE)
-            amount = amount + slice_ * dec(row.rate)
-            text = f"{_interval(row.from_, row.below, unit)} × {show_number(row.rate, 'ratio')}"
-            pieces.append(
-                pl.when(slice_ > dec(0)).then(
-                    pl.concat_str([pl.lit(text + " on "), show_expr(slice_, unit)])
-                )
-            )
-        on_text = render(parse(component.on))
-        why = pl.concat_str(
-            [
-                pl.lit(on_text + " "),
-                show_expr(on, unit),
-                pl.lit(": "),
-                pl.concat_str(pieces, separator=" + ", ignore_nulls=True),
-            ]
-        )
-        return amount, why
-
-    def _match(self, component: MatchComponent) -> tuple[pl.Expr, pl.Expr]:
-        key = pl.col(component.on).cast(pl.Utf8)
-        default = (
-            dec(component.default) if component.default is not None else pl.lit(None, dtype=ENGINE)
-        )
-        amount = default
-        for case, value in reversed(component.cases.items()):
-            case_value = self.formula(value) if isinstance(value, str) else dec(value)
-            amount = pl.when(key == case).then(case_value).otherwise(amount)
-        known = key.is_in(list(component.cases))
-        fallback = (
-            "not listed → default" if component.default is not None else "not listed, no default"
-        )
-        why = pl.concat_str(
-            [
-                pl.lit(f"{component.on} "),
-                key,
-                pl.when(known).then(pl.lit("")).otherwise(pl.lit(f" ({fallback})")),
-            ]
-        )
-        return amount, why
-
-    def _rank(self, component: RankComponent) -> tuple[pl.Expr, pl.Expr]:
-        member = scope_mask(component.among)
-        by = self.formula(component.by)
-        ranked_value = pl.when(member).then(by).otherwise(pl.lit(None, dtype=ENGINE))
-        descending = component.order == "desc"
-        rank = ranked_value.rank(method="min", descending=descending)
-        field = member.cast(pl.Int64).sum()
-        if component.within == "team":
-            rank, field = rank.over("team"), field.over("team")
-        prize: pl.Expr = dec(0)
-        for place, amount in reversed(list(enumerate(component.prizes, start=1))):
-            prize = pl.when(rank == place).then(dec(self.number(amount))).otherwise(prize)
-        unit = self._formula_unit(component.by)
-        among = _scope_text(component.among)
-        where = " in the team" if component.within == "team" else ""
-        parts = [
-            pl.lit(render(parse(component.by)) + " "),
-            show_expr(by, unit),
-            pl.lit(" → rank "),
-            rank.cast(pl.Utf8).fill_null("—"),
-            pl.lit(" of "),
-            field.cast(pl.Utf8),
-            pl.lit(f"{among}{where}"),
-        ]
-        if component.eligible:
-            ok = self.formula(component.eligible).fill_null(False)
-            prize = pl.when(ok).then(prize).otherwise(dec(0))
-            parts.append(
-                pl.when(ok | (rank > len(component.prizes)))
-                .then(pl.lit(""))
-                .otherwise(pl.lit(f"; not eligible ({_one_line(component.eligible)} fails)"))
-            )
-        prize = pl.when(rank.is_null()).then(dec(0)).otherwise(prize)
-        return prize, pl.concat_str(parts)
-
-    def _ladder(self, component: LadderComponent) -> tuple[pl.Expr, pl.Expr]:
-        """Σ of the per-occurrence amounts after the free ones (S000-12/13, S001-02)."""
-        count = self.formula(component.count)
-        charged = pl.max_horizontal(count - dec(component.free), dec(0)).cast(pl.Int64)
-        amounts = [self.number(a) for a in component.amounts]
-        prefix = [sum(amounts[:k], Decimal(0)) for k in range(len(amounts) + 1)]
-        last, beyond = amounts[-1], (charged - len(amounts)).clip(lower_bound=0)
-        if component.after == "repeat":
-            past = dec(prefix[-1]) + beyond.cast(ENGINE) * dec(last)
-            past_text = (
-                pl.when(beyond == 1)
-                .then(pl.lit(f" + {plain(last)}"))
-                .otherwise(
-                    pl.concat_str(
-                        [pl.lit(" + "), beyond.cast(pl.Utf8), pl.lit(f" × {plain(last)}")]
-                    )
-                )
-            )
-        elif component.after == "double":
-            # a, 2a, 4a …: the k occurrences past the list add last × (2^(k+1) − 2).
-            doubling = pl.lit(2, dtype=pl.Int64).pow(beyond.clip(upper_bound=60) + 1) - 2
-            past = dec(prefix[-1]) + doubling.cast(ENGINE) * dec(last)
-            past_text = pl.concat_str(
-                [pl.lit(" + "), beyond.cast(pl.Utf8), pl.lit(" more, doubling")]
-            )
-        else:
-            past = dec(prefix[-1])
-            past_text = pl.lit(f"; no amount after the first {len(amounts)}")
-        amount: pl.Expr = past
-        terms: pl.Expr = pl.concat_str([pl.lit(" + ".join(plain(a) for a in amounts)), past_text])
-        for k in range(len(amounts), -1, -1):
-            shown = " + ".join(plain(a) for a in amounts[:k]) or "nothing"
-            amount = pl.when(charged == k).then(dec(prefix[k])).otherwise(amount)
-            terms = pl.when(charged == k).then(pl.lit(shown)).otherwise(terms)
-        free = f", first {component.free} a warning only" if component.free else ""
-        why = pl.concat_str(
-            [
-                pl.lit(render(parse(component.count)) + " "),
-                show_expr(count, "count"),
-                pl.when(count == dec(1)).then(pl.lit(" time")).otherwise(pl.lit(" times")),
-                pl.lit(f"{free}: "),
-                terms,
-            ]
-        )
-        return amount, why
-
-    def _award(self, component: AwardComponent) -> tuple[pl.Expr, pl.Expr]:
-        """S000-10/11: the best eligible people per team win, one per `per_members`
-        members (rounded up); nominations from inputs.csv take precedence."""
-        member = scope_mask(component.among)
-        by = self.formula(component.by)
-        eligible = (
-            self.formula(component.eligible).fill_null(False)
-            if component.eligible
-            else pl.lit(True)
-        )
-        nominated = (
-            self.formula(component.nominated).fill_null(False) & member
-            if component.nominated
-            else pl.lit(False)
-        )
-        descending = component.order == "desc"
-
-        def within(expr: pl.Expr) -> pl.Expr:
-            return expr.over("team") if component.within == "team" else expr
-
-        size = within(member.cast(pl.Int64).sum())
-        quota = (size + component.per_members - 1) // component.per_members
-        candidate = member & eligible
-        # "ordinal": equal values rank in row order, and rows are in agent_id order.
-        place = within(pl.when(candidate).then(by).rank("ordinal", descending=descending))
-        nominee_place = within(pl.when(nominated).then(by).rank("ordinal", descending=descending))
-        any_nominee = within(nominated.any())
-        wins = (
-            pl.when(any_nominee)
-            .then(nominated & (nominee_place <= quota))
-            .otherwise(candidate & (place <= quota))
-        ).fill_null(False)
-        amount = pl.when(wins).then(dec(self.number(component.amount))).otherwise(dec(0))
-        unit = self._formula_unit(component.by)
-        field = pl.concat_str([size.cast(pl.Utf8), pl.lit(" members → "), quota.cast(pl.Utf8)])
-        reason = (
-            pl.when(any_nominee & nominated)
-            .then(pl.concat_str([pl.lit("nominated, place "), nominee_place.cast(pl.Utf8)]))
-            .when(any_nominee)
-            .then(pl.lit("not among the nominees"))
-            .when(candidate)
-            .then(pl.concat_str([pl.lit("eligible, place "), place.cast(pl.Utf8)]))
-            .otherwise(pl.lit(f"not eligible ({_one_line(component.eligible)})"))
-        )
-        why = pl.concat_str(
-            [
-                pl.lit(render(parse(component.by)) + " "),
-                show_expr(by, unit),
-                pl.lit(" ("),
-                field,
-                pl.lit(" award(s)): "),
-                reason,
-            ]
-        )
-        return amount, why
-
-    def _matrix(self, component: MatrixComponent) -> tuple[pl.Expr, pl.Expr]:
-        """S002-04: base by education (row) × tenure band (column)."""
-        key = pl.col(component.row).cast(pl.Utf8)
-        column = self.formula(component.column)
-        unit = self._formula_unit(component.column)
-        band: pl.Expr = pl.lit(None, dtype=pl.Int64)
-        label: pl.Expr = pl.lit("no band matches")
-        for j, b in reversed(list(enumerate(component.bands))):
-            inside = pl.lit(True)
-            if b.from_ is not None:
-                inside = inside & (column >= dec(b.from_))
-            if b.below is not None:
-                inside = inside & (column < dec(b.below))
-            band = pl.when(inside).then(pl.lit(j, dtype=pl.Int64)).otherwise(band)
-            label = pl.when(inside).then(pl.lit(_interval(b.from_, b.below, unit))).otherwise(label)
-        default = (
-            dec(component.default) if component.default is not None else pl.lit(None, dtype=ENGINE)
-        )
-        amount: pl.Expr = default
-        for row, cells in component.cells.items():
-            for j, cell in enumerate(cells):
-                amount = pl.when((key == row) & (band == j)).then(dec(cell)).otherwise(amount)
-        known = key.is_in(list(component.cells))
-        why = pl.concat_str(
-            [
-                pl.lit(f"{component.row} "),
-                key.fill_null("—"),
-                pl.when(known).then(pl.lit("")).otherwise(pl.lit(" (not listed)")),
-                pl.lit(f", {render(parse(component.column))} "),
-                show_expr(column, unit),
-                pl.lit(" → "),
-                label,
-                pl.lit(" → "),
-                show_expr(amount, "number").fill_null("no value"),
-            ]
-        )
-        return amount, why
-
-
-def scope_mask(scope: Scope) -> pl.Expr:
-    # A column, not a literal, so sums and windows over the mask count rows.
-    mask = pl.col("agent_id").is_not_null()
-    for field in ("role", "grade", "team"):
-        allowed = getattr(scope, field)
-        if allowed:
-            mask = mask & pl.col(field).is_in(list(allowed))
-    return mask
-
-
-def scope_words(scope: Scope) -> str:
-    """'role=agent, grade=初级/中级', or '' for everyone."""
-    fields = ("role", "grade", "team")
-    return ", ".join(f"{f}={'/'.join(getattr(scope, f))}" for f in fields if getattr(scope, f))
-
-
-def _scope_text(scope: Scope) -> str:
-    words = scope_words(scope)
-    return f" ({words})" if words else ""
-
-
-def _one_line(text: str | None) -> str:
-    return render(parse(text)) if text else ""
-
-
-def _interval(start: Decimal | None, end: Decimal | None, unit: str) -> str:
-    if start is None and end is not None:
-        return f"< {show_number(end, unit)}"
-    if end is None and start is not None:
-        return f"≥ {show_number(start, unit)}"
-    if start is None and end is None:
-        return "any"
-    return f"[{show_number(start, unit)}, {show_number(end, unit)})"  # type: ignore[arg-type]
-
 
 def dependency_order(rules: RuleSet) -> list[str]:
     """Components in file order, each after the components it reads (validated acyclic)."""
@@ -574,4 +337,15 @@ def dependency_order(rules: RuleSet) -> list[str]:
     return order
 
 
-__all__ = ["Compiler", "CompiledLine", "dependency_order", "scope_mask", "Formula", "WHY"]
+def values_of(computed: pl.DataFrame) -> pl.DataFrame:
+    """Every figure of a computed month per person, without the explanations, flags and
+    traces: what the ledger keeps."""
+    return computed.select(c for c in computed.columns if not c.endswith((WHY, FLAG, TRACE)))
+
+
+def traces_of(computed: pl.DataFrame) -> pl.DataFrame:
+    """agent_id and every ``<id>__trace`` of a computed month (what ``explain`` reads)."""
+    return computed.select("agent_id", *(c for c in computed.columns if c.endswith(TRACE)))
+
+
+__all__ = ["Compiler", "CompiledLine", "Read", "dependency_order", "traces_of", "values_of"]

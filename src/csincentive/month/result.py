@@ -35,6 +35,9 @@ class MonthResult:
     # as <id>__raw, its value before rounding): what the ledger keeps for later months.
     values: pl.DataFrame
     orders: pl.DataFrame  # every order with its outcome and the agent it was credited to
+    # agent_id and, per component, <id>__trace: what its computation went through for each
+    # person (the values it read, the row reached, the rank …), which `explain` renders.
+    traces: pl.DataFrame
     warnings: list[Diagnostic] = field(default_factory=list)
     input_files: dict[str, Path] = field(default_factory=dict)
 

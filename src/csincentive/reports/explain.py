@@ -1,11 +1,11 @@
 """One payslip explained: every pay line of one person as a tree of what it read.
 
-Built from a computed month (``MonthResult``), never by computing pay again: each line's
-amount, its value before the one rounding and its explanation come from the month's own
-columns. What the month does not keep per person is re-derived here with the engine's own
-expressions over the whole month (so team aggregates and ranks see everyone): the value of
-each name or team aggregate a formula reads, the people ranked above, the table row
-reached. Where a component is written is found by walking the rules file's includes.
+Rendered from what the engine recorded while it computed the month (``MonthResult``), never
+by computing pay again: each line's amount, its value before the one rounding and its
+explanation are the month's own columns; the value of each name or team aggregate a
+formula read, the table row reached, the rank, the field and the quota are its trace
+(``<id>__trace``, see month/engine.py); where a component is written was recorded when the
+rules were loaded.
 
 ``explain_agent`` gives a ``Payslip``; ``as_dict`` (for ``--json``) and ``as_text`` (an
 indented tree in plain box-drawing characters) show it.
@@ -14,62 +14,31 @@ indented tree in plain box-drawing characters) show it.
 from __future__ import annotations
 
 import difflib
-import os
-import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from csincentive.core.diagnostics import InputError
 from csincentive.core.display import show_expr
-from csincentive.core.money import ENGINE, plain
-from csincentive.core.names import ATTENDANCE, CALENDAR, METRICS, ROSTER
-from csincentive.formula import HISTORY_FUNCTIONS, Call, Formula, explain_terms, parse
-from csincentive.month.compute import MonthResult
-from csincentive.month.engine import RAW, Compiler, scope_mask, scope_words
-from csincentive.rules.loader import dotted
-from csincentive.rules.locate import SourceMap
-from csincentive.rules.model import (
-    AwardComponent,
-    ComponentBase,
-    MatchComponent,
-    MatrixComponent,
-    RankComponent,
-    Scope,
-    TableComponent,
-    formula_fields,
-    param_references,
+from csincentive.core.money import plain
+from csincentive.month.engine import RAW, TRACE, CompiledLine, Read
+from csincentive.month.result import MonthResult
+from csincentive.rules.kinds.base import (
+    FIELD_SIZE,
+    IN_FIELD,
+    PLACE,
+    QUOTA,
+    ROW,
+    ROW_KEY,
+    VALUE,
+    Ranks,
 )
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from csincentive.rules.locate import Location, Written
 
 Value = Decimal | str | None
-
-# Where a name a formula reads comes from, for the reader of the tree.
-_BUILTIN_SOURCES = {
-    **{n.name: "metric" for n in METRICS},
-    **{n.name: "roster" for n in ROSTER},
-    **{n.name: "calendar" for n in CALENDAR},
-    **{n.name: "attendance" for n in ATTENDANCE},
-}
-
-
-@dataclass(frozen=True)
-class Location:
-    """1-based line and column in a rules file."""
-
-    file: str
-    line: int
-    col: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
+Trace = dict[str, Any]  # one person's <id>__trace
 
 
 @dataclass
@@ -208,87 +177,34 @@ class _Explainer:
         self.result = result
         self.rules = result.rules
         self.agent_id = agent_id
-        self.compiler = Compiler(result.rules)
-        # agent_id order: awards break ties by row order, as the engine's frame does.
-        self.values = result.values.sort("agent_id")
         self.meta = {line.id: line for line in result.lines_meta}
-        self.sources = _Sources(result.rules_file)
-        self.reads = {cid: self._reads(c) for cid, c in self.rules.components.items()}
-        self.me = self._evaluate()
-        self.person = self.values.filter(pl.col("agent_id") == agent_id).row(0, named=True)
-        mine = result.lines.filter(pl.col("agent_id") == agent_id)
-        self.why: dict[str, str] = dict(mine.select("component", "explanation").iter_rows())
+        self.person = result.values.filter(pl.col("agent_id") == agent_id).row(0, named=True)
+        mine = result.traces.filter(pl.col("agent_id") == agent_id)
+        self.trace: dict[str, Trace] = mine.row(0, named=True)
+        lines = result.lines.filter(pl.col("agent_id") == agent_id)
+        self.why: dict[str, str] = dict(lines.select("component", "explanation").iter_rows())
         flags = result.flags.filter(pl.col("agent_id") == agent_id)
         self.flags: dict[str, str] = dict(flags.select("component", "flag").iter_rows())
+        self.shown = self._shown()
 
-    # -- what each component reads ----------------------------------------------------------
-    def _reads(self, component: ComponentBase) -> dict[str, tuple[Formula, list[str]]]:
-        """Each term a component reads (a name or a team aggregate as a whole), in order of
-        first appearance, with the keys of the component that read it."""
-        found: dict[str, tuple[Formula, list[str]]] = {}
+    def _shown(self) -> dict[str, str]:
+        """This person's amounts and recorded inputs as they are shown (the one thing done
+        to the record: each value written as every value is, core/display.py)."""
+        me = pl.col("agent_id") == self.agent_id
+        meta = self.result.lines_meta
+        amounts = [show_expr(pl.col(m.id), m.unit).fill_null("no value").alias(m.id) for m in meta]
+        inputs = [
+            show_expr(pl.col(m.id + TRACE).struct.field(Read.value(i)), read.unit)
+            .fill_null("—")
+            .alias(f"{m.id}:{i}")
+            for m in meta
+            for i, read in enumerate(m.reads)
+        ]
+        shown = self.result.values.filter(me).select(amounts).row(0, named=True)
+        if inputs:
+            shown.update(self.result.traces.filter(me).select(inputs).row(0, named=True))
+        return shown
 
-        def add(term: Formula, where: tuple[str | int, ...]) -> None:
-            _, used = found.setdefault(term.text, (term, []))
-            if dotted(where) not in used:
-                used.append(dotted(where))
-
-        # Plain field names (not formulas) that pick a case or a matrix row.
-        if isinstance(component, MatchComponent):
-            add(parse(component.on), ("on",))
-        if isinstance(component, MatrixComponent):
-            add(parse(component.row), ("row",))
-        for where, text in formula_fields(component).items():
-            for term in explain_terms(parse(text)):
-                add(term, where)
-        for where, param in param_references(component).items():
-            add(parse(param), where)
-        return found
-
-    def _evaluate(self) -> dict[str, Any]:
-        """This person's value of every term any component reads, and of each component's
-        amount as shown, in one pass over the whole month (team aggregates need everyone)."""
-        columns: dict[str, pl.Expr] = {}
-        for cid, reads in self.reads.items():
-            unit = self.meta[cid].unit if cid in self.meta else "number"
-            columns[f"shown:{cid}"] = show_expr(pl.col(cid), unit).fill_null("no value")
-            for text, (term, _) in reads.items():
-                value, unit = self._term(term)
-                columns[f"value:{text}"] = value
-                columns[f"shown:{text}"] = show_expr(value, unit).fill_null("—")
-            component = self.rules.components[cid]
-            if isinstance(component, TableComponent):
-                columns[f"on:{cid}"] = self.compiler.formula(component.on).cast(ENGINE)
-            if isinstance(component, MatrixComponent):
-                columns[f"on:{cid}"] = self.compiler.formula(component.column).cast(ENGINE)
-        frame = self.values.select(pl.col("agent_id"), **columns)
-        return frame.filter(pl.col("agent_id") == self.agent_id).row(0, named=True)
-
-    def _term(self, term: Formula) -> tuple[pl.Expr, str]:
-        expr = self.compiler.formula(term.text)
-        if isinstance(term.root, Call):
-            return expr.cast(ENGINE), self.compiler.aggregate_unit(term)
-        unit = self.compiler.unit_of(term.text)
-        return (expr.cast(pl.Utf8) if unit == "text" else expr.cast(ENGINE)), unit
-
-    def _source(self, text: str, term: Formula) -> str:
-        if isinstance(term.root, Call):
-            if term.root.name in HISTORY_FUNCTIONS:
-                return HISTORY_FUNCTIONS[term.root.name].source
-            return "team aggregate"
-        if text in self.rules.components:
-            return "component"
-        if text in self.rules.params:
-            return "parameter"
-        events = self.rules.events
-        if text in events or (text.endswith("_amount") and text[: -len("_amount")] in events):
-            return "event"
-        if text in self.rules.inputs.manual:
-            return "manual input"
-        if text in self.rules.inputs.roster_fields:
-            return "roster"
-        return _BUILTIN_SOURCES.get(text, "value")
-
-    # -- the tree ---------------------------------------------------------------------------
     def payslip(self) -> Payslip:
         person = self.person
         pay_ids = [m.id for m in self.result.lines_meta if m.pays and m.id in self.why]
@@ -325,163 +241,108 @@ class _Explainer:
         )
 
     def line(self, cid: str, trail: frozenset[str]) -> Line:
-        component = self.rules.components[cid]
         meta = self.meta[cid]
+        trace = self.trace.get(cid + TRACE) or {}  # a constant records nothing
         amount, raw = self.person[cid], self.person[cid + RAW]
         applies = cid in self.why
-        inputs = []
-        for text, (term, used_in) in self.reads[cid].items():
-            source = self._source(text, term)
-            child = None
-            if source == "component" and text != cid and text not in trail:
-                child = self.line(text, trail | {cid})
-            inputs.append(
-                Input(
-                    name=text,
-                    source=source,
-                    value=self.me[f"value:{text}"],
-                    shown=self.me[f"shown:{text}"],
-                    used_in=used_in,
-                    line=child,
-                )
-            )
+        written = self.rules.written.get(cid)
         return Line(
             id=cid,
             label=meta.label,
             rule=meta.rule,
-            kind=_kind(component),
+            kind=meta.kind,
             pays=meta.pays,
             applies=applies,
-            defined_at=self.sources.locate(cid),
+            defined_at=written.at() if written is not None else None,
             amount=amount,
-            shown=self.me[f"shown:{cid}"],
+            shown=self.shown[cid],
             raw=raw,
             rounding=_rounding(meta.pays, raw, amount),
             explanation=self.why.get(cid),
             flag=self.flags.get(cid),
-            inputs=inputs,
-            row=self._row_reached(cid, component) if applies else None,
-            ranking=self._ranking(component) if applies else None,
+            inputs=[self._input(cid, i, read, trace, trail) for i, read in enumerate(meta.reads)],
+            row=_row_reached(meta, trace, written) if applies else None,
+            ranking=self._ranking(meta, trace) if applies else None,
         )
 
-    def _row_reached(self, cid: str, component: ComponentBase) -> RowReached | None:
-        """The first row whose [from, below) holds the value, as the engine picks it."""
-        if isinstance(component, TableComponent):
-            index = _band(self.me[f"on:{cid}"], component.rows)
-            if index is None:
-                return None  # no row: the default (the explanation says so)
-            at = self.sources.locate(cid, ("rows", index))
-            return RowReached(index, len(component.rows), at)
-        if isinstance(component, MatrixComponent):
-            index = _band(self.me[f"on:{cid}"], component.bands)
-            key = self.me[f"value:{component.row}"]
-            if index is None or key not in component.cells:
-                return None
-            at = self.sources.locate(cid, ("cells", key, index))
-            return RowReached(index, len(component.bands), at, key=key)
-        return None
-
-    def _ranking(self, component: ComponentBase) -> Ranking | None:
-        if isinstance(component, RankComponent):
-            return self._rank(component)
-        if isinstance(component, AwardComponent):
-            return self._award(component)
-        return None
-
-    def _field(
-        self, component: RankComponent | AwardComponent, place: pl.Expr, **extra: pl.Expr
-    ) -> pl.DataFrame:
-        """Everyone in the component's field with their value and place (computed over the
-        whole month first: places are windows over the field)."""
-        member = scope_mask(component.among)
-        by = self.compiler.formula(component.by)
-        unit = self.compiler.unit_of(component.by.strip())
-        table = self.values.select(
-            "agent_id",
-            "name",
-            "team",
-            member.alias("_member"),
-            by.cast(ENGINE).alias("_value"),
-            show_expr(by, unit).fill_null("—").alias("_shown"),
-            place.cast(pl.Int64).alias("_rank"),
-            **extra,
-        )
-        team = table.filter(pl.col("agent_id") == self.agent_id)["team"].item()
-        table = table.filter(pl.col("_member"))
-        if component.within == "team":
-            table = table.filter(pl.col("team") == team)
-        return table
-
-    def _rank(self, component: RankComponent) -> Ranking:
-        member = scope_mask(component.among)
-        by = self.compiler.formula(component.by)
-        rank = (
-            pl.when(member)
-            .then(by)
-            .otherwise(pl.lit(None, dtype=ENGINE))
-            .rank(method="min", descending=component.order == "desc")
-        )
-        if component.within == "team":
-            rank = rank.over("team")
-        table = self._field(component, rank)
-        me = table.filter(pl.col("agent_id") == self.agent_id).row(0, named=True)
-        mine = me["_rank"]
-        above = table.filter(pl.col("_rank") < mine) if mine is not None else table.clear()
-        tied = table.filter((pl.col("_rank") == mine) & (pl.col("agent_id") != self.agent_id))
-        return Ranking(
-            by=component.by,
-            order=component.order,
-            within=component.within,
-            among=_scope_words(component.among),
-            field=table.height,
-            rank=mine,
-            value=me["_value"],
-            shown=me["_shown"],
-            above=_standings(above),
-            tied=_standings(tied) if mine is not None else [],
-            note="ties share a rank",
+    def _input(self, cid: str, i: int, read: Read, trace: Trace, trail: frozenset[str]) -> Input:
+        child = None
+        if read.source == "component" and read.text != cid and read.text not in trail:
+            child = self.line(read.text, trail | {cid})  # how its own value was reached
+        return Input(
+            name=read.text,
+            source=read.source,
+            value=trace[Read.value(i)],
+            shown=self.shown[f"{cid}:{i}"],
+            used_in=list(read.used_in),
+            line=child,
         )
 
-    def _award(self, component: AwardComponent) -> Ranking:
-        """As the engine picks winners: the place among the eligible (ordinal: equal values
-        go to the smaller agent_id), one winner per per_members members."""
-        member = scope_mask(component.among)
-        by = self.compiler.formula(component.by)
-        eligible = (
-            self.compiler.formula(component.eligible).fill_null(False)
-            if component.eligible
-            else pl.lit(True)
-        )
-        descending = component.order == "desc"
-        place = pl.when(member & eligible).then(by).rank("ordinal", descending=descending)
-        size = member.cast(pl.Int64).sum()
-        if component.within == "team":
-            place, size = place.over("team"), size.over("team")
-        quota_expr = (size + component.per_members - 1) // component.per_members
-        table = self._field(component, place, _quota=quota_expr)
-        me = table.filter(pl.col("agent_id") == self.agent_id).row(0, named=True)
-        mine, quota = me["_rank"], me["_quota"]
+    def _ranking(self, meta: CompiledLine, trace: Trace) -> Ranking | None:
+        """The person's place as the engine recorded it, and who it recorded above them:
+        for an award, the place among the eligible (or, for someone not eligible, the
+        places that won)."""
+        ranks = meta.ranks
+        if ranks is None:
+            return None
+        table = self._field(meta.id, ranks)
+        mine = trace[PLACE]
+        quota = trace[QUOTA] if ranks.quota else None
         if mine is not None:
             above = table.filter(pl.col("_rank") < mine)
-        else:  # not eligible: show who won instead
+        elif quota is not None:
             above = table.filter(pl.col("_rank") <= quota)
-        note = "place among the eligible; equal values go to the smaller agent_id"
-        if component.nominated:
-            note += "; where anyone is nominated the nominees win (see the explanation)"
+        else:
+            above = table.clear()
+        tied = []
+        if mine is not None and not ranks.quota:  # an award's places are never shared
+            same = (pl.col("_rank") == mine) & (pl.col("agent_id") != self.agent_id)
+            tied = _standings(table.filter(same))
         return Ranking(
-            by=component.by,
-            order=component.order,
-            within=component.within,
-            among=_scope_words(component.among),
-            field=table.height,
+            by=ranks.by,
+            order=ranks.order,
+            within=ranks.within,
+            among=ranks.among,
+            field=trace[FIELD_SIZE],
             rank=mine,
-            value=me["_value"],
-            shown=me["_shown"],
+            value=trace[VALUE],
+            shown=table.filter(pl.col("agent_id") == self.agent_id)["_shown"].item(),
             above=_standings(above),
-            tied=[],
+            tied=tied,
             quota=quota,
-            note=note,
+            note=ranks.note,
         )
+
+    def _field(self, cid: str, ranks: Ranks) -> pl.DataFrame:
+        """Everyone in the component's field (the person's team's, when it ranks within
+        teams) with the place, value and shown value the engine recorded for them."""
+        recorded = pl.col(cid + TRACE).struct
+        table = self.result.traces.select(
+            "agent_id",
+            recorded.field(IN_FIELD).alias("_member"),
+            recorded.field(PLACE).alias("_rank"),
+            recorded.field(VALUE).alias("_value"),
+            show_expr(recorded.field(VALUE), ranks.unit).fill_null("—").alias("_shown"),
+        ).filter(pl.col("_member"))
+        people = self.result.values.select("agent_id", "name", "team")
+        table = table.join(people, on="agent_id", how="left")
+        if ranks.within == "team":
+            table = table.filter(pl.col("team") == self.person["team"])
+        return table
+
+
+def _row_reached(meta: CompiledLine, trace: Trace, written: Written | None) -> RowReached | None:
+    """The row (or matrix band) the engine recorded as giving the value."""
+    picks = meta.picks
+    if picks is None or trace[ROW] is None:
+        return None  # no row: the default (the explanation says so)
+    index: int = trace[ROW]
+    if picks.path == "cells":
+        key = trace[ROW_KEY]
+        at = written.at("cells", key, index) if written is not None else None
+        return RowReached(index, picks.of, at, key=key)
+    at = written.at("rows", index) if written is not None else None
+    return RowReached(index, picks.of, at)
 
 
 def _standings(frame: pl.DataFrame) -> list[Standing]:
@@ -504,23 +365,6 @@ def _components_read(lines: list[Line]) -> set[str]:
     return found
 
 
-def _band(value: Decimal | None, rows: list[Any]) -> int | None:
-    if value is None:
-        return None
-    for index, row in enumerate(rows):
-        if (row.from_ is None or value >= row.from_) and (row.below is None or value < row.below):
-            return index
-    return None
-
-
-def _kind(component: ComponentBase) -> str:
-    return str(getattr(component, "kind", ""))
-
-
-def _scope_words(scope: Scope) -> str:
-    return scope_words(scope) or "everyone"
-
-
 def _rounding(pays: bool, raw: Value, amount: Value) -> str:
     if not pays:
         return "none: an intermediate value, kept to ten places"
@@ -529,57 +373,6 @@ def _rounding(pays: bool, raw: Value, amount: Value) -> str:
     if raw == amount:
         return f"none needed: {amount} is exact to the fen"
     return f"{plain(raw)} → {amount}, half-up to the fen"
-
-
-# ----------------------------------------------------------------- where it is written
-
-
-class _Sources:
-    """Finds the file that defines a component: the rules file itself, else its includes,
-    the last include first (an including file, and a later include, replace a component of
-    the same id)."""
-
-    def __init__(self, rules_file: Path) -> None:
-        self.root = rules_file
-        self.files: dict[Path, tuple[dict[str, Any], SourceMap] | None] = {}
-        self.defined: dict[str, Path | None] = {}
-
-    def _read(self, path: Path) -> tuple[dict[str, Any], SourceMap] | None:
-        if path not in self.files:
-            try:
-                text = path.read_text(encoding="utf-8-sig")
-                self.files[path] = (tomllib.loads(text), SourceMap.from_text(text))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                self.files[path] = None  # the month loaded it, so this is a race: no location
-        return self.files[path]
-
-    def _defining(self, cid: str, path: Path, seen: frozenset[Path]) -> Path | None:
-        loaded = self._read(path)
-        if loaded is None:
-            return None
-        data, _ = loaded
-        components = data.get("components")
-        if isinstance(components, dict) and cid in components:
-            return path
-        for name in reversed(data.get("include") or []):
-            included = Path(os.path.normpath(path.parent / str(name)))
-            if included.resolve() in seen:
-                continue
-            found = self._defining(cid, included, seen | {path.resolve()})
-            if found is not None:
-                return found
-        return None
-
-    def locate(self, cid: str, within: tuple[str | int, ...] = ()) -> Location | None:
-        """Where ``components.<cid>`` (or a part of it, e.g. ("rows", 1)) is written."""
-        if cid not in self.defined:
-            self.defined[cid] = self._defining(cid, self.root, frozenset())
-        path = self.defined[cid]
-        loaded = self._read(path) if path is not None else None
-        if path is None or loaded is None:
-            return None
-        line, col = loaded[1].position(("components", cid, *within))
-        return Location(str(path), line, col)
 
 
 # --------------------------------------------------------------------------------- JSON

@@ -1,18 +1,16 @@
-"""Meaning checks on a rules file whose shape is valid: names that exist, no cycles, tier
-tables without gaps or overlaps, rates that look like a forgotten "%". Each check is a
-small function returning diagnostics; ``check_meaning`` runs them all."""
+"""Meaning checks on a rules file whose shape is valid: ids formulas can use, names that
+exist, no cycles, parameters that exist, flags that are whole; then each component's own
+checks, which its kind holds (tier tables without gaps or overlaps, rates that look like a
+forgotten "%" …: rules/kinds/). ``check_meaning`` runs them all."""
 
 from __future__ import annotations
 
 import difflib
 import re
 from collections.abc import Iterator
-from decimal import Decimal
 
-from csincentive.core.diagnostics import Diagnostic, Severity
-from csincentive.core.money import plain
+from csincentive.core.diagnostics import Diagnostic
 from csincentive.core.names import BUILTIN
-from csincentive.core.names import Name as NameInfo
 from csincentive.formula import (
     FUNCTIONS,
     Binary,
@@ -24,53 +22,13 @@ from csincentive.formula import (
     parse,
     this_month_names,
 )
+from csincentive.rules.kinds import kind_of
+from csincentive.rules.kinds.base import Checking, ComponentBase, Loc, Report
 from csincentive.rules.locate import SourceMap
-from csincentive.rules.model import (
-    ComponentBase,
-    LadderComponent,
-    MarginalComponent,
-    MatchComponent,
-    MatrixComponent,
-    RateComponent,
-    RuleSet,
-    TableComponent,
-    formula_fields,
-    param_references,
-)
+from csincentive.rules.model import RuleSet
 from csincentive.rules.names import scheme_names
 
-Loc = tuple[str | int, ...]
 _KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
-
-
-class _Report:
-    """Collects diagnostics with their positions in the rules file."""
-
-    def __init__(self, file: str, source: SourceMap, prefix: Loc = ()) -> None:
-        self.file = file
-        self.source = source
-        self.prefix = prefix  # ("changes", 2) while checking a dated change's tables
-        self.items: list[Diagnostic] = []
-
-    def add(self, code: str, loc: Loc, message: str, *, offset: int | None = None) -> None:
-        """`offset`: point at that character of the string value at `loc` (a formula)."""
-        from csincentive.rules.loader import dotted
-
-        loc = (*self.prefix, *loc)
-        if offset is None:
-            line, col = self.source.position(loc)
-        else:
-            line, col = self.source.string_position(loc, offset)
-        severity: Severity = "warning" if code.startswith("W") else "error"
-        self.items.append(Diagnostic(self.file, message, code, line, col, dotted(loc), severity))
-
-    def written(self, loc: Loc, value: Decimal) -> str:
-        """A number as the file wrote it: "40%" when it was written as a percentage."""
-        chars = self.source.strings.get((*self.prefix, *loc))
-        text = "".join(self.source.text[i] for i in chars[:-1]) if chars else ""
-        if text.strip().endswith("%"):
-            return f'"{plain(value * 100)}%"'
-        return plain(value)
 
 
 def check_meaning(
@@ -83,7 +41,7 @@ def check_meaning(
     """Check one file's rules. `context` is the whole rule set the file is part of (itself
     merged over what it includes): the names a formula may use come from there. `prefix`
     locates the tables checked (a dated change's, under changes[i])."""
-    report = _Report(file, source, prefix)
+    report = Report(file, source, prefix)
     context = context or rules
     names = scheme_names(context)
     known = {n: "component" if n in context.components else "name" for n in names}
@@ -92,69 +50,37 @@ def check_meaning(
     edges = _check_formulas(rules, report, known)
     _check_cycles(rules, report, edges)
     for cid, component in rules.components.items():
-        _check_component(context, report, ("components", cid), component, names)
+        checking = Checking(report, ("components", cid), names, context.components)
+        _check_flag_and_points(checking, component)
+        _check_param_references(context, checking, component)
+        kind_of(component).check(component, checking)
     return sorted(report.items, key=lambda d: (d.line or 0, d.col or 0, d.code))
 
 
-def _check_component(
-    rules: RuleSet, report: _Report, loc: Loc, component: ComponentBase, names: dict[str, NameInfo]
-) -> None:
-    _check_flag_and_points(report, loc, component)
-    _check_param_references(rules, report, loc, component)
-    if isinstance(component, LadderComponent):
-        for i, amount in enumerate(component.amounts):
-            if not isinstance(amount, str) and amount < 0:
-                message = "amounts are positive; a fine is a ladder with deduct = true"
-                report.add("E103", (*loc, "amounts", i), message)
-    if isinstance(component, MatrixComponent):
-        _check_intervals(report, (*loc, "bands"), component.bands, open_start=True)
-        _check_match_on(report, (*loc, "row"), component.row, names)
-        for row_key, cells in component.cells.items():
-            if len(cells) != len(component.bands):
-                message = (
-                    f"row '{row_key}' has {len(cells)} values but there are "
-                    f"{len(component.bands)} bands; give one value per band"
-                )
-                report.add("E134", (*loc, "cells", row_key), message)
-    if isinstance(component, TableComponent):
-        _check_intervals(report, (*loc, "rows"), component.rows, open_start=True)
-        _check_ratio_rows(rules, report, loc, component)
-    if isinstance(component, MarginalComponent):
-        _check_intervals(report, (*loc, "rows"), component.rows, open_start=False)
-        for i, row in enumerate(component.rows):
-            _check_rate(report, (*loc, "rows", i, "rate"), row.rate)
-    if isinstance(component, RateComponent):
-        _check_rate(report, (*loc, "rate"), component.rate)
-    if isinstance(component, MatchComponent):
-        _check_match_on(report, (*loc, "on"), component.on, names)
-
-
-def _check_param_references(
-    rules: RuleSet, report: _Report, loc: Loc, component: ComponentBase
-) -> None:
-    for where, name in param_references(component).items():
+def _check_param_references(rules: RuleSet, checking: Checking, component: ComponentBase) -> None:
+    for where, name in component.param_references().items():
         if name not in rules.params:
             hint = difflib.get_close_matches(name, list(rules.params), n=1)
             message = f"'{name}' is not a parameter; write a number or a name from [params]"
             if hint:
                 message += f" (did you mean '{hint[0]}'?)"
-            report.add("E110", (*loc, *where), message)
+            checking.add("E110", where, message)
 
 
-def _check_flag_and_points(report: _Report, loc: Loc, component: ComponentBase) -> None:
+def _check_flag_and_points(checking: Checking, component: ComponentBase) -> None:
     if (component.flag is None) != (component.flag_when is None):
         missing = "flag" if component.flag is None else "flag_when"
         message = f"flag and flag_when go together; add {missing}"
-        report.add("E154", loc, message)
+        checking.add("E154", (), message)
     if component.format == "points" and component.pay:
         message = "points are not money: add pay = false (a points line is not on the payslip)"
-        report.add("E155", (*loc, "format"), message)
+        checking.add("E155", ("format",), message)
 
 
 # ----------------------------------------------------------------------------------- ids
 
 
-def _check_ids(rules: RuleSet, report: _Report) -> None:
+def _check_ids(rules: RuleSet, report: Report) -> None:
     for name in rules.params:
         _check_id(report, ("params", name), name, "parameter")
         if name in BUILTIN:
@@ -179,13 +105,13 @@ def _check_ids(rules: RuleSet, report: _Report) -> None:
             report.add("E152", where, f"total id '{total}' is also totals[{first}]'s; rename one")
 
 
-def _total_loc(report: _Report, i: int) -> Loc:
+def _total_loc(report: Report, i: int) -> Loc:
     """Where the i-th total is written: [[totals]] entry i, or the one [total] table."""
     listed = ("totals",) in report.source.keys
     return ("totals", i) if listed else ("total",)
 
 
-def _check_totals(rules: RuleSet, report: _Report, known: dict[str, str]) -> None:
+def _check_totals(rules: RuleSet, report: Report, known: dict[str, str]) -> None:
     """The first total is the sum of the pay components; each later one (withholdings, net
     pay …) is a formula that may read the components, the metrics and the totals before it."""
     for i, total in enumerate(rules.totals):
@@ -207,7 +133,7 @@ def _check_totals(rules: RuleSet, report: _Report, known: dict[str, str]) -> Non
             _check_total_formula(report, (*loc, "expr"), total.expr, {**known, **earlier})
 
 
-def _check_total_formula(report: _Report, loc: Loc, text: str, known: dict[str, str]) -> None:
+def _check_total_formula(report: Report, loc: Loc, text: str, known: dict[str, str]) -> None:
     try:
         formula = parse(text)
     except FormulaError as exc:
@@ -218,7 +144,7 @@ def _check_total_formula(report: _Report, loc: Loc, text: str, known: dict[str, 
         report.add("E110", loc, _unknown_name(name, known), offset=offsets[name])
 
 
-def _check_id(report: _Report, loc: Loc, name: str, what: str) -> None:
+def _check_id(report: Report, loc: Loc, name: str, what: str) -> None:
     """An id is a name formulas can use: a letter or _, then letters, digits or _."""
     if name in _KEYWORDS or name in FUNCTIONS:
         word = "keyword" if name in _KEYWORDS else "function"
@@ -237,13 +163,13 @@ def _check_id(report: _Report, loc: Loc, name: str, what: str) -> None:
 # ------------------------------------------------------------------------------ formulas
 
 
-def _check_formulas(rules: RuleSet, report: _Report, known: dict[str, str]) -> dict[str, set[str]]:
+def _check_formulas(rules: RuleSet, report: Report, known: dict[str, str]) -> dict[str, set[str]]:
     """Parse every formula; unknown names get a did-you-mean. Returns component → the
     components it reads, for the cycle check."""
     edges: dict[str, set[str]] = {}
     for cid, component in rules.components.items():
         edges[cid] = set()
-        for field, text in formula_fields(component).items():
+        for field, text in component.formula_fields().items():
             loc = ("components", cid, *field)
             try:
                 formula = parse(text)
@@ -293,25 +219,10 @@ def _unknown_name(name: str, known: dict[str, str]) -> str:
     )
 
 
-def _check_match_on(report: _Report, loc: Loc, on: str, names: dict[str, NameInfo]) -> None:
-    text_fields = sorted(n for n, spec in names.items() if spec.unit == "text")
-    if on in text_fields:
-        return
-    fields = ", ".join(text_fields)
-    if on in names:
-        message = (
-            f"match compares text, but '{on}' is a {names[on].unit} value; match on one of"
-            f' {fields}, or use kind = "table" for number ranges'
-        )
-    else:
-        message = f"'{on}' is not a roster text field; match on one of {fields}"
-    report.add("E112", loc, message)
-
-
 # -------------------------------------------------------------------------------- cycles
 
 
-def _check_cycles(rules: RuleSet, report: _Report, edges: dict[str, set[str]]) -> None:
+def _check_cycles(rules: RuleSet, report: Report, edges: dict[str, set[str]]) -> None:
     reported: set[frozenset[str]] = set()
     for start in rules.components:
         cycle = _find_cycle(start, edges)
@@ -343,101 +254,3 @@ def _find_cycle(start: str, edges: dict[str, set[str]]) -> list[str] | None:
             stack.append((child, iter(sorted(edges.get(child, ())))))
             path.append(child)
     return None
-
-
-# ------------------------------------------------------------------------------- tiers
-
-
-def _check_intervals(report: _Report, loc: Loc, rows: list, *, open_start: bool) -> None:
-    """Rows must ascend and touch: each row's `from` equals the previous row's `below`.
-    `loc` is the list's own path (…rows or …bands)."""
-    previous_below: Decimal | None = None
-    for i, row in enumerate(rows):
-        here = (*loc, i)
-        start, end = row.from_, row.below
-        if start is None and i > 0:
-            message = (
-                "only the first row may leave 'from' open; this row overlaps the rows before"
-                f" it (add from = {_previous(report, loc, i, previous_below)})"
-            )
-            report.add("E131", here, message)
-        if start is not None and end is not None and start >= end:
-            low = report.written((*here, "from"), start)
-            high = report.written((*here, "below"), end)
-            message = (
-                f"bounds do not ascend: from {low} is not below {high};"
-                " 'below' must be greater than 'from'"
-            )
-            report.add("E132", (*here, "below"), message)
-        if i > 0:
-            _check_touch(report, loc, i, start, previous_below)
-        previous_below = end
-    if not open_start and rows and rows[0].from_ != 0:
-        report.add(
-            "E130",
-            (*loc, 0, "from"),
-            "marginal tiers must start at 0; write from = 0 in the first row",
-        )
-
-
-def _check_touch(
-    report: _Report, loc: Loc, i: int, start: Decimal | None, previous_below: Decimal | None
-) -> None:
-    here = (*loc, i)
-    if previous_below is None:
-        message = (
-            "unreachable: the row before has no 'below', so it takes every value from its"
-            " 'from' up; give that row a 'below' or remove this one"
-        )
-        report.add("W133", here, message)
-    elif start is not None and start != previous_below:
-        shown = report.written((*here, "from"), start)
-        before = _previous(report, loc, i, previous_below)
-        if start > previous_below:
-            message = (
-                f"gap: values from {before} up to {shown} match no row;"
-                f" start this row at from = {before}, where the row before ends"
-            )
-            report.add("E130", (*here, "from"), message)
-        else:
-            message = (
-                f"overlap: values from {shown} up to {before} match two rows;"
-                f" start this row at from = {before}, where the row before ends"
-            )
-            report.add("E131", (*here, "from"), message)
-
-
-def _previous(report: _Report, loc: Loc, i: int, previous_below: Decimal | None) -> str:
-    if previous_below is None:
-        return "…"
-    return report.written((*loc, i - 1, "below"), previous_below)
-
-
-def _check_ratio_rows(rules: RuleSet, report: _Report, loc: Loc, table: TableComponent) -> None:
-    """A table on a ratio (conversion, refund rate…) cannot reach a row starting above 100%."""
-    on = table.on.strip()
-    source = rules.components.get(on)
-    # The unit of `on`, not of the table's own value (`format` describes the value).
-    is_ratio = (on in BUILTIN and BUILTIN[on].unit == "ratio") or (
-        source is not None and source.format == "percent"
-    )
-    if not is_ratio:
-        return
-    for i, row in enumerate(table.rows):
-        if row.from_ is not None and row.from_ > 1:
-            shown = plain(row.from_)
-            message = (
-                f"unreachable: '{on}' is a ratio (at most 100%) and this row starts at"
-                f' {shown}; did you mean "{shown}%"?'
-            )
-            report.add("W133", (*loc, "rows", i, "from"), message)
-
-
-def _check_rate(report: _Report, loc: Loc, rate: Decimal) -> None:
-    if rate > 1:
-        shown = plain(rate)
-        percent = plain(rate * 100)
-        message = (
-            f'rate {shown} means ×{shown} ({percent}%); if you meant {shown}%, write "{shown}%"'
-        )
-        report.add("W140", loc, message)

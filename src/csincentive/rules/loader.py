@@ -8,6 +8,7 @@ the strict form the pipeline uses: any error raises one InputError with all of t
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import sys
 from pathlib import Path
@@ -17,8 +18,11 @@ from pydantic import BaseModel, ValidationError
 
 from csincentive.core.diagnostics import Diagnostic, InputError, errors_only
 from csincentive.core.money import D
-from csincentive.rules.locate import SourceMap
-from csincentive.rules.model import COMPONENT_KINDS, RuleSet
+from csincentive.rules.checks import check_meaning
+from csincentive.rules.kinds import BY_NAME, KIND_NAMES
+from csincentive.rules.kinds.base import ComponentBase
+from csincentive.rules.locate import SourceMap, dotted
+from csincentive.rules.model import RuleSet
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -55,7 +59,7 @@ def check_rules(path: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
     """The merged rule set of a rules file (with the files it includes) and every
     diagnostic found in any of them."""
     path = Path(path)
-    rules, diagnostics = _check_file(path, trail=())
+    rules, diagnostics = _check_file(path, trail=(), shown=path)
     if rules is None:
         return None, diagnostics
     if rules.scheme is None:
@@ -67,9 +71,13 @@ def check_rules(path: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
     return rules, diagnostics
 
 
-def _check_file(path: Path, trail: tuple[Path, ...]) -> tuple[RuleSet | None, list[Diagnostic]]:
+def _check_file(
+    path: Path, trail: tuple[Path, ...], shown: Path
+) -> tuple[RuleSet | None, list[Diagnostic]]:
     """One file: its own shape, then the files it includes (each checked on its own), then
-    the meaning of its own components against everything it can see."""
+    the meaning of its own components against everything it can see. `shown` is the path
+    explanations give for where a component is written: the including file's, then each
+    include's relative to it."""
     display = str(path)
     loaded = _read(path)
     if isinstance(loaded, Diagnostic):
@@ -80,6 +88,7 @@ def _check_file(path: Path, trail: tuple[Path, ...]) -> tuple[RuleSet | None, li
         own = RuleSet.model_validate(data)
     except ValidationError as exc:
         return None, _shape_diagnostics(display, source, exc.errors(), data)
+    own = own.model_copy(update={"written": source.components_written(str(shown))})
 
     diagnostics: list[Diagnostic] = []
     base: RuleSet | None = None
@@ -90,14 +99,12 @@ def _check_file(path: Path, trail: tuple[Path, ...]) -> tuple[RuleSet | None, li
             line, col = source.position(("include", i))
             diagnostics.append(Diagnostic(display, message, "E106", line, col, f"include[{i}]"))
             continue
-        sub, found = _check_file(included, (*trail, path.resolve()))
+        sub_shown = Path(os.path.normpath(shown.parent / name))
+        sub, found = _check_file(included, (*trail, path.resolve()), sub_shown)
         diagnostics += found
         if sub is not None:
             base = sub if base is None else sub.merged_over(base)
     merged = own if base is None else own.merged_over(base)
-
-    from csincentive.rules.checks import check_meaning
-
     diagnostics += check_meaning(own, display, source, context=merged)
     diagnostics += _check_changes(own, merged, display, source)
     return merged, diagnostics
@@ -108,8 +115,6 @@ def _check_changes(
 ) -> list[Diagnostic]:
     """Each dated change is checked as the version it creates: its own tables, against
     every name in force from its date on."""
-    from csincentive.rules.checks import check_meaning
-
     out: list[Diagnostic] = []
     seen: dict[object, int] = {}
     start = merged.scheme.valid_from if merged.scheme else None
@@ -189,13 +194,6 @@ def _syntax_diagnostic(display: str, exc: Exception, text: str) -> Diagnostic:
 # ----------------------------------------------------------------------- pydantic shape
 
 
-def dotted(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _shape_diagnostics(
     display: str, source: SourceMap, errors: list[Any], data: dict[str, Any]
 ) -> list[Diagnostic]:
@@ -240,7 +238,7 @@ def _real_loc(loc: tuple[Any, ...], data: Any) -> Loc:
     out: list[str | int] = []
     node: Any = data
     for i, part in enumerate(loc):
-        if i == 2 and loc[0] == "components" and part in COMPONENT_KINDS:
+        if i == 2 and loc[0] == "components" and part in KIND_NAMES:
             continue  # the discriminator tag: always there, whatever the data holds
         if isinstance(node, dict) and part in node:
             node = node[part]
@@ -304,11 +302,11 @@ def _missing_key(loc: Loc) -> str:
 
 
 def _bad_kind(err: dict[str, Any]) -> str:
-    kinds = ", ".join(COMPONENT_KINDS)
+    kinds = ", ".join(KIND_NAMES)
     raw = err["input"].get("kind") if isinstance(err["input"], dict) else None
     if raw is None:
         return f"every component needs a kind; add kind = one of: {kinds}"
-    hint = difflib.get_close_matches(str(raw), COMPONENT_KINDS, n=1)
+    hint = difflib.get_close_matches(str(raw), KIND_NAMES, n=1)
     message = f"unknown component kind '{raw}'"
     message += f"; did you mean '{hint[0]}'?" if hint else ";"
     return message + f" kind must be one of: {kinds}"
@@ -362,14 +360,13 @@ def _bad_value(err: dict[str, Any]) -> str:
 
 def _allowed_keys(parent: Loc, data: dict[str, Any]) -> list[str]:
     """The keys a table at `parent` may hold, for did-you-mean; components by their kind."""
-    from csincentive.rules import model
-
-    node: type[BaseModel] | None = model.RuleSet
+    node: type[BaseModel] | None = RuleSet
     rest = parent
     if parent[:1] == ("components",) and len(parent) >= 2:
         raw = data.get("components", {}).get(parent[1], {})
         kind = raw.get("kind") if isinstance(raw, dict) else None
-        node = model.COMPONENT_CLASSES.get(str(kind), model.ComponentBase)
+        known = BY_NAME.get(str(kind))
+        node = known.model if known is not None else ComponentBase
         rest = parent[2:]
     for part in rest:
         if node is None:

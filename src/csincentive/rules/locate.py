@@ -4,6 +4,9 @@
 records, for every key path (``("components", "commission", "rows", 1, "value")``), where its
 key starts and where its value starts. It is a pragmatic scanner, not a TOML parser: it only
 ever runs on text ``tomllib`` has already accepted, so it may assume the syntax is valid.
+
+``Written`` keeps, for one component, where each of its keys is written: the loader records
+it, so a payslip explanation can point at a tier row without reading the file again.
 """
 
 from __future__ import annotations
@@ -17,6 +20,43 @@ _BARE_KEY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 _ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", "e": "\x1b"}
 _HEX_LENGTH = {"x": 2, "u": 4, "U": 8}
 _QUOTES = ("'", '"')  # a tuple, so the end of text ("") is not "in" it
+
+
+def dotted(loc: Path) -> str:
+    """("components", "c", "rows", 1) → "components.c.rows[1]", as diagnostics name a key."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@dataclass(frozen=True)
+class Location:
+    """1-based line and column in a rules file."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Written:
+    """Where one component is written: its file, and the (line, col) of each key inside it
+    by its path below ``components.<id>`` (``()`` is the component's own table)."""
+
+    file: str
+    positions: dict[Path, tuple[int, int]]
+
+    def at(self, *within: str | int) -> Location:
+        """The deepest written part of ``within`` (e.g. "rows", 1), like ``position``."""
+        for end in range(len(within), -1, -1):
+            found = self.positions.get(within[:end])
+            if found is not None:
+                return Location(self.file, *found)
+        return Location(self.file, 1, 1)
 
 
 @dataclass
@@ -75,6 +115,14 @@ class SourceMap:
         if chars is None:
             return self.value_position(path)
         return self._line_col(chars[max(0, min(offset, len(chars) - 1))])
+
+    def components_written(self, file: str) -> dict[str, Written]:
+        """Every ``[components.<id>]`` of this file with the positions of its keys."""
+        found: dict[str, dict[Path, tuple[int, int]]] = {}
+        for path, offset in self.keys.items():
+            if len(path) >= 2 and path[0] == "components" and isinstance(path[1], str):
+                found.setdefault(path[1], {})[path[2:]] = self._line_col(offset)
+        return {cid: Written(file, positions) for cid, positions in found.items()}
 
     def line_rest(self, line: int, col: int) -> str:
         """The text of ``line`` from ``col`` (1-based) to its end, without the line break."""

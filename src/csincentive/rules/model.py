@@ -1,4 +1,5 @@
-"""The rules file as data: pydantic models for every building block.
+"""The rules file as data: pydantic models for the scheme, its inputs, parameters, events,
+grades, dated changes and the total; each component kind's model lives in rules/kinds/.
 
 A rules file is a scheme header, attribution settings, named parameters, components keyed
 by id and the total. Unknown keys are errors (``extra="forbid"``) so a typo never silently
@@ -9,50 +10,24 @@ exactly 0.4.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ModelWrapValidatorHandler,
     model_validator,
 )
 
-from csincentive.core.money import D
 from csincentive.core.names import ROSTER_FIELD_TYPES, RosterFieldType
-
-
-def parse_number(value: Any) -> Decimal:
-    """1, 1.5, "1.5" and "40%" (exactly 0.4) — never via float."""
-    if isinstance(value, str):
-        text = value.strip().replace(",", "")
-        try:
-            if text.endswith("%"):
-                return D(text[:-1]) / 100
-            return D(text)
-        except InvalidOperation:
-            raise ValueError(f'not a number: {value!r} (write 2500, 1.5 or "40%")') from None
-    try:
-        return D(value)
-    except (InvalidOperation, ValueError):
-        raise ValueError(f'not a number: {value!r} (write 2500, 1.5 or "40%")') from None
-
-
-Number = Annotated[Decimal, BeforeValidator(parse_number)]
-FormulaText = Annotated[str, Field(min_length=1)]
-NumberOrFormula = Number | FormulaText
-# A fixed amount: a number, or the name of a parameter (so a blank in the seed stays a
-# parameter the shop sets once).
-NumberOrParam = Number | Annotated[str, Field(pattern=r"^[^\W\d]\w*$")]
-Display = Literal["money", "percent", "number", "points"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from csincentive.rules.kinds import Component
+from csincentive.rules.kinds.base import ComponentBase as ComponentBase
+from csincentive.rules.kinds.base import Loc
+from csincentive.rules.kinds.base import Scope as Scope
+from csincentive.rules.locate import Written
+from csincentive.rules.values import Number, Strict
+from csincentive.rules.values import parse_number as parse_number
 
 
 class Scheme(Strict):
@@ -146,166 +121,6 @@ class Event(Strict):
     rule: str = ""
 
 
-class Scope(Strict):
-    """Who a component applies to; an empty list means everyone."""
-
-    role: list[Literal["agent", "supervisor"]] = []
-    grade: list[str] = []
-    team: list[str] = []
-
-
-class ComponentBase(Strict):
-    label: str
-    rule: str = ""
-    pay: bool = True  # False: an intermediate value (a coefficient), not a payslip line
-    applies_to: Scope = Scope()
-    when: FormulaText | None = None
-    cap: NumberOrFormula | None = None
-    floor: NumberOrFormula | None = None
-    # days_employed: × days employed / days in month; worked_days: × worked / scheduled.
-    prorate: Literal["days_employed", "worked_days"] | None = None
-    format: Display | None = None
-    deduct: bool = False  # a fine or a points deduction: the amount is subtracted
-    # A flag (dismissal review, third complaint …) is printed and exported, never acted on.
-    flag_when: FormulaText | None = None
-    flag: str | None = None
-    note: str = ""
-
-
-class FormulaComponent(ComponentBase):
-    kind: Literal["formula"]
-    expr: FormulaText
-
-
-class RateComponent(ComponentBase):
-    """rate × base: 个人提成 = 销售额 × 1%."""
-
-    kind: Literal["rate"]
-    base: FormulaText
-    rate: Number
-
-
-class TableRow(Strict):
-    """One interval [from, below); a missing bound is open."""
-
-    from_: Number | None = Field(None, alias="from")
-    below: Number | None = None
-    value: NumberOrFormula
-    note: str = ""  # shown in the explanation, e.g. "不发绩效" (S002-10)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class TableComponent(ComponentBase):
-    """Interval lookup: the row whose [from, below) holds `on` gives `value` — a coefficient,
-    or with `times` a step tier paying value × times on the whole amount."""
-
-    kind: Literal["table"]
-    on: FormulaText
-    rows: list[TableRow] = Field(min_length=1)
-    times: FormulaText | None = None
-    default: Number | None = None  # when `on` falls in no row; None → an error row
-
-
-class MarginalRow(Strict):
-    from_: Number = Field(alias="from")
-    below: Number | None = None
-    rate: Number
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class MarginalComponent(ComponentBase):
-    """Marginal tiers: each slice of `on` is paid at its own rate."""
-
-    kind: Literal["marginal"]
-    on: FormulaText
-    rows: list[MarginalRow] = Field(min_length=1)
-
-
-class MatchComponent(ComponentBase):
-    """Categorical lookup: grade → base pay."""
-
-    kind: Literal["match"]
-    on: str
-    cases: dict[str, NumberOrFormula] = Field(min_length=1)
-    default: Number | None = None
-
-
-class RankComponent(ComponentBase):
-    """Rank prizes: ranked by `by` among `among` (optionally within each team); ties share a
-    rank (1, 1, 3); a prize is paid only when `eligible` holds."""
-
-    kind: Literal["rank"]
-    by: FormulaText
-    order: Literal["desc", "asc"] = "desc"
-    among: Scope = Scope()
-    within: Literal["all", "team"] = "all"
-    eligible: FormulaText | None = None
-    prizes: list[NumberOrParam] = Field(min_length=1)
-
-
-class LadderComponent(ComponentBase):
-    """Occurrences in the month → an amount per occurrence: the first `free` are warnings
-    only, then `amounts` in turn; past the list the last amount repeats, doubles each time
-    (S000-13) or stops."""
-
-    kind: Literal["ladder"]
-    count: FormulaText
-    free: int = Field(default=0, ge=0)
-    amounts: list[NumberOrParam] = Field(min_length=1)
-    after: Literal["repeat", "double", "none"] = "repeat"
-
-
-class AwardComponent(ComponentBase):
-    """An award (S000-10/11): among the people who are `eligible`, the best by `by` in each
-    team wins `amount`, at most one winner per `per_members` team members (rounded up);
-    ties go to the smaller agent_id. Where anyone in a team is `nominated`, the nominees
-    win instead (a manual nomination takes precedence over the data)."""
-
-    kind: Literal["award"]
-    by: FormulaText
-    order: Literal["desc", "asc"] = "desc"
-    among: Scope = Scope()
-    within: Literal["all", "team"] = "team"
-    eligible: FormulaText | None = None
-    nominated: FormulaText | None = None
-    per_members: int = Field(default=10, ge=1)
-    amount: NumberOrParam
-
-
-class Band(Strict):
-    from_: Number | None = Field(None, alias="from")
-    below: Number | None = None
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class MatrixComponent(ComponentBase):
-    """Two-way lookup (S002-04): a text field picks the row, a number's band the column."""
-
-    kind: Literal["matrix"]
-    row: str
-    column: FormulaText
-    bands: list[Band] = Field(min_length=1)
-    cells: dict[str, list[Number]] = Field(min_length=1)
-    default: Number | None = None
-
-
-Component = Annotated[
-    FormulaComponent
-    | RateComponent
-    | TableComponent
-    | MarginalComponent
-    | MatchComponent
-    | RankComponent
-    | LadderComponent
-    | AwardComponent
-    | MatrixComponent,
-    Field(discriminator="kind"),
-]
-
-
 class GradeRule(Strict):
     """How one grade moves at the quarterly review (S002-12..14)."""
 
@@ -371,6 +186,10 @@ class RuleSet(Strict):
     # Parameters written as a percentage ("95%"), so explanations show them that way.
     # Filled from the file itself, never written by hand.
     percent_params: frozenset[str] = Field(default=frozenset(), exclude=True)
+    # Where each component is written (its file, and the line and column of each of its
+    # keys): recorded by the loader, so an explanation points at a rule without reading
+    # the files again.
+    written: dict[str, Written] = Field(default_factory=dict, exclude=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -476,6 +295,7 @@ class RuleSet(Strict):
                 "percent_params": (base.percent_params - set(self.params)) | self.percent_params,
                 "events": {**base.events, **self.events},
                 "components": {**base.components, **self.components},
+                "written": {**base.written, **self.written},
             }
         )
 
@@ -484,73 +304,12 @@ def _union(first: list[str], second: list[str]) -> list[str]:
     return [*first, *(name for name in second if name not in first)]
 
 
-COMPONENT_KINDS = (
-    "formula",
-    "rate",
-    "table",
-    "marginal",
-    "match",
-    "rank",
-    "ladder",
-    "award",
-    "matrix",
-)
-
-COMPONENT_CLASSES: dict[str, type[ComponentBase]] = {
-    "formula": FormulaComponent,
-    "rate": RateComponent,
-    "table": TableComponent,
-    "marginal": MarginalComponent,
-    "match": MatchComponent,
-    "rank": RankComponent,
-    "ladder": LadderComponent,
-    "award": AwardComponent,
-    "matrix": MatrixComponent,
-}
-
-
-def param_references(component: ComponentBase) -> dict[tuple[str | int, ...], str]:
+def param_references(component: ComponentBase) -> dict[Loc, str]:
     """Amounts written as a parameter's name, by their path inside the component."""
-    out: dict[tuple[str | int, ...], str] = {}
-    for key in ("amounts", "prizes"):
-        for i, value in enumerate(getattr(component, key, None) or []):
-            if isinstance(value, str):
-                out[(key, i)] = value
-    amount = getattr(component, "amount", None)
-    if isinstance(amount, str):
-        out[("amount",)] = amount
-    return out
+    return component.param_references()
 
 
-def formula_fields(component: ComponentBase) -> dict[tuple[str | int, ...], str]:
+def formula_fields(component: ComponentBase) -> dict[Loc, str]:
     """Every formula of a component by its path inside the component, e.g. ("expr",) or
     ("rows", 2, "value"): for name checks, dependency edges and error positions."""
-    names = (
-        "expr",
-        "base",
-        "on",
-        "times",
-        "by",
-        "eligible",
-        "nominated",
-        "count",
-        "column",
-        "when",
-        "cap",
-        "floor",
-        "flag_when",
-    )
-    out: dict[tuple[str | int, ...], str] = {}
-    for name in names:
-        value = getattr(component, name, None)
-        if isinstance(value, str) and not (isinstance(component, MatchComponent) and name == "on"):
-            out[(name,)] = value
-    if isinstance(component, TableComponent):
-        for i, row in enumerate(component.rows):
-            if isinstance(row.value, str):
-                out[("rows", i, "value")] = row.value
-    if isinstance(component, MatchComponent):
-        for case, value in component.cases.items():
-            if isinstance(value, str):
-                out[("cases", case)] = value
-    return out
+    return component.formula_fields()
