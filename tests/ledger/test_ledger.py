@@ -2,13 +2,16 @@
 
 The month is tests/months/2026-10 under rules/taobao-presales.toml (hand-worked in
 test_golden_month.py: 6 people, gross 12627.17; A1 小美 net sales 1050.50, commission
-10.51; S1's supervisor commission 12.46). Every ledger lives in tmp_path.
+10.51; S1's supervisor commission 12.46), recorded under ledger/taobao-presales/2026-10/.
+Every ledger lives in tmp_path.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,12 +22,14 @@ from typer.testing import CliRunner
 
 from csincentive.cli import app
 from csincentive.core.diagnostics import InputError
-from csincentive.ledger.store import Ledger, diff_lines
+from csincentive.ledger.diff import diff_lines
+from csincentive.ledger.store import Ledger
 from csincentive.month.compute import compute_month
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = ROOT / "tests" / "months" / "2026-10"
 RULES = ROOT / "rules" / "taobao-presales.toml"
+SCHEME = "taobao-presales"
 TABLES = ["lines", "manifest.json", "metrics", "orders", "payroll", "values"]
 
 runner = CliRunner()
@@ -66,7 +71,7 @@ def test_record_writes_every_table_and_a_manifest_of_hashes(month: Path, ledger_
     result = compute_month(month, RULES)
     recorded = Ledger(ledger_dir).record(result, options={"month": None})
 
-    folder = ledger_dir / "2026-10"
+    folder = ledger_dir / SCHEME / "2026-10"
     assert recorded.folder == folder and recorded.replaced is None and not recorded.reopened
     assert listing(folder) == TABLES
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -118,7 +123,9 @@ def test_rerunning_an_open_month_keeps_the_earlier_runs_as_history(month: Path, 
     assert current["computed_at"] == stamps[2]
     assert current["replaces"] == f"history/{history[1].name}"
     assert ledger.months() == ["2026-10"]  # history and staging are not months
-    assert sorted(p.name for p in ledger_dir.iterdir()) == ["2026-10"]
+    assert sorted(p.name for p in ledger_dir.iterdir()) == [SCHEME]
+    # The month's lock file stays (deleting it would let two runs lock two files).
+    assert sorted(p.name for p in (ledger_dir / SCHEME).iterdir()) == [".lock-2026-10", "2026-10"]
 
 
 def test_diff_lines_per_agent_and_line(month: Path):
@@ -155,7 +162,9 @@ def test_close_then_run_refuses_and_shows_the_diff(month: Path, ledger_dir: Path
     assert invoke(*args).exit_code == 0
     closed = invoke("close", "2026-10", "--ledger", str(ledger_dir))
     assert closed.exit_code == 0, closed.output
-    assert f"Sealed 2026-10 in {ledger_dir / '2026-10'}: 6 people, gross 12627.17" in closed.output
+    assert f"Sealed 2026-10 in {ledger_dir / SCHEME / '2026-10'}: 6 people, gross 12627.17" in (
+        closed.output
+    )
     sealed = Ledger(ledger_dir).manifest("2026-10")
     assert sealed["sealed"] is True and sealed["sealed_at"].endswith("Z")
     payroll_before = (month / "out" / "payroll.csv").read_bytes()
@@ -170,8 +179,10 @@ def test_close_then_run_refuses_and_shows_the_diff(month: Path, ledger_dir: Path
     assert ["A1", "小美", "commission", "个人接单提成", "10.51", "11.51", "1.00"] in cells
     assert ["S1", "林主管", "supervisor_commission", "主管提成", "12.46", "12.81", "0.35"] in cells
     assert (
-        "L101 2026-10 is sealed (closed on " + sealed["sealed_at"][:10] + ", gross 12627.17); "
-        "rerun with --force to record a new run" in refused.output
+        "L101 2026-10 is sealed (taobao-presales, closed on " + sealed["sealed_at"][:10] + ", "
+        "gross 12627.17); a sealed month is not replaced, with or without --force. To correct "
+        'it, reopen it first — csincentive reopen 2026-10 --reason "…" (the sealed run is kept '
+        "in its history/) — then run it again" in refused.output
     )
     assert "nothing was written" in refused.output
     assert not (month / "out2").exists()
@@ -179,29 +190,21 @@ def test_close_then_run_refuses_and_shows_the_diff(month: Path, ledger_dir: Path
     assert sorted(p.relative_to(ledger_dir) for p in ledger_dir.rglob("*")) == ledger_before
 
 
-def test_forced_run_after_close_keeps_the_sealed_run_and_reopens(month: Path, ledger_dir: Path):
+def test_force_does_not_unseal_a_month(month: Path, ledger_dir: Path):
     args = ["run", str(month), "--rules", str(RULES), "--ledger", str(ledger_dir)]
     assert invoke(*args).exit_code == 0
     assert invoke("close", "2026-10", "--ledger", str(ledger_dir)).exit_code == 0
+    ledger_before = {p: p.read_bytes() for p in ledger_dir.rglob("*") if p.is_file()}
     raise_o03(month)
     forced = invoke(*args, "--force")
-    assert forced.exit_code == 0, forced.output
-
-    ledger = Ledger(ledger_dir)
-    [kept] = ledger.history("2026-10")
-    assert f"the sealed run is kept in {kept}" in forced.output
-    old = json.loads((kept / "manifest.json").read_text("utf-8"))
-    assert old["sealed"] is True and old["gross"] == "12627.17"
-    current = ledger.manifest("2026-10")
-    # 12627.17 + 1.00 (A1's commission) + 0.35 (S1's supervisor commission), see above
-    assert current["gross"] == "12628.52"
-    assert ledger.payroll("2026-10")["gross"].sum() == Decimal("12628.52")
-    assert current["sealed"] is False
-    assert current["reopened"] == {"sealed_at": old["sealed_at"], "history": f"history/{kept.name}"}
-    assert current["options"]["force"] is True
-    # Open again: it can be closed again, and then the earlier seal stays on record.
-    assert invoke("close", "2026-10", "--ledger", str(ledger_dir)).exit_code == 0
-    assert ledger.is_sealed("2026-10")
+    # Refused as without --force: the diff (A1 +1.00, worked above), the way to reopen.
+    assert forced.exit_code == 1
+    assert "2026-10: the sealed record → this run" in forced.output
+    assert "A1 " in forced.output and "1.00" in forced.output
+    assert "L101 2026-10 is sealed" in forced.output
+    assert 'csincentive reopen 2026-10 --reason "…"' in forced.output
+    assert {p: p.read_bytes() for p in ledger_dir.rglob("*") if p.is_file()} == ledger_before
+    assert Ledger(ledger_dir).is_sealed("2026-10")
 
 
 def test_close_unknown_or_sealed_month_is_an_error(month: Path, ledger_dir: Path):
@@ -226,11 +229,13 @@ def test_record_refuses_a_sealed_month_without_force(month: Path, ledger_dir: Pa
     ledger = Ledger(ledger_dir)
     ledger.record(result)
     ledger.close("2026-10")
-    with pytest.raises(InputError) as refused:
-        ledger.record(result)
-    [diagnostic] = refused.value.diagnostics
-    assert diagnostic.file == str(ledger_dir / "2026-10" / "manifest.json")
-    assert "rerun with --force to record a new run (the sealed one is kept in" in diagnostic.message
+    for force in (False, True):
+        with pytest.raises(InputError) as refused:
+            ledger.record(result, force=force)
+        [diagnostic] = refused.value.diagnostics
+        assert diagnostic.code == "L101"
+        assert diagnostic.file == str(ledger_dir / SCHEME / "2026-10" / "manifest.json")
+        assert "a sealed month is not replaced, with or without --force" in diagnostic.message
     assert ledger.history("2026-10") == []
 
 
@@ -248,12 +253,14 @@ def test_a_replacement_interrupted_between_renames_is_undone(month: Path, ledger
     ledger = Ledger(ledger_dir)
     ledger.record(compute_month(month, RULES))
     # The crash: the month was moved aside, the new run never took its place.
-    aside = ledger_dir / ".replaced-2026-10-0123456789ab"
+    folder = ledger_dir / SCHEME
+    aside = folder / ".replaced-2026-10-0123456789ab"
     aside.mkdir()
-    (ledger_dir / "2026-10").rename(aside / "month")
-    (ledger_dir / ".staging-2026-10-ba9876543210").mkdir()  # a half-written run
+    (folder / "2026-10").rename(aside / "month")
+    staging = folder / ".staging-2026-10-ba9876543210"  # a half-written run
+    staging.mkdir()
     assert Ledger(ledger_dir).months() == ["2026-10"]
-    assert not aside.exists()
+    assert not aside.exists() and not staging.exists()
     assert Ledger(ledger_dir).manifest("2026-10")["gross"] == "12627.17"
 
 
@@ -280,7 +287,9 @@ def test_a_run_whose_payroll_files_fail_records_nothing(
     )
     assert result.exit_code != 0
     assert not Ledger(ledger_dir).has("2026-10")
-    assert not ledger_dir.exists() or not any(ledger_dir.iterdir())
+    # No month and no staging folder: only the month's lock file, released.
+    left = sorted(str(p.relative_to(ledger_dir)) for p in ledger_dir.rglob("*"))
+    assert left == [SCHEME, f"{SCHEME}/.lock-2026-10"]
     # A clear message, not a traceback: where, why, what to do.
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "O101" in result.output and "No space left on device" in result.output
@@ -318,3 +327,279 @@ def test_a_ledger_hashes_each_run_inputs_anew(month: Path, ledger_dir: Path):
     compute_month(month, RULES, ledger=ledger, recording=True)  # and again
     ledger.record(compute_month(month, RULES, ledger=ledger, recording=True))
     assert ledger.manifest("2026-10")["inputs"]["orders"]["blake3"] == b3(orders)
+
+
+# One ledger folder, several schemes and shops (issue 11, item 8) ---------------------------
+
+
+def rules_as(tmp_path: Path, scheme_id: str = SCHEME, shop: str | None = None) -> Path:
+    """taobao-presales under another scheme id and/or shop: the same pay, another scheme."""
+    text = RULES.read_text(encoding="utf-8")
+    header = f'[scheme]\nid = "{scheme_id}"\n' + (f'shop = "{shop}"\n' if shop else "")
+    assert text.count(f'[scheme]\nid = "{SCHEME}"\n') == 1
+    path = tmp_path / f"{scheme_id}-{shop or 'any'}.toml"
+    path.write_text(text.replace(f'[scheme]\nid = "{SCHEME}"\n', header), encoding="utf-8")
+    return path
+
+
+def test_schemes_and_shops_sharing_a_folder_never_see_each_others_months(
+    month: Path, ledger_dir: Path, tmp_path: Path
+):
+    def run(rules: Path, out: str):
+        args = ["run", str(month), "--rules", str(rules), "--ledger", str(ledger_dir)]
+        return invoke(*args, "--out", str(tmp_path / out))
+
+    assert run(RULES, "a").exit_code == 0
+    assert invoke("close", "2026-10", "--ledger", str(ledger_dir)).exit_code == 0
+    # Another shop of the same scheme and another scheme: neither is refused by the seal
+    # of taobao-presales' 2026-10, nor shown a diff against it.
+    shop = run(rules_as(tmp_path, shop="云杉旗舰店"), "b")
+    assert shop.exit_code == 0, shop.output
+    assert "sealed" not in shop.output
+    other = run(rules_as(tmp_path, "other-scheme"), "c")
+    assert other.exit_code == 0, other.output
+
+    ledger = Ledger(ledger_dir)
+    assert [str(key) for key in ledger.schemes()] == [
+        "other-scheme",
+        "taobao-presales",
+        "taobao-presales (shop 云杉旗舰店)",
+    ]
+    assert (ledger_dir / SCHEME / "云杉旗舰店" / "2026-10" / "manifest.json").is_file()
+    assert ledger.for_scheme(SCHEME).is_sealed("2026-10")
+    assert not ledger.for_scheme(SCHEME, "云杉旗舰店").is_sealed("2026-10")
+    assert ledger.for_scheme(SCHEME, "云杉旗舰店").manifest("2026-10")["scheme"] == {
+        "id": SCHEME,
+        "name": "淘宝客服激励制度",
+        "shop": "云杉旗舰店",
+    }
+    assert ledger.for_scheme(SCHEME).history("2026-10") == []  # nobody replaced it
+
+    # close finds the scheme when one has the month; here three do: name them, ask which.
+    ambiguous = invoke("close", "2026-10", "--ledger", str(ledger_dir))
+    assert ambiguous.exit_code == 1
+    assert (
+        f"L104 2026-10 is in the ledger {ledger_dir}/ for 3 schemes: other-scheme, "
+        "taobao-presales, taobao-presales (shop 云杉旗舰店); say which with --scheme ID and "
+        "--shop SHOP" in ambiguous.output
+    )
+    chosen = invoke("close", "2026-10", "--ledger", str(ledger_dir), "--scheme", "other-scheme")
+    assert chosen.exit_code == 0, chosen.output
+    assert f"Sealed 2026-10 in {ledger_dir / 'other-scheme' / '2026-10'}" in chosen.output
+    assert not ledger.for_scheme(SCHEME, "云杉旗舰店").is_sealed("2026-10")
+    assert ledger.for_scheme(SCHEME, "云杉旗舰店").has("2026-10")
+    assert not ledger.for_scheme("nobody").has("2026-10")
+
+
+def test_scheme_and_shop_names_become_safe_folder_names(tmp_path: Path):
+    from csincentive.ledger.layout import SchemeKey
+
+    root = tmp_path / "ledger"
+    # A slash, a leading dot and a month-like name cannot be folders as they are; Chinese can.
+    assert SchemeKey("a/b").folder(root) == root / "a%2Fb"
+    assert SchemeKey("..").folder(root) == root / "%2E."
+    assert SchemeKey("s", "2026-10").folder(root) == root / "s" / "%32026-10"
+    assert SchemeKey("淘宝", "云杉:旗舰店").folder(root) == root / "淘宝" / "云杉%3A旗舰店"
+    assert SchemeKey("").folder(root) == root / "%none"
+
+
+def legacy_ledger(month: Path, ledger_dir: Path) -> Path:
+    """A ledger in the layout before schemes were kept apart: the month directly under the
+    root. Its files are those a run writes today (the manifest's scheme is {"id", "name"},
+    as it always was), moved where the earlier code put them."""
+    Ledger(ledger_dir).record(compute_month(month, RULES))
+    (ledger_dir / SCHEME / "2026-10").rename(ledger_dir / "2026-10")
+    shutil.rmtree(ledger_dir / SCHEME)
+    manifest = json.loads((ledger_dir / "2026-10" / "manifest.json").read_text("utf-8"))
+    assert manifest["scheme"] == {"id": SCHEME, "name": "淘宝客服激励制度"}
+    return ledger_dir / "2026-10"
+
+
+def test_a_ledger_in_the_earlier_layout_is_read_in_place(month: Path, ledger_dir: Path):
+    legacy_ledger(month, ledger_dir)
+    ledger = Ledger(ledger_dir)
+    assert ledger.months() == ["2026-10"]
+    assert [str(key) for key in ledger.schemes()] == [SCHEME]
+    own = ledger.for_scheme(SCHEME)
+    assert own.months() == ["2026-10"] and own.manifest("2026-10")["gross"] == "12627.17"
+    assert own.payroll("2026-10")["gross"].sum() == Decimal("12627.17")
+    assert not ledger.for_scheme("other-scheme").has("2026-10")
+    assert not ledger.for_scheme(SCHEME, "云杉旗舰店").has("2026-10")
+    assert (ledger_dir / "2026-10").is_dir()  # reading moves nothing
+
+
+def test_a_month_in_the_earlier_layout_moves_under_its_scheme_when_written(
+    month: Path, ledger_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    legacy = legacy_ledger(month, ledger_dir)
+    before = {p.relative_to(legacy): p.read_bytes() for p in legacy.rglob("*") if p.is_file()}
+    import csincentive.ledger.layout as layout
+
+    # The move is one rename: when it fails the month is whole where it was, unchanged.
+    def refused(source, target):  # type: ignore[no-untyped-def]
+        raise OSError(30, "Read-only file system", str(source))
+
+    monkeypatch.setattr(layout.os, "rename", refused)
+    failed = invoke("close", "2026-10", "--ledger", str(ledger_dir))
+    assert failed.exit_code == 1 and "L103" in failed.output
+    assert "Read-only file system" in failed.output
+    assert {
+        p.relative_to(legacy): p.read_bytes() for p in legacy.rglob("*") if p.is_file()
+    } == before
+    assert not Ledger(ledger_dir).is_sealed("2026-10")
+    monkeypatch.undo()
+
+    closed = invoke("close", "2026-10", "--ledger", str(ledger_dir))
+    assert closed.exit_code == 0, closed.output
+    moved = ledger_dir / SCHEME / "2026-10"
+    assert not legacy.exists()
+    assert f"Sealed 2026-10 in {moved}" in closed.output
+    after = {p.relative_to(moved): p.read_bytes() for p in moved.rglob("*") if p.is_file()}
+    assert {k: v for k, v in after.items() if k.name != "manifest.json"} == {
+        k: v for k, v in before.items() if k.name != "manifest.json"
+    }
+    assert Ledger(ledger_dir).for_scheme(SCHEME).is_sealed("2026-10")
+
+
+# Reopen instead of --force (issue 11, item 9) --------------------------------------------
+
+
+def test_reopen_then_run_records_shows_the_diff_and_keeps_the_sealed_run(
+    month: Path, ledger_dir: Path
+):
+    args = ["run", str(month), "--rules", str(RULES), "--ledger", str(ledger_dir)]
+    assert invoke(*args).exit_code == 0
+    assert invoke("close", "2026-10", "--ledger", str(ledger_dir)).exit_code == 0
+    ledger = Ledger(ledger_dir)
+    sealed = ledger.manifest("2026-10")
+
+    reopened = invoke(
+        "reopen", "2026-10", "--reason", "o03 was 300.50, not 200.50", "--ledger", str(ledger_dir)
+    )
+    assert reopened.exit_code == 0, reopened.output
+    [kept] = ledger.history("2026-10")
+    assert f"Reopened 2026-10 in {ledger_dir / SCHEME / '2026-10'}" in reopened.output
+    assert f"is kept in {kept}" in reopened.output
+    assert json.loads((kept / "manifest.json").read_text("utf-8")) == sealed
+    record = ledger.manifest("2026-10")["reopened"]
+    assert record["reason"] == "o03 was 300.50, not 200.50"
+    assert record["sealed_at"] == sealed["sealed_at"] and record["at"] > sealed["sealed_at"]
+    assert record["history"] == f"history/{kept.name}"
+    assert not ledger.is_sealed("2026-10")
+
+    raise_o03(month)
+    rerun = invoke(*args, "--force")  # --force: the first run's payroll files are there
+    assert rerun.exit_code == 0, rerun.output
+    # The diff against the sealed run, worked in test_diff_lines_per_agent_and_line.
+    assert "2026-10: the sealed record → this run" in rerun.output
+    rows = [line.split("│")[1:-1] for line in rerun.output.splitlines() if "│" in line]
+    cells = [[c.strip() for c in row] for row in rows]
+    assert ["A1", "小美", "commission", "个人接单提成", "10.51", "11.51", "1.00"] in cells
+    assert ["S1", "林主管", "supervisor_commission", "主管提成", "12.46", "12.81", "0.35"] in cells
+    assert "was reopened on" in rerun.output and "(o03 was 300.50, not 200.50)" in rerun.output
+    assert f"the sealed run is kept in {kept}" in rerun.output
+
+    current = ledger.manifest("2026-10")
+    assert current["gross"] == "12628.52"  # 12627.17 + 1.00 + 0.35
+    assert current["sealed"] is False and current["reopened"] == record
+    # The sealed run is kept once (reopen kept it; the rerun replaced that same run).
+    assert ledger.history("2026-10") == [kept]
+    assert current["replaces"] == f"history/{kept.name}"
+
+    # Open until closed again; a second run still compares with the sealed run.
+    again = invoke(*args, "--force")
+    assert again.exit_code == 0 and "the sealed record → this run" in again.output
+    assert len(ledger.history("2026-10")) == 2
+    assert invoke("close", "2026-10", "--ledger", str(ledger_dir)).exit_code == 0
+    assert ledger.is_sealed("2026-10")
+
+
+def test_reopen_needs_a_sealed_month_and_a_reason(month: Path, ledger_dir: Path):
+    def reopen(*extra: str):
+        return invoke("reopen", "2026-10", "--ledger", str(ledger_dir), *extra)
+
+    unknown = reopen("--reason", "why")
+    assert unknown.exit_code == 1
+    assert f"L100 2026-10 is not in the ledger {ledger_dir}/ (it has no months yet)" in (
+        unknown.output
+    )
+    invoke("run", str(month), "--rules", str(RULES), "--ledger", str(ledger_dir))
+    still_open = reopen("--reason", "why")
+    assert still_open.exit_code == 1
+    assert "L105 2026-10 is open (taobao-presales, run " in still_open.output
+    assert "nothing to reopen" in still_open.output
+    assert invoke("close", "2026-10", "--ledger", str(ledger_dir)).exit_code == 0
+    assert reopen().exit_code == 2  # --reason is required
+    blank = reopen("--reason", "  ")
+    assert blank.exit_code == 1 and "L106 say why 2026-10 is reopened" in blank.output
+    assert Ledger(ledger_dir).is_sealed("2026-10")
+    assert Ledger(ledger_dir).history("2026-10") == []
+    assert "Reopen a sealed month for a correction" in invoke("reopen", "--help").output
+
+
+# One writer per month (issue 11, item 7) ----------------------------------------------------
+
+# A run that takes the month's lock (prepare), says so, and commits once told to on stdin.
+HOLDER = """
+import sys
+from csincentive.ledger.store import Ledger
+from csincentive.month.compute import compute_month
+
+month, rules, root = sys.argv[1:]
+ledger = Ledger(root)
+pending = ledger.prepare(compute_month(month, rules, ledger=ledger, recording=True))
+print("holding", flush=True)
+if sys.stdin.readline().strip() == "commit":
+    pending.commit()
+    print(pending.lock.path, flush=True)
+"""
+
+
+def holder(month: Path, ledger_dir: Path) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(month), str(RULES), str(ledger_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stdout.readline() == "holding\n"
+    return process
+
+
+def test_a_second_run_of_a_month_being_written_is_refused(month: Path, ledger_dir: Path):
+    args = ["run", str(month), "--rules", str(RULES), "--ledger", str(ledger_dir)]
+    lock = ledger_dir / SCHEME / ".lock-2026-10"
+    with holder(month, ledger_dir) as first:
+        try:
+            refused = invoke(*args)
+            assert refused.exit_code == 1
+            assert f"{lock}: L107 2026-10 of taobao-presales is being written by another run: " in (
+                refused.output
+            )
+            assert f"process {first.pid} on " in refused.output and "(-c " in refused.output
+            assert "the lock is released when that process ends" in refused.output
+            assert not (month / "out").exists()  # nothing written
+            stdout, _ = first.communicate("commit\n", timeout=60)
+        finally:
+            first.kill()
+    assert first.returncode == 0 and stdout.strip() == str(lock)
+    first_run = Ledger(ledger_dir).manifest("2026-10")["computed_at"]
+
+    # The first run ended: a run works, and the first run is kept in history, not lost.
+    again = invoke(*args)
+    assert again.exit_code == 0, again.output
+    [kept] = Ledger(ledger_dir).history("2026-10")
+    assert json.loads((kept / "manifest.json").read_text("utf-8"))["computed_at"] == first_run
+
+
+def test_a_killed_writer_leaves_the_month_unlocked_and_nothing_behind(
+    month: Path, ledger_dir: Path
+):
+    with holder(month, ledger_dir) as first:
+        first.kill()  # SIGKILL, inside prepare: its staging folder stays behind
+    folder = ledger_dir / SCHEME
+    assert [p.name for p in folder.glob(".staging-2026-10-*")] != []
+    done = invoke("run", str(month), "--rules", str(RULES), "--ledger", str(ledger_dir))
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in folder.iterdir()) == [".lock-2026-10", "2026-10"]
+    assert Ledger(ledger_dir).history("2026-10") == []

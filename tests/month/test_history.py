@@ -15,6 +15,7 @@ import pytest
 from helpers import D
 
 from csincentive.core.diagnostics import InputError
+from csincentive.ledger.store import TABLES, Ledger, MonthRecord
 from csincentive.month.compute import compute_month
 from csincentive.reports.explain import explain_agent
 from csincentive.rules.loader import check_rules
@@ -29,6 +30,7 @@ class MemoryLedger:
 
     def __init__(self, months: dict[str, dict[str, list]], sealed=(), orders=None) -> None:
         self.root = Path("memory-ledger")
+        self.scheme: tuple[str | None, str | None] | None = None
         self._values = {
             m: pl.DataFrame({"agent_id": PEOPLE, **cols}).with_columns(
                 pl.exclude("agent_id").cast(pl.Decimal(38, 10))
@@ -37,6 +39,10 @@ class MemoryLedger:
         }
         self._sealed = set(sealed)
         self._orders = orders or {}
+
+    def for_scheme(self, scheme_id: str | None, shop: str | None = None) -> MemoryLedger:
+        self.scheme = (scheme_id, shop)  # what the month asked for: its own months
+        return self
 
     def months(self) -> list[str]:
         return sorted(set(self._values) | set(self._orders))
@@ -376,6 +382,38 @@ def test_an_open_month_is_not_clawed_back_and_nothing_twice(tmp_path: Path):
     )
     later = compute_month(month, rules, month=(2026, 11), ledger=ledger)
     assert later.payroll["refund_clawback"].sum() == 0
+
+
+def sealed_september(ledger: Ledger, scheme_id: str, shop: str | None = None) -> None:
+    """A sealed September of a scheme whose only content is SEPTEMBER_ORDERS (o17 credited
+    to A1 with no refund): what a clawback reads."""
+    tables = {name: pl.DataFrame({"agent_id": []}) for name in TABLES}
+    record = MonthRecord(
+        period="2026-09",
+        tables={**tables, "orders": SEPTEMBER_ORDERS},
+        input_files={},
+        rules_files=[ROOT / "rules" / "taobao-presales.toml"],
+        scheme_id=scheme_id,
+        title=scheme_id,
+        people=0,
+        totals={"gross": Decimal(0)},
+        shop=shop,
+    )
+    ledger.record(record)
+    ledger.for_scheme(scheme_id, shop).close("2026-09")
+
+
+def test_clawbacks_read_only_their_own_schemes_months(tmp_path: Path):
+    ledger = Ledger(tmp_path / "ledger")
+    sealed_september(ledger, "taobao-presales", shop="另一家店")  # another shop, same scheme
+    sealed_september(ledger, "awards")  # another scheme
+    month = month_with_late_refund(tmp_path)
+    rules = ROOT / "rules" / "taobao-presales.toml"
+    # o17's refund is nobody's business here: neither sealed September is this scheme's.
+    assert compute_month(month, rules, ledger=ledger).payroll["refund_clawback"].sum() == 0
+    sealed_september(ledger, "taobao-presales")
+    a1 = compute_month(month, rules, ledger=ledger).payroll.filter(pl.col("agent_id") == "A1")
+    assert a1["refund_clawback"][0] == Decimal("-0.20")  # 20.00 × 1%, as above
 
 
 # --------------------------------------------------------------------------- dated rules

@@ -28,6 +28,7 @@ Team 售前一组 attainment each month: 3560.50 / 16000 = 22.2% < 90% → no te
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -102,6 +103,40 @@ def test_december_without_november_is_refused(tmp_path: Path):
         compute_month(month_folder(tmp_path, 12), RULES, ledger=ledger)
     [problem] = caught.value.diagnostics
     assert problem.code == "E181" and "needs 2026-11 in the ledger" in problem.message
+
+
+def test_another_scheme_in_the_same_ledger_does_not_count(tmp_path: Path):
+    # October and November of the quarterly scheme are in the ledger; the same rules under
+    # another scheme id (another shop's scheme) have neither, so their December is refused
+    # rather than paid on this scheme's months.
+    ledger, _ = run_quarter(tmp_path, months=(10, 11))
+    other = tmp_path / "other.toml"
+    shutil.copy(RULES.parent / "taobao-presales.toml", tmp_path)  # what it includes
+    text = RULES.read_text("utf-8")
+    assert text.count('id = "taobao-presales-quarterly"') == 1
+    other.write_text(text.replace('id = "taobao-presales-quarterly"', 'id = "other"'), "utf-8")
+    with pytest.raises(InputError) as caught:
+        compute_month(month_folder(tmp_path, 12), other, ledger=ledger)
+    [problem] = caught.value.diagnostics
+    assert problem.code == "E181" and "needs 2026-10, 2026-11 in the ledger" in problem.message
+
+
+def test_a_quarter_in_the_earlier_ledger_layout_still_pays(tmp_path: Path):
+    # A ledger written before schemes were kept apart holds October and November directly
+    # under its root (the manifest names the scheme): December reads them where they are
+    # and pays what test_quarter_and_year_rewards_in_december pays.
+    ledger, _ = run_quarter(tmp_path, months=(10, 11))
+    root = tmp_path / "ledger"
+    for period in ("2026-10", "2026-11"):
+        (root / "taobao-presales-quarterly" / period).rename(root / period)
+    december = compute_month(month_folder(tmp_path, 12), RULES, ledger=Ledger(root))
+    assert column(december, "quarter_top_bonus") == D(
+        "753.15", "1007.27", "1460.31", "0.00", "0.00"
+    )
+    Ledger(root).record(december)
+    assert Ledger(root).months() == ["2026-10", "2026-11", "2026-12"]
+    assert (root / "taobao-presales-quarterly" / "2026-12" / "manifest.json").is_file()
+    assert (root / "2026-10" / "manifest.json").is_file()  # moved only when written
 
 
 def test_explain_names_the_earlier_months(tmp_path: Path):

@@ -174,7 +174,9 @@ def test_run_shows_later_totals_in_every_output(month: Path, net_rules: Path, tm
     cells = [cell.strip() for cell in summary.split("│") if cell.strip()]
     assert cells[-3:] == ["12627.17", "1262.72", "11364.45"]
     assert "withholdings" in result.output and "net" in result.output.split()
-    manifest = json.loads((ledger / "2026-10" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(
+        (ledger / "taobao-presales" / "2026-10" / "manifest.json").read_text(encoding="utf-8")
+    )
     assert manifest["gross"] == "12627.17"  # the first total, as earlier ledgers have it
     assert manifest["totals"] == {"gross": "12627.17", "withholdings": "1262.72", "net": "11364.45"}
 
@@ -182,7 +184,9 @@ def test_run_shows_later_totals_in_every_output(month: Path, net_rules: Path, tm
 def test_one_total_keeps_its_manifest(month: Path, tmp_path: Path):
     ledger = tmp_path / "ledger"
     assert invoke("run", month, "--rules", RULES, "--ledger", ledger).exit_code == 0
-    manifest = json.loads((ledger / "2026-10" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(
+        (ledger / "taobao-presales" / "2026-10" / "manifest.json").read_text(encoding="utf-8")
+    )
     assert (manifest["gross"], manifest["totals"]) == ("12627.17", {"gross": "12627.17"})
 
 

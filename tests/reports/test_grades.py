@@ -247,6 +247,19 @@ def test_peers_by_track(ledger_root: Path) -> None:
     assert by_id["B2"].reasons[2] == "conversations 164 < track average 218.5 in 2026-12"
 
 
+def test_another_scheme_in_the_ledger_is_not_read(ledger_root: Path, tmp_path: Path) -> None:
+    # Another scheme's months recorded into the same folder: the review reads this scheme's
+    # months only (by month alone it would read taobao-presales' 2026-10, which has no
+    # qa_coefficient, and answer with a bogus "did you mean").
+    shared = tmp_path / "ledger"
+    shutil.copytree(ledger_root, shared)
+    october = tmp_path / "2026-10"
+    shutil.copytree(ROOT / "tests" / "months" / "2026-10", october)
+    Ledger(shared).record(compute_month(october, TAOBAO))
+    assert Ledger(shared).for_scheme("taobao-presales").months() == ["2026-10"]
+    assert _review(shared).as_dict() == _review(ledger_root).as_dict()
+
+
 def test_quarter_syntax() -> None:
     assert Quarter.parse("2026Q4").months == ("2026-10", "2026-11", "2026-12")
     assert Quarter.parse("2027-q1").months == ("2027-01", "2027-02", "2027-03")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from csincentive.cli import close, compare, explain, grades, names, rank, run, validate
+from csincentive.cli import close, compare, explain, grades, names, rank, reopen, run, validate
 
 app = typer.Typer(
     help="Monthly pay for e-commerce customer-service teams: rules in TOML, exact to the fen.",
@@ -23,6 +23,7 @@ for command in (
     rank.rank,
     names.names,
     close.close,
+    reopen.reopen,
     compare.compare,
     explain.explain,
     grades.grades,

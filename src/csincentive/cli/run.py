@@ -10,36 +10,43 @@ import typer
 from csincentive.cli.options import MonthOption, PeriodArgument, RulesOption, fail, parse_month
 
 if TYPE_CHECKING:
-    from csincentive.month.publish import Published, SealedMonth
+    import polars as pl
+
+    from csincentive.month.publish import Published
     from csincentive.month.result import MonthResult
+
+
+OutOption = Annotated[Path | None, typer.Option(help="Where to write; default PERIOD/out/.")]
+ForceOption = Annotated[
+    bool,
+    typer.Option("--force", help="Replace a payroll already written there (not a sealed month)."),
+]
+RecordOption = Annotated[
+    Path,
+    typer.Option("--ledger", help="The ledger folder the month is recorded in.", file_okay=False),
+]
+NoLedgerOption = Annotated[
+    bool, typer.Option("--no-ledger", help="Do not record the month in the ledger.")
+]
 
 
 def run(
     period: PeriodArgument,
     rules: RulesOption,
-    out: Annotated[Path | None, typer.Option(help="Where to write; default PERIOD/out/.")] = None,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Replace a payroll already written there, or a sealed month."),
-    ] = False,
+    out: OutOption = None,
+    force: ForceOption = False,
     month: MonthOption = None,
-    ledger_dir: Annotated[
-        Path,
-        typer.Option(
-            "--ledger", help="The ledger folder the month is recorded in.", file_okay=False
-        ),
-    ] = Path("ledger"),
-    no_ledger: Annotated[
-        bool, typer.Option("--no-ledger", help="Do not record the month in the ledger.")
-    ] = False,
+    ledger_dir: RecordOption = Path("ledger"),
+    no_ledger: NoLedgerOption = False,
 ) -> None:
     """Calculate a month's pay.
 
     Writes payroll.csv, lines.csv (every pay line with its explanation), metrics.csv,
     reconciliation.csv, flags.csv and payroll.xlsx, prints a summary, and records it in the
-    ledger (./ledger/2026-10/: Parquet tables and a manifest of input hashes). A month
-    sealed with `csincentive close` is not replaced without --force: the run stops, shows
-    what would change per person and line, and writes nothing.
+    ledger (./ledger/<scheme id>/2026-10/: Parquet tables and a manifest of input hashes).
+    A month sealed with `csincentive close` is never replaced, --force or not: the run
+    stops, shows what would change per person and line, and writes nothing (reopen it
+    with `csincentive reopen`).
 
     Example: csincentive run examples/2026-10 --rules rules/taobao-presales.toml
     """
@@ -73,19 +80,19 @@ def run(
                 options=options,
             )
     except SealedMonth as refusal:
-        _show_changes(refusal)
+        _changes(refusal.period, refusal.changes)
         raise fail(refusal, writes=True) from None
     except InputError as error:
         raise fail(error, writes=True) from None
     _summary(result, published)
 
 
-def _show_changes(refusal: SealedMonth) -> None:
+def _changes(period: str, changes: pl.DataFrame) -> None:
     import csincentive.cli.render as render
 
-    title = f"{refusal.period}: the sealed record → this run"
-    if refusal.changes.height:
-        render.stdout().print(render.frame_table(refusal.changes, title))
+    title = f"{period}: the sealed record → this run"
+    if changes.height:
+        render.stdout().print(render.frame_table(changes, title))
     else:
         render.stdout().print(f"{title}: no line differs.", markup=False)
 
@@ -100,10 +107,14 @@ def _summary(result: MonthResult, published: Published) -> None:
     recorded = published.recorded
     if recorded is not None:
         console.print(f"Recorded {result.period} in {recorded.folder}", markup=False)
-    if recorded is not None and recorded.reopened and recorded.replaced is not None:
+    if recorded is not None and recorded.sealed_run is not None:
+        if published.since_sealed is not None:
+            _changes(result.period, published.since_sealed)
+        reopened = recorded.manifest["reopened"]
         console.print(
-            f"{result.period} was sealed; the sealed run is kept in {recorded.replaced}. "
-            f"The month is open again: close it when these figures are final "
+            f"{result.period} was reopened on {str(reopened['at'])[:10]} "
+            f"({reopened['reason']}); the sealed run is kept in {recorded.sealed_run}. "
+            "The month stays open: close it when these figures are final "
             f"(csincentive close {result.period}).",
             markup=False,
         )

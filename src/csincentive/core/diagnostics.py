@@ -122,9 +122,13 @@ CODES: dict[str, Code] = {
     "O101": _error("the output files cannot be written"),
     # -- L: the ledger
     "L100": _error("the month is not in the ledger"),
-    "L101": _error("the month is sealed; a new run needs --force"),
+    "L101": _error("the month is sealed; reopen it (csincentive reopen) before a new run"),
     "L102": _error("the month is already sealed"),
     "L103": _error("the ledger cannot be written"),
+    "L104": _error("several schemes (or shops) in the ledger have the month; say which"),
+    "L105": _error("the month is open, so there is nothing to reopen"),
+    "L106": _error("a month is reopened without a reason"),
+    "L107": _error("another run is writing the month now (the lock names it)"),
     # -- U: command-line usage
     "U100": _error("--by names no metric, component or total"),
     "U101": _error("no such person in the roster (or a name shared by several)"),

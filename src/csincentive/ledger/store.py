@@ -1,45 +1,48 @@
 """The ledger: every month that was run, as it was paid.
 
-Layout (``<root>`` is ``./ledger/`` unless told otherwise)::
+Layout (``<root>`` is ``./ledger/`` unless told otherwise; see ledger.layout)::
 
-    <root>/2026-10/payroll.parquet   one row per person, as paid
+    <root>/<scheme id>[/<shop>]/2026-10/payroll.parquet   one row per person, as paid
                    lines.parquet     person × component, amount as shown, explanation
                    metrics.parquet   the figures pay was computed from
                    values.parquet    every figure of the month (what later months read)
                    orders.parquet    every order with its outcome and agent
                    manifest.json     BLAKE3 of the rules and every input, version, options,
                                      computed_at, sealed / sealed_at, people, gross,
-                                     totals (every total by id)
+                                     totals (every total by id), reopened
                    history/20261102T101530123456Z/   a replaced run (same files)
+    <root>/<scheme id>[/<shop>]/.lock-2026-10        the month's lock (ledger.lock)
 
 Parquet keeps the Decimal dtypes (precision and scale) exactly, so a month read back equals
 the month computed, fen for fen.
 
+A ``Ledger`` is a ledger folder; ``ledger.for_scheme(id, shop)`` is that folder as one
+scheme sees it: its own months only. That is what a month's history functions and
+clawbacks read (month.compute binds it), and a month is recorded under its record's
+scheme. Read by period on the folder itself (``Ledger(root).manifest("2026-10")``, as
+``close`` and ``reopen`` do), a month is found in the one scheme that has it; when several
+do, L104 names them and asks which.
+
 Rerunning an open month makes the new run current and moves the previous one into
 ``history/``, named by its ``computed_at``. ``close`` seals a month: a later ``record``
-refuses unless forced. A forced run over a sealed month becomes the current run, the sealed
-run is kept in ``history/`` (its manifest still says sealed), and the month is **open
-again**: a correction is not final until someone closes it again. The manifest notes it
-under ``reopened`` (when the sealed run was sealed and where it is kept).
+is refused (L101), forced or not. ``reopen`` opens a sealed month again for a correction,
+with a reason: the sealed run is kept in ``history/`` and the manifest notes under
+``reopened`` the reason, when, and which run was sealed; later runs are recorded as of an
+open month, each still noting the reopening, until someone closes it again.
 
-A month is written whole or not at all: the new run is written into a staging folder
-beside the month (with the month's history hard-linked into it), then the old month folder
-is renamed aside and the staging folder renamed into its place. A crash between those two
-renames leaves the old month aside under ``.replaced-<period>-…``; the next ``Ledger`` opened
-on that folder moves it back. Files are never changed in place (a new file replaces an old
-one), so hard links between a month and its history are safe.
+Every write of a month (record from ``prepare`` to ``commit`` or ``discard``, ``close``,
+``reopen``) holds the month's lock, so two runs of one month never interleave (one is
+refused, L107), and begins by finishing what an interrupted write left (ledger.disk) and by
+moving the month out of the earlier layout (ledger.layout.migrate).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import os
-import re
+import copy
 import shutil
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -47,22 +50,31 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from csincentive.core.money import PAY
-from blake3 import blake3
-
 from csincentive import __version__
 from csincentive.core.diagnostics import InputError
+from csincentive.ledger import layout
+from csincentive.ledger.disk import (
+    STAGING,
+    day,
+    digest_file,
+    keep_history,
+    keep_run,
+    leftovers,
+    new_folder,
+    read_manifest,
+    recover,
+    swap,
+    write_json,
+    write_tables,
+)
+from csincentive.ledger.disk import now as _now
+from csincentive.ledger.layout import HISTORY, MANIFEST, SchemeKey
+from csincentive.ledger.lock import MonthLock
 
 TABLES = ("payroll", "lines", "metrics", "values", "orders")
-MANIFEST = "manifest.json"
-HISTORY = "history"
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-REPLACED = ".replaced-"
-STAGING = ".staging-"
 HASH_THREADS = 2  # the machines we run on have two cores or more
 _HASHING = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="csincentive-hash")
 _WRITING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csincentive-ledger")
-CHUNK = 1 << 22  # bytes read at a time when hashing a file
 
 
 @dataclass(frozen=True)
@@ -79,15 +91,19 @@ class MonthRecord:
     people: int
     # Each total (gross first, then any later ones) summed over the people, in order.
     totals: dict[str, Decimal]
+    shop: str | None = None  # [scheme] shop: shops sharing a ledger folder are kept apart
 
     @property
     def gross(self) -> Decimal:
         """The first total: what the month's pay lines add up to."""
         return next(iter(self.totals.values()), Decimal(0))
 
+    def for_ledger(self) -> MonthRecord:
+        return self
+
 
 class Recordable(Protocol):
-    """A computed month the ledger can record (month.MonthResult)."""
+    """A computed month the ledger can record (month.MonthResult, or a MonthRecord)."""
 
     def for_ledger(self) -> MonthRecord: ...
 
@@ -97,70 +113,105 @@ class Recorded:
     """What ``Ledger.record`` did."""
 
     period: str
-    folder: Path  # <root>/<period>
+    folder: Path  # <root>/<scheme id>[/<shop>]/<period>
     manifest: dict[str, Any]
     replaced: Path | None  # the history folder now holding the run this one replaced
-    reopened: bool  # a sealed month was replaced (forced); it is open again
+    # The month was reopened and is not closed again: the history folder of its sealed run.
+    sealed_run: Path | None = None
+
+    @property
+    def reopened(self) -> bool:
+        return self.sealed_run is not None
 
 
 @dataclass
 class PendingRecord:
-    """A month being recorded (Ledger.prepare): commit it or discard it."""
+    """A month being recorded (Ledger.prepare), its lock held: commit it or discard it."""
 
-    ledger: Ledger
+    ledger: Ledger  # bound to the record's scheme
     result: MonthRecord
     force: bool
     options: dict[str, Any]
     previous: dict[str, Any] | None
     staging: Path
     job: Future[tuple[dict[str, str], dict[str, Any]]]
+    lock: MonthLock
 
     def commit(self) -> Recorded:
         """Wait for the tables, write the manifest, keep the replaced run in history and
-        swap the staging folder in as the month."""
+        swap the staging folder in as the month; then let go of the month."""
         result, previous = self.result, self.previous
-        folder = self.ledger.root / result.period
-        sealed = bool(previous and previous.get("sealed"))
+        folder = self.ledger.folder / result.period
         try:
             tables, inputs = self.job.result()
             manifest = _manifest(result, inputs, force=self.force, options=self.options)
             replaced = None
             if previous is not None:
-                replaced = _keep_history(folder, self.staging, previous)
+                replaced = keep_history(folder, self.staging, previous, _kept(previous))
                 manifest["replaces"] = f"{HISTORY}/{replaced}"
-                if sealed:
-                    manifest["reopened"] = {
-                        "sealed_at": previous.get("sealed_at"),
-                        "history": f"{HISTORY}/{replaced}",
-                    }
-                elif "reopened" in previous:  # still a correction of a sealed month
+                if "reopened" in previous:  # a correction of a sealed month, not closed yet
                     manifest["reopened"] = previous["reopened"]
             manifest["files"] = tables
-            _write_json(self.staging / MANIFEST, manifest)
-            _swap(self.staging, folder)
+            write_json(self.staging / MANIFEST, manifest)
+            swap(self.staging, folder)
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
+            self.lock.release()
         return Recorded(
             period=result.period,
             folder=folder,
             manifest=manifest,
             replaced=folder / HISTORY / replaced if replaced else None,
-            reopened=sealed,
+            sealed_run=_sealed_run(folder, manifest),
         )
 
     def discard(self) -> None:
         """Drop the month: the ledger stays as it was (whatever the writing came to)."""
         wait([self.job])
         shutil.rmtree(self.staging, ignore_errors=True)
+        self.lock.release()
 
 
 class Ledger:
+    """A ledger folder; ``for_scheme`` gives one scheme's view of it."""
+
     def __init__(self, root: Path) -> None:
         # Nothing is created here: a ledger that is only read (or a run with --no-ledger)
         # leaves no folder behind.
         self.root = Path(root)
+        self.scheme: SchemeKey | None = None
         self._digests: dict[Path, Future[str]] = {}
         self._recover()
+
+    def for_scheme(self, scheme_id: str | None, shop: str | None = None) -> Ledger:
+        """The ledger as one scheme (and shop) sees it: only its months are read, and
+        written. Inputs hashed early (hash_early) are shared with this ledger."""
+        view = copy.copy(self)
+        view.scheme = SchemeKey.of(scheme_id, shop)
+        return view
+
+    def holding(self, period: str, scheme_id: str | None = None, shop: str | None = None) -> Ledger:
+        """The view of the one scheme that has ``period`` (among those of ``scheme_id`` and
+        ``shop`` when given): L100 when none has it, L104 naming them when several do."""
+        if self.scheme is not None and scheme_id is None and shop is None:
+            return self
+        found = [
+            key
+            for key, months in layout.schemes(self.root).items()
+            if period in months
+            and scheme_id in (None, key.id)
+            and (shop is None or key.shop == shop)
+        ]
+        if not found:
+            raise self._not_recorded(period, scheme_id and str(SchemeKey.of(scheme_id, shop)))
+        if len(found) > 1:
+            raise self._ambiguous(period, found)
+        return self.for_scheme(found[0].id, found[0].shop)
+
+    @property
+    def folder(self) -> Path:
+        """Where this scheme's months are kept (the root, for the folder as a whole)."""
+        return self.root if self.scheme is None else self.scheme.folder(self.root)
 
     def hash_early(self, files: Iterable[Path]) -> None:
         """Start hashing input files in the background, for the month about to be recorded.
@@ -179,21 +230,34 @@ class Ledger:
 
     # Reading -----------------------------------------------------------------------------
 
+    def schemes(self) -> dict[SchemeKey, list[str]]:
+        """Every scheme with a month here, and its months, oldest first."""
+        return layout.schemes(self.root)
+
     def months(self) -> list[str]:
-        """Recorded periods, "YYYY-MM", oldest first."""
-        if not self.root.is_dir():
-            return []
-        return sorted(
-            p.name for p in self.root.iterdir() if PERIOD.match(p.name) and self.has(p.name)
-        )
+        """Recorded periods, "YYYY-MM", oldest first (of every scheme, for the folder as a
+        whole)."""
+        if self.scheme is None:
+            return sorted({m for months in self.schemes().values() for m in months})
+        legacy = [m for m in layout.months_in(self.root) if self._legacy(m)]
+        return sorted(set(layout.months_in(self.folder)) | set(legacy))
 
     def has(self, period: str) -> bool:
-        return (self.root / period / MANIFEST).is_file()
+        if self.scheme is None:
+            return period in self.months()
+        return self._where(period) is not None
+
+    def month_folder(self, period: str) -> Path:
+        """Where the month's files are; L100 when it is not recorded (L104 when several
+        schemes have it, for the folder as a whole)."""
+        book = self.holding(period)
+        where = book._where(period)
+        if where is None:
+            raise book._not_recorded(period, str(book.scheme))
+        return where
 
     def manifest(self, period: str) -> dict[str, Any]:
-        self._require(period)
-        data: dict[str, Any] = json.loads((self.root / period / MANIFEST).read_text("utf-8"))
-        return data
+        return read_manifest(self.month_folder(period))
 
     def is_sealed(self, period: str) -> bool:
         return self.has(period) and bool(self.manifest(period).get("sealed"))
@@ -214,22 +278,33 @@ class Ledger:
         return self._table(period, "orders")
 
     def history(self, period: str) -> list[Path]:
-        """The replaced runs of a month, oldest first."""
-        folder = self.root / period / HISTORY
-        return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+        """The replaced runs of a month (and the sealed runs reopen kept), oldest first."""
+        if not self.has(period):
+            return []
+        folder = self.month_folder(period) / HISTORY
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def sealed_lines(self, period: str) -> pl.DataFrame | None:
+        """The lines of the sealed run a reopened month was reopened from (None when the
+        month is not a reopened one): what a correction is compared with."""
+        run = _sealed_run(self.month_folder(period), self.manifest(period))
+        return None if run is None else pl.read_parquet(run / "lines.parquet")
 
     # Writing -----------------------------------------------------------------------------
 
     def sealed_error(self, period: str) -> InputError:
-        """The refusal for recording over a sealed month without force."""
-        manifest = self.manifest(period)
+        """The refusal for recording over a sealed month (forced or not)."""
+        book = self.holding(period)
+        manifest = book.manifest(period)
         message = (
-            f"{period} is sealed (closed on {_day(manifest.get('sealed_at'))}, gross "
-            f"{manifest.get('gross')}); rerun with --force to record a new run (the sealed one "
-            f"is kept in {self.root / period / HISTORY}/ and the month is open again until "
-            "you close it)"
+            f"{period} is sealed ({book.scheme}, closed on {day(manifest.get('sealed_at'))}, "
+            f"gross {manifest.get('gross')}); a sealed month is not replaced, with or "
+            f"without --force. To correct it, reopen it first — {book._reopen_hint(period)} "
+            "(the sealed run is kept in its history/) — then run it again"
         )
-        return InputError.single(self.root / period / MANIFEST, message, code="L101")
+        return InputError.single(book.month_folder(period) / MANIFEST, message, code="L101")
 
     def record(
         self,
@@ -238,11 +313,11 @@ class Ledger:
         force: bool = False,
         options: dict[str, Any] | None = None,
     ) -> Recorded:
-        """Record a month's result as its current run.
+        """Record a month's result as its current run, under the result's scheme.
 
         An open month's previous run moves to history. A sealed month raises InputError
-        unless ``force``; forced, the sealed run moves to history and the month is open
-        again (manifest ``reopened``)."""
+        L101, whatever ``force`` says (reopen it first); ``force`` is noted in the
+        manifest's options."""
         return self.prepare(result, force=force, options=options).commit()
 
     def prepare(
@@ -252,95 +327,195 @@ class Ledger:
         force: bool = False,
         options: dict[str, Any] | None = None,
     ) -> PendingRecord:
-        """Start recording a month: its tables are written into a staging folder on a
-        background thread, while the caller writes its own files. Nothing is in the
-        ledger until ``commit``; ``discard`` drops it. Raises InputError right away for a
-        sealed month without ``force``."""
+        """Start recording a month: take its lock (L107 if another run holds it), then
+        write its tables into a staging folder on a background thread while the caller
+        writes its own files. Nothing is in the ledger until ``commit``; ``discard`` drops
+        it; either lets go of the lock. Raises InputError L101 right away for a sealed
+        month."""
         result = month.for_ledger()
         period = result.period
-        previous = self.manifest(period) if self.has(period) else None
-        if previous and previous.get("sealed") and not force:
-            raise self.sealed_error(period)
-        self.root.mkdir(parents=True, exist_ok=True)
-        staging = _new_folder(self.root, f"{STAGING}{period}-")
-        job = _WRITING.submit(_write_tables_and_hash_inputs, result, staging, self._digest)
-        return PendingRecord(self, result, force, options or {}, previous, staging, job)
+        book = self.for_scheme(result.scheme_id, result.shop)
+        lock = book._lock(period)
+        try:
+            previous = book.manifest(period) if book.has(period) else None
+            if previous and previous.get("sealed"):
+                raise book.sealed_error(period)
+            with _writable(book.folder):
+                staging = new_folder(book.folder, f"{STAGING}{period}-")
+        except BaseException:
+            lock.release()
+            raise
+        job = _WRITING.submit(_write_tables_and_hash_inputs, result, staging, book._digest)
+        return PendingRecord(book, result, force, options or {}, previous, staging, job, lock)
 
-    def close(self, period: str) -> None:
-        """Seal a recorded month. InputError if it is not recorded or already sealed."""
-        self._require(period)
-        manifest = self.manifest(period)
-        if manifest.get("sealed"):
-            message = (
-                f"{period} was already sealed on {_day(manifest.get('sealed_at'))}; nothing "
-                "to do (to change it, rerun the month with --force, then close it again)"
-            )
-            raise InputError.single(self.root / period / MANIFEST, message, code="L102")
-        manifest["sealed"] = True
-        manifest["sealed_at"] = _now()
-        _write_json(self.root / period / MANIFEST, manifest)
+    def close(self, period: str) -> dict[str, Any]:
+        """Seal a recorded month; its manifest now. L100 if it is not recorded, L102 if it
+        is sealed already."""
+        book = self.holding(period)
+        with book._locked(period):
+            manifest = book.manifest(period)
+            if manifest.get("sealed"):
+                message = (
+                    f"{period} was already sealed on {day(manifest.get('sealed_at'))}; "
+                    f"nothing to do (to change it, reopen it: {book._reopen_hint(period)}, "
+                    "run it again, then close it again)"
+                )
+                raise InputError.single(book._manifest_path(period), message, code="L102")
+            manifest["sealed"] = True
+            manifest["sealed_at"] = _now()
+            with _writable(book.folder):
+                write_json(book._manifest_path(period), manifest)
+        return manifest
+
+    def reopen(self, period: str, reason: str) -> dict[str, Any]:
+        """Open a sealed month again for a correction; its manifest now. The sealed run
+        is kept in history/ and ``reopened`` records the reason, the time and that run.
+        L106 without a reason, L100 if the month is not recorded, L105 if it is open."""
+        if not reason.strip():
+            message = f'say why {period} is reopened: --reason "…" (it is kept in the manifest)'
+            raise InputError.single(self.root, message, code="L106")
+        book = self.holding(period)
+        with book._locked(period):
+            folder = book.month_folder(period)
+            manifest = read_manifest(folder)
+            if not manifest.get("sealed"):
+                raise book._not_sealed(period, manifest)
+            with _writable(book.folder):
+                entry = keep_run(folder, folder / HISTORY, manifest)
+                manifest = {
+                    **manifest,
+                    "sealed": False,
+                    "sealed_at": None,
+                    "reopened": {
+                        "reason": reason.strip(),
+                        "at": _now(),
+                        "sealed_at": manifest.get("sealed_at"),
+                        "computed_at": manifest.get("computed_at"),
+                        "history": f"{HISTORY}/{entry}",
+                    },
+                }
+                write_json(folder / MANIFEST, manifest)
+        return manifest
 
     # Internals ---------------------------------------------------------------------------
 
-    def _require(self, period: str) -> None:
-        if not self.has(period):
-            recorded = self.months()
-            known = f"it has {', '.join(recorded)}" if recorded else "it has no months yet"
-            message = (
-                f"{period} is not in the ledger {self.root}/ ({known}); run the month first, "
-                "or pass --ledger with the folder that recorded it"
-            )
-            raise InputError.single(self.root, message, code="L100")
+    def _where(self, period: str) -> Path | None:
+        """Where this scheme's month is: its folder, or the earlier layout's, or None."""
+        own = self.folder / period
+        if (own / MANIFEST).is_file():
+            return own
+        return self.root / period if self._legacy(period) else None
+
+    def _legacy(self, period: str) -> bool:
+        """The month is kept in the earlier layout, and is this scheme's."""
+        return self.scheme is not None and layout.legacy_scheme(self.root, period) == self.scheme
+
+    def _manifest_path(self, period: str) -> Path:
+        return self.month_folder(period) / MANIFEST
 
     def _table(self, period: str, name: str) -> pl.DataFrame:
-        self._require(period)
-        return pl.read_parquet(self.root / period / f"{name}.parquet")
+        return pl.read_parquet(self.month_folder(period) / f"{name}.parquet")
+
+    def _lock(self, period: str) -> MonthLock:
+        """The month's lock (this scheme's), with the month recovered and migrated."""
+        key = self.scheme or SchemeKey.of(None)  # a view: for_scheme or holding made it
+        with _writable(self.folder):
+            lock = MonthLock.take(self.folder, period, f"{period} of {key}")
+        try:
+            with _writable(self.folder):
+                recover(self.folder, period)
+                layout.migrate(self.root, key, period)
+        except BaseException:
+            lock.release()
+            raise
+        return lock
+
+    @contextmanager
+    def _locked(self, period: str) -> Iterator[None]:
+        lock = self._lock(period)
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _recover(self) -> None:
-        """Finish a replacement a crash interrupted between its two renames."""
-        if not self.root.is_dir():
-            return
-        for aside in sorted(self.root.glob(f"{REPLACED}*")):
-            month = self.root / aside.name[len(REPLACED) :][:7]
-            if not month.exists() and (aside / "month").is_dir():
-                os.rename(aside / "month", month)  # the new run never arrived: keep the old
-            shutil.rmtree(aside, ignore_errors=True)
+        """Finish the writes a crash interrupted, each under its month's lock (a month
+        another run is writing now is left to it)."""
+        for folder in layout.month_folders(self.root):
+            for period in sorted(leftovers(folder)):
+                lock = MonthLock.try_take(folder, period)
+                if lock is None:
+                    continue
+                try:
+                    recover(folder, period)
+                finally:
+                    lock.release()
 
+    def _reopen_hint(self, period: str) -> str:
+        command = f'csincentive reopen {period} --reason "…"'
+        if self.scheme is None or len(self._holders(period)) < 2:
+            return command
+        shop = f" --shop {self.scheme.shop}" if self.scheme.shop else ""
+        return f"{command} --scheme {self.scheme.id}{shop}"
 
-def diff_lines(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
-    """Per person and component, the lines whose amount differs between two runs.
+    def _holders(self, period: str) -> list[SchemeKey]:
+        return [key for key, months in self.schemes().items() if period in months]
 
-    Columns: agent_id, name, component, label, old, new (the amounts as shown in
-    lines.csv, strings: "10.51", "44.4%"; null where the line is absent), delta (new − old
-    as Decimal(38, 2) for pay lines, an absent line counting as 0; null for intermediate
-    values, which have no common unit). Sorted by agent_id, then the rules' order."""
-    keys = ["agent_id", "component"]
-
-    def side(frame: pl.DataFrame, suffix: str) -> pl.DataFrame:
-        return frame.select(
-            *keys,
-            pl.col("name").alias(f"name{suffix}"),
-            pl.col("label").alias(f"label{suffix}"),
-            pl.col("pays").alias(f"pays{suffix}"),
-            pl.col("amount").alias(suffix.strip("_")),
-            # the rules' order within each person, for sorting
-            pl.int_range(pl.len()).over("agent_id").alias(f"pos{suffix}"),
+    def _not_recorded(self, period: str, scheme: str | None) -> InputError:
+        recorded = self.months()
+        known = f"it has {', '.join(recorded)}" if recorded else "it has no months yet"
+        where = f"{self.root}/" + (f" for {scheme}" if scheme else "")
+        message = (
+            f"{period} is not in the ledger {where} ({known}); run the month first, "
+            "or pass --ledger with the folder that recorded it"
         )
+        return InputError.single(self.root, message, code="L100")
 
-    joined = side(old, "_old").join(side(new, "_new"), on=keys, how="full", coalesce=True)
-    pays = pl.coalesce("pays_new", "pays_old")
-    fen = {c: pl.col(c).cast(PAY, strict=False).fill_null(Decimal(0)) for c in ("old", "new")}
-    return (
-        joined.filter(pl.col("old").ne_missing(pl.col("new")))
-        .with_columns(
-            pl.coalesce("name_new", "name_old").alias("name"),
-            pl.coalesce("label_new", "label_old").alias("label"),
-            pl.when(pays).then((fen["new"] - fen["old"]).cast(PAY)).alias("delta"),
-            pl.coalesce("pos_new", "pos_old").alias("_pos"),
+    def _ambiguous(self, period: str, found: list[SchemeKey]) -> InputError:
+        which = "--scheme ID" + (" and --shop SHOP" if any(k.shop for k in found) else "")
+        message = (
+            f"{period} is in the ledger {self.root}/ for {len(found)} schemes: "
+            f"{', '.join(str(k) for k in found)}; say which with {which}"
         )
-        .sort("agent_id", "_pos", "component")
-        .select("agent_id", "name", "component", "label", "old", "new", "delta")
-    )
+        return InputError.single(self.root, message, code="L104")
+
+    def _not_sealed(self, period: str, manifest: dict[str, Any]) -> InputError:
+        message = (
+            f"{period} is open ({self.scheme}, run {manifest.get('computed_at')}); there is "
+            "nothing to reopen: run it again to replace it (--force only if its payroll "
+            "files are in the way)"
+        )
+        return InputError.single(self.month_folder(period) / MANIFEST, message, code="L105")
+
+
+@contextmanager
+def _writable(folder: Path) -> Iterator[None]:
+    """An OSError while writing the ledger becomes L103 naming the path."""
+    try:
+        yield
+    except OSError as error:
+        reason = error.strerror or str(error)
+        message = (
+            f"could not write the ledger here: {reason} — free some space or fix the "
+            "permissions, or pass --ledger with another folder; nothing was recorded"
+        )
+        raise InputError.single(str(error.filename or folder), message, code="L103") from None
+
+
+def _kept(previous: dict[str, Any]) -> str | None:
+    """The history entry reopen made of the current run, if the current run is the one it
+    reopened (a rerun after it is not kept yet)."""
+    reopened = previous.get("reopened") or {}
+    if reopened.get("computed_at") != previous.get("computed_at"):
+        return None
+    return str(reopened.get("history", "")).removeprefix(f"{HISTORY}/") or None
+
+
+def _sealed_run(folder: Path, manifest: dict[str, Any]) -> Path | None:
+    reopened = manifest.get("reopened")
+    if not reopened or manifest.get("sealed") or not reopened.get("history"):
+        return None
+    return folder / str(reopened["history"])
 
 
 def _manifest(
@@ -349,7 +524,7 @@ def _manifest(
     rules_file, *includes = result.rules_files
     return {
         "period": result.period,
-        "scheme": {"id": result.scheme_id, "name": result.title},
+        "scheme": _scheme(result),
         "rules": {
             "path": str(rules_file),
             "blake3": digest_file(rules_file),
@@ -369,17 +544,10 @@ def _manifest(
     }
 
 
-def digest_file(path: str | Path) -> str:
-    """The file's BLAKE3 (hex): a cryptographic hash like SHA-256 at over twice its speed
-    — a contact centre's month is gigabytes of exports. Check one with `b3sum FILE`."""
-    digest = blake3()
-    # Read in chunks (a memory map would count the whole file in the process's memory).
-    chunk = bytearray(CHUNK)
-    view = memoryview(chunk)
-    with open(path, "rb") as handle:
-        while size := handle.readinto(chunk):
-            digest.update(view[:size])
-    return digest.hexdigest()
+def _scheme(result: MonthRecord) -> dict[str, Any]:
+    """Which scheme the month is of (the shop only when the rules name one)."""
+    scheme: dict[str, Any] = {"id": result.scheme_id, "name": result.title}
+    return {**scheme, "shop": result.shop} if result.shop else scheme
 
 
 def _write_tables_and_hash_inputs(
@@ -391,83 +559,8 @@ def _write_tables_and_hash_inputs(
     early if the pipeline said so (Ledger.hash_early) — while Polars writes the tables:
     BLAKE3 and Polars both work outside the GIL."""
     jobs = {name: (path, digest(path)) for name, path in sorted(result.input_files.items())}
-    tables = _write_tables(result, folder)
+    tables = write_tables({name: result.tables[name] for name in TABLES}, folder)
     inputs = {
         name: {"path": str(path), "blake3": job.result()} for name, (path, job) in jobs.items()
     }
     return tables, inputs
-
-
-def _write_tables(result: MonthRecord, folder: Path) -> dict[str, str]:
-    hashes = {}
-    for name in TABLES:
-        path = folder / f"{name}.parquet"
-        # lz4: a third less time than the default zstd for the orders of a big month, and
-        # reads back twice as fast; the files are about half again as large. No min/max
-        # statistics: the ledger reads whole tables, and they cost a sixth of the time.
-        result.tables[name].write_parquet(path, compression="lz4", statistics=False)
-        hashes[path.name] = digest_file(path)
-    return hashes
-
-
-def _keep_history(folder: Path, staging: Path, previous: dict[str, Any]) -> str:
-    """Link the month's history and its current run (as a new history entry) into the
-    staging folder; returns the new entry's name."""
-    history = staging / HISTORY
-    if (folder / HISTORY).is_dir():
-        shutil.copytree(folder / HISTORY, history, copy_function=_link)
-    history.mkdir(exist_ok=True)
-    name = _compact(str(previous.get("computed_at", "unknown")))
-    entry, n = history / name, 1
-    while entry.exists():  # two runs in the same microsecond
-        entry, n = history / f"{name}-{n}", n + 1
-    entry.mkdir()
-    for path in sorted(folder.iterdir()):
-        if path.is_file():
-            _link(path, entry / path.name)
-    return entry.name
-
-
-def _link(source: str | Path, target: str | Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # a filesystem without hard links
-        shutil.copy2(source, target)
-
-
-def _swap(staging: Path, folder: Path) -> None:
-    if not folder.exists():
-        os.rename(staging, folder)
-        return
-    aside = _new_folder(folder.parent, f"{REPLACED}{folder.name}-")
-    os.rename(folder, aside / "month")
-    os.rename(staging, folder)
-    shutil.rmtree(aside, ignore_errors=True)
-
-
-def _new_folder(parent: Path, prefix: str) -> Path:
-    """A fresh folder; unlike tempfile.mkdtemp (0700) it gets the umask's permissions,
-    since it becomes the month folder others read."""
-    folder = parent / f"{prefix}{uuid.uuid4().hex[:12]}"
-    folder.mkdir()
-    return folder
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _compact(stamp: str) -> str:
-    """ "2026-11-02T10:15:30.123456Z" → "20261102T101530123456Z"."""
-    return re.sub(r"[-:.]", "", stamp)
-
-
-def _day(stamp: object) -> str:
-    return str(stamp)[:10] if stamp else "an unknown date"

@@ -169,6 +169,8 @@ def _paying(
     all_versions: RuleSet, inputs: MonthInputs, rules_file: Path, ledger: Ledger | None
 ) -> Paying:
     rules = version_in_force(all_versions, inputs.month, rules_file)
+    if ledger is not None and rules.scheme is not None:  # only this scheme's months are read
+        ledger = ledger.for_scheme(rules.scheme.id, rules.scheme.shop)
     year, month = inputs.month
     history = history_frame(
         rules, ledger, inputs.roster, year=year, month=month, rules_file=str(rules_file)

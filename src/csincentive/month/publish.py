@@ -4,13 +4,16 @@ all. The transaction every caller gets — the command line and a library user a
     result = compute_month(period, rules, ledger=ledger, recording=True)
     published = publish(result, period / "out", outputs=payroll_files(result), ledger=ledger)
 
-In order: a sealed month is refused without ``force`` (SealedMonth carries what would change,
-per person and line); a folder that already holds a payroll is refused without ``force``
-(O100); the ledger starts writing its tables on its own thread while the files are written
-into a staging folder beside the destination; the files are moved in, then the ledger record
-is committed. Any failure before the commit discards the ledger record, so the ledger never
-holds a month whose files were not written; a disk that fails is an O101 (the files) or L103
-(the ledger) naming the path, never a traceback."""
+In order: a month its scheme sealed is refused, with ``force`` or without (SealedMonth
+carries what would change, per person and line; a sealed month is changed by reopening it,
+Ledger.reopen); a folder that already holds a payroll is refused without ``force`` (O100);
+the ledger takes the month's lock (L107 while another run holds it) and starts writing its
+tables on its own thread while the files are written into a staging folder beside the
+destination; the files are moved in, then the ledger record is committed and the lock let
+go. Any failure before the commit discards the ledger record, so the ledger never holds a
+month whose files were not written; a disk that fails is an O101 (the files) or L103 (the
+ledger) naming the path, never a traceback. A run of a reopened month comes back with what
+changed since the sealed run (Published.since_sealed)."""
 
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ from typing import Any, Protocol
 import polars as pl
 
 from csincentive.core.diagnostics import InputError
-from csincentive.ledger.store import Ledger, PendingRecord, Recorded, diff_lines
+from csincentive.ledger.diff import diff_lines
+from csincentive.ledger.store import Ledger, MonthRecord, PendingRecord, Recorded
 from csincentive.month.result import MonthResult
 
 
@@ -50,6 +54,8 @@ class SealedMonth(InputError):
 class Published:
     written: list[Path]  # the files now in the out folder
     recorded: Recorded | None  # None without a ledger
+    # A reopened month: its lines that differ from the sealed run's (ledger.diff.diff_lines).
+    since_sealed: pl.DataFrame | None = None
 
 
 def publish(
@@ -61,16 +67,24 @@ def publish(
     force: bool = False,
     options: dict[str, Any] | None = None,
 ) -> Published:
-    """Write `outputs` into out_dir and record the month in `ledger`, both or neither."""
+    """Write `outputs` into out_dir and record the month in `ledger`, both or neither.
+    ``force`` replaces the payroll files of an open month, never a sealed month."""
     out_dir = Path(out_dir)
-    if ledger is not None and ledger.is_sealed(result.period) and not force:
-        changes = diff_lines(ledger.lines(result.period), result.lines)
-        refusal = ledger.sealed_error(result.period).diagnostics
+    record = None if ledger is None else result.for_ledger()
+    book = (
+        None
+        if ledger is None or record is None
+        else ledger.for_scheme(record.scheme_id, record.shop)
+    )
+    if book is not None and book.is_sealed(result.period):
+        changes = diff_lines(book.lines(result.period), result.lines)
+        refusal = book.sealed_error(result.period).diagnostics
         raise SealedMonth(refusal, period=result.period, changes=changes)
     check_out_dir(out_dir, outputs.names, force=force)
     # The ledger writes its tables on another thread while the payroll files are written
-    # here; it is committed only once they are.
-    pending = None if ledger is None else ledger.prepare(result, force=force, options=options)
+    # here; it is committed only once they are. (It checks the seal again, holding the
+    # month's lock: another run may have closed the month since.)
+    pending = None if book is None or record is None else _prepare(book, record, force, options)
     try:
         written = _write_staged(outputs, out_dir)
     except BaseException as error:
@@ -79,7 +93,8 @@ def publish(
         if isinstance(error, OSError):
             raise unwritable(out_dir, error, "O101") from None
         raise
-    return Published(written, _commit(pending, ledger))
+    recorded = _commit(pending, book)
+    return Published(written, recorded, _since_sealed(book, recorded, result))
 
 
 def check_out_dir(out_dir: Path, names: tuple[str, ...], *, force: bool = False) -> None:
@@ -119,6 +134,25 @@ def _write_staged(outputs: Outputs, out_dir: Path) -> list[Path]:
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _prepare(
+    book: Ledger, record: MonthRecord, force: bool, options: dict[str, Any] | None
+) -> PendingRecord:
+    try:
+        return book.prepare(record, force=force, options=options)
+    except OSError as error:
+        raise unwritable(book.root, error, "L103") from None
+
+
+def _since_sealed(
+    book: Ledger | None, recorded: Recorded | None, result: MonthResult
+) -> pl.DataFrame | None:
+    """What changed since the sealed run, for a run of a reopened month."""
+    if book is None or recorded is None or not recorded.reopened:
+        return None
+    sealed = book.sealed_lines(result.period)
+    return None if sealed is None else diff_lines(sealed, result.lines)
 
 
 def _commit(pending: PendingRecord | None, ledger: Ledger | None) -> Recorded | None:

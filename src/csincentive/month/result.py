@@ -96,6 +96,7 @@ class MonthResult:
             input_files=self.input_files,
             rules_files=rules_files(self.rules_file),
             scheme_id=scheme.id if scheme else None,
+            shop=scheme.shop if scheme else None,
             title=self.rules.title,
             people=self.payroll.height,
             totals=self.total_sums(),

@@ -120,6 +120,8 @@ def review_quarter(
     not in a month's values. ``peers`` overrides the column the conversation average is
     taken over (default: [grades] peers if the rules model has it, else role)."""
     grades = _grades(rules, rules_file)
+    if rules.scheme is not None:  # the months of this scheme only, in a shared ledger
+        ledger = ledger.for_scheme(rules.scheme.id, rules.scheme.shop)
     peers = peers or getattr(grades, "peers", None) or DEFAULT_PEERS
     missing = [m for m in quarter.months if not ledger.has(m)]
     if missing:

@@ -37,6 +37,7 @@ class Scheme(Strict):
     currency: Literal["CNY"] = "CNY"
     valid_from: dt.date
     description: str = ""
+    shop: str | None = None  # shops sharing one ledger folder are kept apart by it
 
 
 class Attribution(Strict):
