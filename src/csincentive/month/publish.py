@@ -5,12 +5,14 @@ all. The transaction every caller gets — the command line and a library user a
     published = publish(result, period / "out", outputs=payroll_files(result), ledger=ledger)
 
 In order: a sealed month is refused without ``force`` (SealedMonth carries what would change,
-per person and line); a folder that already holds a payroll is refused without ``force``
-(O100); the ledger starts writing its tables on its own thread while the files are written
-into a staging folder beside the destination; the files are moved in, then the ledger record
-is committed. Any failure before the commit discards the ledger record, so the ledger never
-holds a month whose files were not written; a disk that fails is an O101 (the files) or L103
-(the ledger) naming the path, never a traceback."""
+per person and line); an output that would replace one of the month's own input files is
+refused, even with ``force`` (O102: --out pointed at the period folder); a folder that
+already holds a payroll is refused without ``force`` (O100); the ledger starts writing its
+tables on its own thread while the files are written into a staging folder beside the
+destination; the files are moved in, then the ledger record is committed. Any failure
+before the commit discards the ledger record, so the ledger never holds a month whose files
+were not written; a disk that fails is an O101 (the files) or L103 (the ledger) naming the
+path, never a traceback."""
 
 from __future__ import annotations
 
@@ -67,6 +69,7 @@ def publish(
         changes = diff_lines(ledger.lines(result.period), result.lines)
         refusal = ledger.sealed_error(result.period).diagnostics
         raise SealedMonth(refusal, period=result.period, changes=changes)
+    check_not_inputs(out_dir, outputs.names, result.input_files)
     check_out_dir(out_dir, outputs.names, force=force)
     # The ledger writes its tables on another thread while the payroll files are written
     # here; it is committed only once they are.
@@ -91,6 +94,27 @@ def check_out_dir(out_dir: Path, names: tuple[str, ...], *, force: bool = False)
             "a payroll was already written here; pass --force to replace it, or --out to "
             "write somewhere else",
             code="O100",
+        )
+
+
+def check_not_inputs(out_dir: Path, names: tuple[str, ...], inputs: dict[str, Path]) -> None:
+    """InputError O102 when an output would be written over an input of the month: an
+    output is never named like an input (attribution.csv, not orders.csv), but a folder
+    can hold exports under any name, so the names are compared too — casefolded, as a
+    Windows or macOS disk would."""
+    folder = Path(out_dir).resolve()
+    outputs = {name.casefold() for name in names}
+    clashes = sorted(
+        path
+        for path in map(Path, inputs.values())
+        if path.name.casefold() in outputs and path.resolve().parent == folder
+    )
+    if clashes:
+        raise InputError.single(
+            clashes[0],
+            "this input would be replaced by an output file of the same name; write the "
+            "outputs elsewhere with --out (the default is the period folder's out/)",
+            code="O102",
         )
 
 
