@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from csincentive.cli.options import MonthOption, PeriodArgument, RulesOption, fail, parse_month
 
 if TYPE_CHECKING:
+    from csincentive.ledger.store import Ledger
     from csincentive.month.publish import Published, SealedMonth
     from csincentive.month.result import MonthResult
 
@@ -36,10 +37,13 @@ def run(
     """Calculate a month's pay.
 
     Writes payroll.csv, lines.csv (every pay line with its explanation), metrics.csv,
-    reconciliation.csv, flags.csv and payroll.xlsx, prints a summary, and records it in the
-    ledger (./ledger/2026-10/: Parquet tables and a manifest of input hashes). A month
-    sealed with `csincentive close` is not replaced without --force: the run stops, shows
-    what would change per person and line, and writes nothing.
+    reconciliation.csv, flags.csv, warnings.csv (every warning of the month),
+    attribution.csv (every order: outcome, agent credited, the chat that won) and
+    payroll.xlsx (docs/outputs.md), prints a summary ending with the count of warnings,
+    and records it in the ledger (./ledger/2026-10/: Parquet tables and a manifest of input
+    hashes and the warnings). A month sealed with `csincentive close` is not replaced
+    without --force: the run stops, shows what would change per person and line, and
+    writes nothing.
 
     Example: csincentive run examples/2026-10 --rules rules/taobao-presales.toml
     """
@@ -47,8 +51,7 @@ def run(
     from csincentive.core.diagnostics import InputError
     from csincentive.ledger.store import Ledger
     from csincentive.month.compute import compute_month
-    from csincentive.month.publish import SealedMonth, publish
-    from csincentive.reports.files import payroll_files
+    from csincentive.month.publish import SealedMonth
 
     ledger = Ledger(ledger_dir)  # earlier months are read even when this one is not recorded
     out_dir = out or period / "out"
@@ -64,20 +67,29 @@ def run(
             )
             stage("writing the payroll files" + ("" if no_ledger else " and the ledger") + " …")
             options = {"period_dir": str(period), "out": str(out_dir), "month": month}
-            published = publish(
-                result,
-                out_dir,
-                outputs=payroll_files(result),
-                ledger=None if no_ledger else ledger,
-                force=force,
-                options=options,
-            )
+            recording = None if no_ledger else ledger
+            published = _publish(result, out_dir, recording, force=force, options=options)
     except SealedMonth as refusal:
         _show_changes(refusal)
         raise fail(refusal, writes=True) from None
     except InputError as error:
         raise fail(error, writes=True) from None
     _summary(result, published)
+
+
+def _publish(
+    result: MonthResult,
+    out_dir: Path,
+    ledger: Ledger | None,
+    *,
+    force: bool,
+    options: dict[str, Any],
+) -> Published:
+    from csincentive.month.publish import publish
+    from csincentive.reports.files import payroll_files
+
+    outputs = payroll_files(result)
+    return publish(result, out_dir, outputs=outputs, ledger=ledger, force=force, options=options)
 
 
 def _show_changes(refusal: SealedMonth) -> None:
@@ -107,3 +119,5 @@ def _summary(result: MonthResult, published: Published) -> None:
             f"(csincentive close {result.period}).",
             markup=False,
         )
+    kept = [str(p) for p in published.written if p.name == "warnings.csv"]
+    render.warning_count(console, len(result.warnings), kept[0] if kept else "warnings.csv")

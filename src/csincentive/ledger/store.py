@@ -9,7 +9,8 @@ Layout (``<root>`` is ``./ledger/`` unless told otherwise)::
                    orders.parquet    every order with its outcome and agent
                    manifest.json     BLAKE3 of the rules and every input, version, options,
                                      computed_at, sealed / sealed_at, people, gross,
-                                     totals (every total by id)
+                                     totals (every total by id), warnings (each as a
+                                     dict: file, line, col, code, path, severity, message)
                    history/20261102T101530123456Z/   a replaced run (same files)
 
 Parquet keeps the Decimal dtypes (precision and scale) exactly, so a month read back equals
@@ -40,7 +41,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -79,6 +80,8 @@ class MonthRecord:
     people: int
     # Each total (gross first, then any later ones) summed over the people, in order.
     totals: dict[str, Decimal]
+    # The month's warnings as plain dicts (Diagnostic.as_dict): kept with the run.
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def gross(self) -> Decimal:
@@ -366,6 +369,7 @@ def _manifest(
         # and earlier ledgers read that key); "totals" has every total by its id, in order.
         "gross": str(result.gross),
         "totals": {total: str(amount) for total, amount in result.totals.items()},
+        "warnings": list(result.warnings),
     }
 
 
