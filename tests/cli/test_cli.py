@@ -37,12 +37,14 @@ def test_run_writes_every_output_and_refuses_to_overwrite(month: Path):
     assert result.exit_code == 0, result.output
     out = month / "out"
     assert sorted(p.name for p in out.iterdir()) == [
+        "attribution.csv",
         "flags.csv",
         "lines.csv",
         "metrics.csv",
         "payroll.csv",
         "payroll.xlsx",
         "reconciliation.csv",
+        "warnings.csv",
     ]
     payroll = (out / "payroll.csv").read_bytes()
     assert payroll.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese names right

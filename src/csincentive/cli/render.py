@@ -58,6 +58,16 @@ def diagnostics(console: Console, items: list[Diagnostic]) -> None:
         console.print(item.render(), style=style, markup=False)
 
 
+def warning_count(console: Console, count: int, where: str) -> None:
+    """The last line of a run: how many warnings the month has and where they are kept
+    (they scroll past on stderr; the file stays with the month)."""
+    if count == 0:
+        console.print("no warnings", markup=False)
+        return
+    plural = "warning" if count == 1 else "warnings"
+    console.print(f"{count} {plural} (see {where})", markup=False)
+
+
 def frame_table(frame: pl.DataFrame, title: str, *, total_row: list[str] | None = None) -> Table:
     table = Table(title=title, title_justify="left")
     for column in frame.columns:

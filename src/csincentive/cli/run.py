@@ -42,11 +42,13 @@ def run(
     """Calculate a month's pay.
 
     Writes payroll.csv, lines.csv (every pay line with its explanation), metrics.csv,
-    reconciliation.csv, flags.csv and payroll.xlsx, prints a summary, and records it in the
-    ledger (./ledger/<scheme id>/2026-10/: Parquet tables and a manifest of input hashes).
-    A month sealed with `csincentive close` is never replaced, --force or not: the run
-    stops, shows what would change per person and line, and writes nothing (reopen it
-    with `csincentive reopen`).
+    reconciliation.csv, flags.csv, warnings.csv (every warning of the month),
+    attribution.csv (every order: outcome, agent credited, the chat that won) and
+    payroll.xlsx (docs/outputs.md), prints a summary ending with the count of warnings, and
+    records it in the ledger (./ledger/<scheme id>/2026-10/: Parquet tables and a manifest
+    of input hashes and the warnings). A month sealed with `csincentive close` is never
+    replaced, --force or not: the run stops, shows what would change per person and line,
+    and writes nothing (reopen it with `csincentive reopen`).
 
     Example: csincentive run examples/2026-10 --rules rules/taobao-presales.toml
     """
@@ -118,3 +120,5 @@ def _summary(result: MonthResult, published: Published) -> None:
             f"(csincentive close {result.period}).",
             markup=False,
         )
+    kept = [str(p) for p in published.written if p.name == "warnings.csv"]
+    render.warning_count(console, len(result.warnings), kept[0] if kept else "warnings.csv")

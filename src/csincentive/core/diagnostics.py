@@ -120,6 +120,7 @@ CODES: dict[str, Code] = {
     # -- O: output files
     "O100": _error("an output file already exists (pass --force to replace it)"),
     "O101": _error("the output files cannot be written"),
+    "O102": _error("an output file would replace one of the month's input files"),
     # -- L: the ledger
     "L100": _error("the month is not in the ledger"),
     "L101": _error("the month is sealed; reopen it (csincentive reopen) before a new run"),

@@ -9,7 +9,9 @@ Layout (``<root>`` is ``./ledger/`` unless told otherwise; see ledger.layout)::
                    orders.parquet    every order with its outcome and agent
                    manifest.json     BLAKE3 of the rules and every input, version, options,
                                      computed_at, sealed / sealed_at, people, gross,
-                                     totals (every total by id), reopened
+                                     totals (every total by id), warnings (each as a
+                                     dict: file, line, col, code, path, severity, message),
+                                     reopened
                    history/20261102T101530123456Z/   a replaced run (same files)
     <root>/<scheme id>[/<shop>]/.lock-2026-10        the month's lock (ledger.lock)
 
@@ -43,7 +45,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -92,6 +94,8 @@ class MonthRecord:
     # Each total (gross first, then any later ones) summed over the people, in order.
     totals: dict[str, Decimal]
     shop: str | None = None  # [scheme] shop: shops sharing a ledger folder are kept apart
+    # The month's warnings as plain dicts (Diagnostic.as_dict): kept with the run.
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def gross(self) -> Decimal:
@@ -541,6 +545,7 @@ def _manifest(
         # and earlier ledgers read that key); "totals" has every total by its id, in order.
         "gross": str(result.gross),
         "totals": {total: str(amount) for total, amount in result.totals.items()},
+        "warnings": list(result.warnings),
     }
 
 

@@ -6,14 +6,16 @@ all. The transaction every caller gets — the command line and a library user a
 
 In order: a month its scheme sealed is refused, with ``force`` or without (SealedMonth
 carries what would change, per person and line; a sealed month is changed by reopening it,
-Ledger.reopen); a folder that already holds a payroll is refused without ``force`` (O100);
-the ledger takes the month's lock (L107 while another run holds it) and starts writing its
-tables on its own thread while the files are written into a staging folder beside the
-destination; the files are moved in, then the ledger record is committed and the lock let
-go. Any failure before the commit discards the ledger record, so the ledger never holds a
-month whose files were not written; a disk that fails is an O101 (the files) or L103 (the
-ledger) naming the path, never a traceback. A run of a reopened month comes back with what
-changed since the sealed run (Published.since_sealed)."""
+Ledger.reopen); an output that would replace one of the month's own input files is refused,
+even with ``force`` (O102: --out pointed at the period folder); a folder that already holds
+a payroll is refused without ``force`` (O100); the ledger takes the month's lock (L107 while
+another run holds it) and starts writing its tables on its own thread while the files are
+written into a staging folder beside the destination; the files are moved in, then the
+ledger record is committed and the lock let go. Any failure before the commit discards the
+ledger record, so the ledger never holds a month whose files were not written; a disk that
+fails is an O101 (the files) or L103 (the ledger) naming the path, never a traceback. A run
+of a reopened month comes back with what changed since the sealed run
+(Published.since_sealed)."""
 
 from __future__ import annotations
 
@@ -80,6 +82,7 @@ def publish(
         changes = diff_lines(book.lines(result.period), result.lines)
         refusal = book.sealed_error(result.period).diagnostics
         raise SealedMonth(refusal, period=result.period, changes=changes)
+    check_not_inputs(out_dir, outputs.names, result.input_files)
     check_out_dir(out_dir, outputs.names, force=force)
     # The ledger writes its tables on another thread while the payroll files are written
     # here; it is committed only once they are. (It checks the seal again, holding the
@@ -106,6 +109,27 @@ def check_out_dir(out_dir: Path, names: tuple[str, ...], *, force: bool = False)
             "a payroll was already written here; pass --force to replace it, or --out to "
             "write somewhere else",
             code="O100",
+        )
+
+
+def check_not_inputs(out_dir: Path, names: tuple[str, ...], inputs: dict[str, Path]) -> None:
+    """InputError O102 when an output would be written over an input of the month: an
+    output is never named like an input (attribution.csv, not orders.csv), but a folder
+    can hold exports under any name, so the names are compared too — casefolded, as a
+    Windows or macOS disk would."""
+    folder = Path(out_dir).resolve()
+    outputs = {name.casefold() for name in names}
+    clashes = sorted(
+        path
+        for path in map(Path, inputs.values())
+        if path.name.casefold() in outputs and path.resolve().parent == folder
+    )
+    if clashes:
+        raise InputError.single(
+            clashes[0],
+            "this input would be replaced by an output file of the same name; write the "
+            "outputs elsewhere with --out (the default is the period folder's out/)",
+            code="O102",
         )
 
 

@@ -17,6 +17,16 @@ from csincentive.rules.loader import rules_files
 from csincentive.rules.model import RuleSet
 
 PERSON = ["agent_id", "name", "team", "role"]  # who a payroll row is, before the money
+# warnings.csv and the workbook's warnings sheet: one row per warning of the month.
+WARNING_SCHEMA = {
+    "file": pl.String,
+    "line": pl.Int64,
+    "col": pl.Int64,
+    "code": pl.String,
+    "severity": pl.String,
+    "field": pl.String,  # the Diagnostic's dotted path (a column, a rules key)
+    "message": pl.String,
+}
 
 
 @dataclass
@@ -81,6 +91,15 @@ class MonthResult:
             for total in self.totals
         }
 
+    def warnings_frame(self) -> pl.DataFrame:
+        """Every warning of the month, one row each in the order found (WARNING_SCHEMA); a
+        warning about a whole file has no line, col or field (empty cells, not "")."""
+        rows = [
+            (d.file, d.line, d.col, d.code, d.severity, d.path or None, d.message)
+            for d in self.warnings
+        ]
+        return pl.DataFrame(rows, schema=WARNING_SCHEMA, orient="row")
+
     def for_ledger(self) -> MonthRecord:
         """What the ledger keeps of this month."""
         scheme = self.rules.scheme
@@ -100,4 +119,5 @@ class MonthResult:
             title=self.rules.title,
             people=self.payroll.height,
             totals=self.total_sums(),
+            warnings=[d.as_dict() for d in self.warnings],
         )

@@ -26,6 +26,7 @@ from csincentive.core.diagnostics import Diagnostic, InputError, errors_only
 from csincentive.core.money import PAY, TENTHS
 from csincentive.month.compute import compute_month
 from csincentive.month.result import PERSON, MonthResult
+from csincentive.reports.files import write_csv
 from csincentive.rules.loader import check_rules
 
 if TYPE_CHECKING:
@@ -200,7 +201,7 @@ def write_agents_csv(comparison: Comparison, path: Path, *, force: bool = False)
     handle, temp = tempfile.mkstemp(prefix=".csincentive-", suffix=".csv", dir=path.parent)
     os.close(handle)
     try:
-        comparison.agents.write_csv(temp, include_bom=True, line_terminator="\r\n", null_value="—")
+        write_csv(comparison.agents, Path(temp), null_value="—")
         os.replace(temp, path)
     finally:
         Path(temp).unlink(missing_ok=True)

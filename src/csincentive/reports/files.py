@@ -1,9 +1,13 @@
 """Writing a month's results: payroll.csv, lines.csv, metrics.csv (UTF-8 with BOM so Excel
-shows Chinese), reconciliation.csv and payroll.xlsx.
+shows Chinese), reconciliation.csv, flags.csv, warnings.csv, attribution.csv (one row per
+order: who it was credited to and why) and payroll.xlsx. docs/outputs.md describes each.
 
 month.publish writes them into a staging folder and moves them in together with the ledger
 record. Same inputs → byte-identical files (the xlsx carries a fixed
-creation date: the first day of the month paid)."""
+creation date: the first day of the month paid).
+
+Every CSV goes through ``write_csv``, which neutralises text cells a spreadsheet would run
+as a formula (CSV injection); the workbook keeps the real text as string cells."""
 
 from __future__ import annotations
 
@@ -13,17 +17,33 @@ from pathlib import Path
 
 import polars as pl
 
+from csincentive.month.attribution import UNKNOWN_PREFIX
 from csincentive.month.result import MonthResult
 
 XLSX_LINES = 20_000  # above this many pay lines payroll.xlsx points to lines.csv instead
+# ... and above this many orders to attribution.csv: a workbook is written cell by cell, and
+# 20,000 orders of 12 columns took 2 s on a 2-core machine, more than the rest of a month
+# that size.
+XLSX_ORDERS = 10_000
 OUTPUT_FILES = (
     "payroll.csv",
     "lines.csv",
     "metrics.csv",
     "reconciliation.csv",
     "flags.csv",
+    "warnings.csv",
+    "attribution.csv",
     "payroll.xlsx",
 )
+# A text cell starting with one of these is run as a formula by Excel, WPS or LibreOffice
+# (OWASP, "CSV Injection"): =, +, -, @, tab and carriage return.
+FORMULA_START = r"^[=+\-@\t\r]"
+# ... unless it is a plain number or percentage, as the amount columns write them as text
+# ("-50.00" in lines.csv, "44.4%"): a spreadsheet reads those as the number they are,
+# never as a formula, so they stay exactly as written.
+PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)%?$"
+FORMULA_GUARD = "'"
+EXPORT_TIME = "%Y-%m-%d %H:%M:%S"  # times as the exports write them (they have no fractions)
 
 
 @dataclass(frozen=True)
@@ -35,11 +55,13 @@ class PayrollFiles:
 
     def write(self, folder: Path) -> None:
         result = self.result
-        _csv(result.payroll, folder / "payroll.csv")
-        _csv(result.lines, folder / "lines.csv")
-        _csv(result.metrics, folder / "metrics.csv")
-        _csv(result.reconciliation, folder / "reconciliation.csv")
-        _csv(result.flags, folder / "flags.csv")
+        write_csv(result.payroll, folder / "payroll.csv")
+        write_csv(result.lines, folder / "lines.csv")
+        write_csv(result.metrics, folder / "metrics.csv")
+        write_csv(result.reconciliation, folder / "reconciliation.csv")
+        write_csv(result.flags, folder / "flags.csv")
+        write_csv(result.warnings_frame(), folder / "warnings.csv")
+        write_csv(attribution(result), folder / "attribution.csv", datetime_format=EXPORT_TIME)
         write_xlsx(result, folder / "payroll.xlsx")
 
 
@@ -47,15 +69,124 @@ def payroll_files(result: MonthResult) -> PayrollFiles:
     return PayrollFiles(result)
 
 
-def _csv(frame: pl.DataFrame, path: Path) -> None:
-    frame.write_csv(path, include_bom=True, line_terminator="\r\n")
+def write_csv(
+    frame: pl.DataFrame, path: Path, *, null_value: str = "", datetime_format: str | None = None
+) -> None:
+    """The one way we write a CSV: UTF-8 with a BOM, CRLF, formula-like text neutralised."""
+    neutralised(frame).write_csv(
+        path,
+        include_bom=True,
+        line_terminator="\r\n",
+        null_value=null_value,
+        datetime_format=datetime_format,
+    )
+
+
+def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with a leading ' on every text cell that starts like a formula and is not
+    a plain number (OWASP's advice against CSV injection), as vectorised expressions.
+
+    Only text columns are looked at (numbers, Decimals and dates are never touched), and
+    only those with a cell that starts like a formula are rewritten: one cheap anchored
+    scan per column first, since at millions of orders ids and names almost never do. An
+    Enum column (outcome, agent_id) is judged by its categories, not its rows."""
+    schema = frame.schema
+    scanned = [n for n, t in schema.items() if t == pl.String or isinstance(t, pl.Categorical)]
+    starts = frame.select(_text(name).str.contains(FORMULA_START).any() for name in scanned)
+    risky = [name for name in scanned if starts.get_column(name).item()]
+    risky += [
+        name
+        for name, dtype in schema.items()
+        if isinstance(dtype, pl.Enum) and _any_formula_like(dtype.categories)
+    ]
+    return frame.with_columns(_guard(name) for name in risky) if risky else frame
+
+
+def _text(name: str) -> pl.Expr:
+    return pl.col(name).cast(pl.String)
+
+
+def _formula_like(text: pl.Expr) -> pl.Expr:
+    return text.str.contains(FORMULA_START) & ~text.str.contains(PLAIN_NUMBER)
+
+
+def _guard(name: str) -> pl.Expr:
+    text = _text(name)
+    return pl.when(_formula_like(text)).then(FORMULA_GUARD + text).otherwise(text).alias(name)
+
+
+def _any_formula_like(values: pl.Series) -> bool:
+    return bool(values.to_frame("v").select(_formula_like(pl.col("v")).any()).item())
+
+
+def attribution(result: MonthResult) -> pl.DataFrame:
+    """Every order in export order with its outcome, the agent it was credited to and the
+    chat that won (attribution.csv), selected from the orders the month attributed — never
+    a second attribution. The buyer and the status are not kept after attribution (only a
+    hash of the buyer is): the order id and the export line lead back to them.
+
+    agent_id and name are the roster person credited; chat_account is the account the
+    winning chat came from: the account as written when it is not in the roster, else the
+    roster's chat_nick (or agent_id, for a person without one)."""
+    orders = result.orders
+    key = orders.get_column("agent_key")
+    keys = key.dtype
+    if not isinstance(keys, pl.Enum):  # (the month's keys are one; a bare frame's may not be)
+        keys = pl.Enum(key.cast(pl.String).drop_nulls().unique().sort())
+        key = key.cast(pl.String).cast(keys)
+    # Who each key is, worked out once per key; the orders pick their row by the key's
+    # code — at millions of orders, a lookup of strings would cost more than the writing.
+    by_key = _who(keys.categories, result.values).select(pl.all().gather(key.to_physical()))
+    return pl.DataFrame(
+        [
+            *orders.select("order_id", "line", "created_at", "paid_at").get_columns(),
+            *orders.select("paid_amount", "refund_amount", "clawed_refund").get_columns(),
+            orders.get_column("outcome"),
+            by_key.get_column("agent_id"),
+            by_key.get_column("name"),
+            orders.get_column("chat_time").alias("chat_start"),
+            by_key.get_column("chat_account"),
+        ]
+    )
+
+
+def _who(keys: pl.Series, values: pl.DataFrame) -> pl.DataFrame:
+    """Per agent_key, in the order given: agent_id and name (null for an account not in
+    the roster) and chat_account, each an Enum (a code per order, not a string)."""
+    nick = pl.col("chat_nick") if "chat_nick" in values.columns else pl.lit(None, pl.String)
+    people = values.select(
+        pl.col("agent_id").cast(pl.String),
+        pl.col("name").cast(pl.String),
+        pl.coalesce(nick.cast(pl.String), pl.col("agent_id")).alias("account"),
+    )
+    key = pl.col("agent_key")
+    unknown = key.str.starts_with(UNKNOWN_PREFIX)
+    who = (
+        pl.DataFrame({"agent_key": keys.cast(pl.String)})
+        .join(people, left_on="agent_key", right_on="agent_id", how="left", maintain_order="left")
+        .select(
+            pl.when(~unknown).then(key).alias("agent_id"),
+            pl.when(~unknown).then(pl.col("name")).alias("name"),
+            pl.when(unknown)
+            .then(key.str.strip_prefix(UNKNOWN_PREFIX))
+            .otherwise("account")
+            .alias("chat_account"),
+        )
+    )
+    return who.select(
+        pl.col(c).cast(pl.Enum(who[c].drop_nulls().unique().sort())) for c in who.columns
+    )
 
 
 def write_xlsx(result: MonthResult, path: Path) -> None:
     import xlsxwriter
 
     year, month = (int(part) for part in result.period.split("-"))
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    # Text stays text: never read as a number or run as a formula (CSV injection has no
+    # hold on a workbook whose cells are string cells).
+    workbook = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False}
+    )
     workbook.set_properties(
         {
             "title": f"{result.rules.title} {result.period}",
@@ -68,15 +199,45 @@ def write_xlsx(result: MonthResult, path: Path) -> None:
     )
     labels = {line.id: f"{line.label}\n{line.id}" for line in result.lines_meta}
     labels.update({t.id: f"{t.label}\n{t.id}" for t in result.rules.totals})
-    payroll_money = frozenset(result.money_columns)
-    _sheet(workbook, "payroll 工资表", result.payroll, header, money, labels, payroll_money)
+    sheet = _Sheets(workbook, header, money)
+    sheet.add("payroll 工资表", result.payroll, labels, frozenset(result.money_columns))
     if result.lines.height <= XLSX_LINES:
-        _sheet(workbook, "lines 明细", result.lines, header, money, {}, frozenset())
-    else:  # every line is in lines.csv; a sheet this long is slow to write and to read
-        note = workbook.add_worksheet("lines 明细")
-        note.write_string(0, 0, f"{result.lines.height} lines: see lines.csv beside this file")
-    _sheet(workbook, "metrics 指标", result.metrics, header, money, {}, frozenset())
+        sheet.add("lines 明细", result.lines)
+    else:
+        sheet.note("lines 明细", f"{result.lines.height} lines: see lines.csv beside this file")
+    sheet.add("metrics 指标", result.metrics)
+    sheet.add("warnings 警告", result.warnings_frame())
+    if result.orders.height <= XLSX_ORDERS:  # (only then is the table made a second time)
+        times = pl.col(pl.Datetime).dt.strftime(EXPORT_TIME)  # as in the CSV, not ISO
+        sheet.add("attribution 订单归属", attribution(result).with_columns(times))
+    else:
+        orders = f"{result.orders.height} orders: see attribution.csv beside this file"
+        sheet.note("attribution 订单归属", orders)
     workbook.close()
+
+
+@dataclass(frozen=True)
+class _Sheets:
+    """Adds sheets to one workbook with its header and money formats."""
+
+    workbook: object
+    header: object
+    money: object
+
+    def add(
+        self,
+        name: str,
+        frame: pl.DataFrame,
+        labels: dict[str, str] | None = None,
+        money_columns: frozenset[str] = frozenset(),
+    ) -> None:
+        _sheet(self.workbook, name, frame, self.header, self.money, labels or {}, money_columns)
+
+    def note(self, name: str, text: str) -> None:
+        """A sheet of one cell in place of a table too long for a workbook (above
+        XLSX_LINES rows it is slow to write and to read; the CSV has every row)."""
+        sheet = self.workbook.add_worksheet(name)  # type: ignore[attr-defined]
+        sheet.write_string(0, 0, text)
 
 
 def _sheet(  # type: ignore[no-untyped-def]
