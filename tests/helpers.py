@@ -13,6 +13,19 @@ from csincentive.month.engine import Compiler
 from csincentive.rules.model import RuleSet
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository
+# The hand-worked month tests/months/2026-10 has one chat account that is nobody's on the
+# roster, 云杉:临时工 (chats.csv:23, winning o16, 77.00): the shipped schemes stop at it
+# (D301). The tests of other things run the month under these rules files beside it: the
+# shipped scheme with that account ignored, every figure as under the shipped file.
+TEMP_ACCOUNT = "云杉:临时工"
+MONTH_RULES = ROOT / "tests" / "months" / "taobao-presales.toml"
+QUARTER_RULES = ROOT / "tests" / "months" / "taobao-presales-quarterly.toml"
+SHIPPED_RULES = ROOT / "rules" / "taobao-presales.toml"
+
+
+def ignoring_the_temp(text: str) -> str:
+    """A rules file's text (one without an [inputs] table) that ignores TEMP_ACCOUNT."""
+    return text.rstrip("\n") + f'\n\n[inputs]\nignore_accounts = ["{TEMP_ACCOUNT}"]\n'
 
 
 def D(*values: str) -> list[Decimal]:

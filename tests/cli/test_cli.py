@@ -10,13 +10,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import MONTH_RULES, SHIPPED_RULES
 from typer.testing import CliRunner
 
 from csincentive.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = ROOT / "tests" / "months" / "2026-10"
-RULES = str(ROOT / "rules" / "taobao-presales.toml")
+RULES = str(MONTH_RULES)  # the shipped scheme, 云杉:临时工 ignored
 
 runner = CliRunner()
 
@@ -95,7 +96,7 @@ def test_validate_exit_codes(tmp_path: Path):
     assert invoke("validate", RULES).exit_code == 0
     broken = tmp_path / "broken.toml"
     broken.write_text(
-        Path(RULES).read_text(encoding="utf-8").replace('rate = "1%"', "rate = 1\nrat = 2"),
+        SHIPPED_RULES.read_text(encoding="utf-8").replace('rate = "1%"', "rate = 1\nrat = 2"),
         encoding="utf-8",
     )
     result = invoke("validate", str(broken))

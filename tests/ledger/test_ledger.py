@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from blake3 import blake3
+from helpers import MONTH_RULES, SHIPPED_RULES, ignoring_the_temp
 from typer.testing import CliRunner
 
 from csincentive.cli import app
@@ -28,7 +29,7 @@ from csincentive.month.compute import compute_month
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = ROOT / "tests" / "months" / "2026-10"
-RULES = ROOT / "rules" / "taobao-presales.toml"
+RULES = MONTH_RULES  # the shipped scheme, 云杉:临时工 ignored
 SCHEME = "taobao-presales"
 TABLES = ["lines", "manifest.json", "metrics", "orders", "payroll", "values"]
 
@@ -334,7 +335,7 @@ def test_a_ledger_hashes_each_run_inputs_anew(month: Path, ledger_dir: Path):
 
 def rules_as(tmp_path: Path, scheme_id: str = SCHEME, shop: str | None = None) -> Path:
     """taobao-presales under another scheme id and/or shop: the same pay, another scheme."""
-    text = RULES.read_text(encoding="utf-8")
+    text = ignoring_the_temp(SHIPPED_RULES.read_text(encoding="utf-8"))
     header = f'[scheme]\nid = "{scheme_id}"\n' + (f'shop = "{shop}"\n' if shop else "")
     assert text.count(f'[scheme]\nid = "{SCHEME}"\n') == 1
     path = tmp_path / f"{scheme_id}-{shop or 'any'}.toml"

@@ -65,7 +65,9 @@ def orders(*rows: tuple[str, str, str, str | None]) -> pl.LazyFrame:
     )
 
 
-def outcomes(chat_rows, order_rows, window_days=2, judge_by="created") -> dict[str, tuple]:
+def outcomes(
+    chat_rows, order_rows, window_days=2, judge_by="created", ignored=()
+) -> dict[str, tuple]:
     frame = attribute_orders(
         orders(*order_rows),
         chats(*chat_rows),
@@ -73,6 +75,7 @@ def outcomes(chat_rows, order_rows, window_days=2, judge_by="created") -> dict[s
         month=10,
         window_days=window_days,
         judge_by=judge_by,
+        ignored=ignored,
     ).collect()
     return {r["order_id"]: (r["outcome"], r["agent_key"]) for r in frame.iter_rows(named=True)}
 
@@ -120,6 +123,28 @@ def test_unpaid_and_other_month_orders_are_not_credited():
         [("o1", "b1", "10-05 10:00", None), ("o2", "b1", "09-30 10:00", "09-30 10:01")],
     )
     assert result == {"o1": ("unpaid", None), "o2": ("other_month", None)}
+
+
+def test_an_order_won_by_an_ignored_account_is_ignored_account_with_its_chat():
+    # ?bot's 10:00 chat is b1's latest before o1 (11:00): o1 is ignored_account, the
+    # winner kept; o2's buyer last chatted with A1, credited as ever. An ignored key that
+    # never chatted (?gone) changes nothing.
+    result = outcomes(
+        [("A1", "b1", "10-05 09:00"), ("?bot", "b1", "10-05 10:00"), ("A1", "b2", "10-05 10:00")],
+        [("o1", "b1", "10-05 11:00", "10-05 11:05"), ("o2", "b2", "10-05 11:00", "10-05 11:05")],
+        ignored=["?bot", "?gone"],
+    )
+    assert result == {"o1": ("ignored_account", "?bot"), "o2": ("credited", "A1")}
+
+
+def test_an_ignored_account_out_of_the_window_leaves_the_order_outside_it():
+    # The window is judged first: ?bot's chat is D+2 before the order, too old to win it.
+    result = outcomes(
+        [("?bot", "b1", "10-03 10:00")],
+        [("o1", "b1", "10-05 11:00", "10-05 11:05")],
+        ignored=["?bot"],
+    )
+    assert result == {"o1": ("outside_window", None)}
 
 
 def test_same_second_tie_goes_to_the_smallest_agent_id():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import D
+from helpers import MONTH_RULES, D, ignoring_the_temp
 
 from csincentive.core.diagnostics import InputError
 from csincentive.ledger.store import TABLES, Ledger, MonthRecord
@@ -117,8 +117,9 @@ EARLIER = {
 
 
 def rules_file(tmp_path: Path, text: str = RULES) -> Path:
+    """``text`` as a rules file that ignores the test month's temp (helpers.TEMP_ACCOUNT)."""
     path = tmp_path / "rules.toml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(ignoring_the_temp(text), encoding="utf-8")
     return path
 
 
@@ -353,9 +354,7 @@ def month_with_late_refund(tmp_path: Path) -> Path:
 
 def test_refund_after_a_sealed_month_is_clawed_back(tmp_path: Path):
     ledger = MemoryLedger({}, sealed={"2026-09"}, orders={"2026-09": SEPTEMBER_ORDERS})
-    result = compute_month(
-        month_with_late_refund(tmp_path), ROOT / "rules" / "taobao-presales.toml", ledger=ledger
-    )
+    result = compute_month(month_with_late_refund(tmp_path), MONTH_RULES, ledger=ledger)
     a1 = result.payroll.filter(pl.col("agent_id") == "A1")
     # 20.00 × 1% (S000-02) = 0.20 back; A1's gross 2660.51 (test_golden_month) − 0.20.
     assert a1["refund_clawback"][0] == Decimal("-0.20")
@@ -366,7 +365,7 @@ def test_refund_after_a_sealed_month_is_clawed_back(tmp_path: Path):
 
 def test_an_open_month_is_not_clawed_back_and_nothing_twice(tmp_path: Path):
     month = month_with_late_refund(tmp_path)
-    rules = ROOT / "rules" / "taobao-presales.toml"
+    rules = MONTH_RULES
     open_ledger = MemoryLedger({}, orders={"2026-09": SEPTEMBER_ORDERS})
     # September is open: rerun September instead; nothing is clawed back here.
     assert compute_month(month, rules, ledger=open_ledger).payroll["refund_clawback"].sum() == 0
@@ -408,7 +407,7 @@ def test_clawbacks_read_only_their_own_schemes_months(tmp_path: Path):
     sealed_september(ledger, "taobao-presales", shop="另一家店")  # another shop, same scheme
     sealed_september(ledger, "awards")  # another scheme
     month = month_with_late_refund(tmp_path)
-    rules = ROOT / "rules" / "taobao-presales.toml"
+    rules = MONTH_RULES
     # o17's refund is nobody's business here: neither sealed September is this scheme's.
     assert compute_month(month, rules, ledger=ledger).payroll["refund_clawback"].sum() == 0
     sealed_september(ledger, "taobao-presales")

@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from helpers import MONTH_RULES, SHIPPED_RULES, ignoring_the_temp
 from typer.testing import CliRunner
 
 from csincentive.cli import app
@@ -36,7 +37,7 @@ from csincentive.rules.loader import check_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = ROOT / "tests" / "months" / "2026-10"
-RULES = ROOT / "rules" / "taobao-presales.toml"
+RULES = MONTH_RULES  # the shipped scheme, 云杉:临时工 ignored
 ONE_TOTAL = '[total]\nid = "gross"\nlabel = "应发合计"\n'
 THREE_TOTALS = """[[totals]]
 id = "gross"
@@ -64,7 +65,7 @@ def invoke(*args: str | Path):
 
 @pytest.fixture(scope="module")
 def net_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    text = RULES.read_text(encoding="utf-8")
+    text = ignoring_the_temp(SHIPPED_RULES.read_text(encoding="utf-8"))
     assert text.count(ONE_TOTAL) == 1
     path = tmp_path_factory.mktemp("rules") / "net.toml"
     path.write_text(text.replace(ONE_TOTAL, THREE_TOTALS), encoding="utf-8")

@@ -45,6 +45,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from helpers import MONTH_RULES, SHIPPED_RULES, ignoring_the_temp
 from typer.testing import CliRunner
 
 from csincentive.cli import app
@@ -53,7 +54,7 @@ from csincentive.reports.compare import compare_month, percent, terminal_rows, w
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = ROOT / "tests" / "months" / "2026-10"
-RULES = ROOT / "rules" / "taobao-presales.toml"
+RULES = MONTH_RULES  # the shipped scheme, 云杉:临时工 ignored
 
 FULL_ATTENDANCE = """
 [components.full_attendance]
@@ -72,7 +73,7 @@ def invoke(*args: str | Path):
 
 
 def write_proposal(folder: Path) -> Path:
-    text = RULES.read_text(encoding="utf-8")
+    text = ignoring_the_temp(SHIPPED_RULES.read_text(encoding="utf-8"))
     commission = text.index("[components.commission]")
     head, tail = text[:commission], text[commission:]
     text = head + tail.replace('rate = "1%"', 'rate = "2%"', 1)  # not refund_clawback's 1%
@@ -252,6 +253,10 @@ def test_write_agents_csv_is_atomic_and_refuses_to_overwrite(comparison, tmp_pat
 
 
 def test_cli_summary_table_and_rank_changes(month: Path, proposal: Path):
+    # A bot's account, not on the roster, chats with a buyer who orders nothing: a warning
+    # (W301) of the chats file in both runs, and no figure moves.
+    with (month / "chats.csv").open("a", encoding="utf-8") as chats:
+        chats.write("云杉:机器人,b90,2026-10-25 09:00:00,,\n")
     result = invoke("compare", month, "--rules", RULES, "--rules", proposal)
     assert result.exit_code == 0, result.output
     out = result.stdout
@@ -263,8 +268,8 @@ def test_cli_summary_table_and_rank_changes(month: Path, proposal: Path):
     assert "Only in B: full_attendance (全勤奖), total 200.00" in out
     assert "Rank changes by gross (2): A3 晓雨 3→2, S1 林主管 2→3" in out
     assert "-237.54" in out and "+160.50" in out and "-9.5%" in out
-    # The unknown chat account is reported once, though both runs find it.
-    assert result.stderr.count("W301") == 1
+    # The bot's account is reported once, though both runs find it.
+    assert result.stderr.count("W301 agent: chat account '云杉:机器人'") == 1
 
 
 def test_cli_shows_only_the_largest_changes_when_many(month: Path, proposal: Path, monkeypatch):
@@ -315,7 +320,8 @@ def test_cli_json(month: Path, proposal: Path):
 
 def test_cli_bad_rules_file_is_exit_1_with_file_and_line(month: Path, tmp_path: Path):
     broken = tmp_path / "broken.toml"
-    text = RULES.read_text(encoding="utf-8").replace('rate = "1%"', 'rate = "1%"\nrat = 2', 1)
+    text = SHIPPED_RULES.read_text(encoding="utf-8")
+    text = text.replace('rate = "1%"', 'rate = "1%"\nrat = 2', 1)
     broken.write_text(text, encoding="utf-8")
     line = text.splitlines().index("rat = 2") + 1
     result = invoke("compare", month, "-r", RULES, "-r", broken)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import MONTH_RULES, SHIPPED_RULES, TEMP_ACCOUNT
 from typer.testing import CliRunner
 
 from csincentive.cli import app
@@ -23,7 +24,9 @@ from csincentive.reports.explain import Line, as_dict, as_text, explain_agent, l
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = ROOT / "tests" / "months" / "2026-10"
-RULES = ROOT / "rules" / "taobao-presales.toml"
+RULES = (
+    MONTH_RULES  # the shipped scheme (SHIPPED_RULES, where every component is), 云杉:临时工 ignored
+)
 
 runner = CliRunner()
 
@@ -37,7 +40,7 @@ def result() -> MonthResult:
     return compute_month(MONTH, RULES)
 
 
-def line_of(text: str, file: Path = RULES, after: int = 0) -> int:
+def line_of(text: str, file: Path = SHIPPED_RULES, after: int = 0) -> int:
     """1-based number of the first line (after line `after`) that starts with `text`."""
     lines = file.read_text(encoding="utf-8").splitlines()
     return next(i for i, line in enumerate(lines, 1) if i > after and line.startswith(text))
@@ -71,7 +74,10 @@ def test_supervisor_commission_tree_down_to_team_conversion(result: MonthResult)
     coefficient = child(commission, "supervisor_coefficient")
     header = line_of("[components.supervisor_coefficient]")
     assert coefficient.defined_at is not None
-    assert (coefficient.defined_at.file, coefficient.defined_at.line) == (str(RULES), header)
+    assert (coefficient.defined_at.file, coefficient.defined_at.line) == (
+        str(SHIPPED_RULES),
+        header,
+    )
     assert (coefficient.rule, coefficient.kind, coefficient.pays) == ("S000-04", "table", False)
     assert coefficient.amount == Decimal("1.4")
     assert coefficient.explanation == "team_conversion 44.4% → [40%, 50%) → ×1.4 = 1.4"
@@ -126,7 +132,11 @@ def test_json_of_one_line_is_exact(result: MonthResult):
         "kind": "rate",
         "pays": True,
         "applies": True,
-        "defined_at": {"file": str(RULES), "line": line_of("[components.commission]"), "col": 1},
+        "defined_at": {
+            "file": str(SHIPPED_RULES),
+            "line": line_of("[components.commission]"),
+            "col": 1,
+        },
         "amount": "10.51",
         "shown": "10.51",
         "raw": "10.505",
@@ -174,7 +184,7 @@ def test_text_tree(result: MonthResult):
     lines = cli.stdout.splitlines()
     assert lines[0] == f"A1 小美 — 售前一组, agent — 2026-10 — 淘宝客服激励制度 ({RULES})"
     at = line_of("[components.commission]")
-    assert f"├─ commission 个人接单提成 = 10.51  (S000-02; rate; {RULES}:{at}:1)" in lines
+    assert f"├─ commission 个人接单提成 = 10.51  (S000-02; rate; {SHIPPED_RULES}:{at}:1)" in lines
     assert "│  │  rounding: 10.505 → 10.51, half-up to the fen" in lines
     assert "│  └─ net_sales = 1050.50  (metric; read in base)" in lines
     assert "gross 应发合计 = 2660.51  (the lines add up to 2660.51 ✓)" in lines
@@ -203,7 +213,7 @@ def test_component_from_an_included_file_points_there(tmp_path: Path):
     shutil.copytree(MONTH, month)
     shared = tmp_path / "rules" / "shared.toml"
     shared.parent.mkdir()
-    shutil.copy(RULES, shared)
+    shutil.copy(SHIPPED_RULES, shared)
     main = tmp_path / "rules" / "main.toml"
     main.write_text(
         'include = ["shared.toml"]\n'
@@ -214,7 +224,8 @@ def test_component_from_an_included_file_points_there(tmp_path: Path):
         'kind = "rate"\n'
         'base = "net_sales"\n'
         'rate = "2%"\n'
-        'applies_to = { role = ["agent"] }\n',
+        'applies_to = { role = ["agent"] }\n'
+        f'[inputs]\nignore_accounts = ["{TEMP_ACCOUNT}"]\n',
         encoding="utf-8",
     )
     payslip = explain_agent(compute_month(month, main), "A1")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import MONTH_RULES, ignoring_the_temp
 from typer.testing import CliRunner
 
 from csincentive.cli import app
@@ -26,6 +27,7 @@ from csincentive.reports.files import neutralised, payroll_files, write_csv
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = ROOT / "tests" / "months" / "2026-10"
 RULES = str(ROOT / "rules" / "taobao-presales.toml")
+IGNORING = str(MONTH_RULES)  # for the whole month: the shipped scheme, 云杉:临时工 ignored
 UNKNOWN_CHAT = "云杉:临时工,b26,2026-10-19 09:00:00,,\n"  # the month's one unknown account
 
 runner = CliRunner()
@@ -90,12 +92,16 @@ def test_a_month_without_warnings_has_the_header_and_says_so(month: Path):
     assert result.output.rstrip("\n").splitlines()[-1] == "no warnings"
 
 
-def test_one_warning_is_counted_in_the_singular_with_its_line(tmp_path: Path):
-    shutil.copytree(MONTH, tmp_path / "2026-10")  # with its unknown account, chats.csv:23
-    result = invoke("run", "2026-10", "--rules", RULES, "--out", "elsewhere")
+def test_one_warning_is_counted_in_the_singular_with_its_line(month: Path, tmp_path: Path):
+    # The month without its unknown account, under rules that still ignore it: one warning,
+    # W305 at the ignore_accounts entry (the last line of the rules file written here).
+    text = ignoring_the_temp((ROOT / "rules" / "taobao-presales.toml").read_text("utf-8"))
+    (tmp_path / "rules.toml").write_text(text, encoding="utf-8")
+    result = invoke("run", str(month), "--rules", "rules.toml", "--out", "elsewhere")
     assert result.exit_code == 0, result.output
+    line = text.rstrip("\n").count("\n") + 1
     body = rows(tmp_path / "elsewhere" / "warnings.csv")[1]
-    assert body.startswith("2026-10/chats.csv,23,,W301,warning,agent,\"chat account '云杉:临时工'")
+    assert body.startswith(f"rules.toml,{line},20,W305,warning,inputs.ignore_accounts[0],")
     assert result.output.rstrip("\n").splitlines()[-1] == "1 warning (see elsewhere/warnings.csv)"
 
 
@@ -231,7 +237,7 @@ def hostile(tmp_path: Path) -> Path:
 
 
 def test_every_csv_of_the_month_is_neutralised_and_the_fine_stays_negative(hostile: Path):
-    result = invoke("run", str(hostile), "--rules", RULES, "--no-ledger")
+    result = invoke("run", str(hostile), "--rules", IGNORING, "--no-ledger")
     assert result.exit_code == 0, result.output
     out = hostile / "out"
     payroll = rows(out / "payroll.csv")
@@ -260,7 +266,7 @@ def test_every_csv_of_the_month_is_neutralised_and_the_fine_stays_negative(hosti
 
 
 def test_compare_out_csv_is_neutralised(hostile: Path, tmp_path: Path):
-    comparison = compare_month(hostile, [RULES, RULES])
+    comparison = compare_month(hostile, [IGNORING, IGNORING])
     target = write_agents_csv(comparison, tmp_path / "compare.csv")
     a1 = [row for row in rows(target) if row.startswith("A1,")]
     assert a1 == ["A1,'=1+2,售前一组,agent,2630.51,2630.51,0.00,0.0,1,1,0"]  # first by gross
@@ -271,7 +277,7 @@ def test_compare_out_csv_is_neutralised(hostile: Path, tmp_path: Path):
 
 def test_attribution_csv_has_every_order_with_its_outcome_and_the_chat_that_won(tmp_path: Path):
     shutil.copytree(MONTH, tmp_path / "2026-10")  # with its unknown account
-    result = invoke("run", "2026-10", "--rules", RULES, "--no-ledger")
+    result = invoke("run", "2026-10", "--rules", IGNORING, "--no-ledger")
     assert result.exit_code == 0, result.output
     table = rows(tmp_path / "2026-10" / "out" / "attribution.csv")
     assert table[0] == (
@@ -290,16 +296,16 @@ def test_attribution_csv_has_every_order_with_its_outcome_and_the_chat_that_won(
     assert by_id["o08"].endswith(",99.00,0.00,,outside_window,,,,")
     assert by_id["o17"].startswith("o17,17,2026-09-30 10:00:00,")
     assert by_id["o17"].endswith(",other_month,,,,")
-    # o16: credited to an account not in the roster — no person, the account as written
+    # o16: won by an account the rules ignore — no person, the account as written
     assert by_id["o16"] == (
-        "o16,16,2026-10-19 10:00:00,2026-10-19 10:02:00,77.00,0.00,,credited,,,"
+        "o16,16,2026-10-19 10:00:00,2026-10-19 10:02:00,77.00,0.00,,ignored_account,,,"
         "2026-10-19 09:00:00,云杉:临时工"
     )
 
 
 def test_attribution_is_the_months_own_attribution(tmp_path: Path):
     shutil.copytree(MONTH, tmp_path / "2026-10")
-    result = compute_month(Path("2026-10"), RULES)
+    result = compute_month(Path("2026-10"), IGNORING)
     table = files.attribution(result)
     assert table["order_id"].to_list() == result.orders["order_id"].to_list()
     # every order credited to a roster person is one of that person's orders in metrics.csv

@@ -143,6 +143,7 @@ valid_from = "2026-01-01"
 [inputs]
 manual = ["execution"]
 manual_required = ["execution"]
+ignore_accounts = ["云杉:临时工"]  # tests/months/2026-10's temp, not on the roster
 
 [events.snacks]
 label = "零食"

@@ -7,13 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import MONTH_RULES
 
 import csincentive.month.figures as figures
 from csincentive.month.compute import compute_month
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = ROOT / "tests" / "months" / "2026-10"
-RULES = ROOT / "rules" / "taobao-presales.toml"
+RULES = MONTH_RULES  # the shipped scheme, 云杉:临时工 ignored
 
 
 @pytest.fixture

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import MONTH_RULES
 
 from csincentive.core.diagnostics import InputError
 from csincentive.month.compute import compute_month
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = ROOT / "tests" / "months" / "2026-10"
-RULES = ROOT / "rules" / "taobao-presales.toml"
+RULES = MONTH_RULES  # the shipped scheme, 云杉:临时工 ignored
 
 
 def as_parquet(tmp_path: Path) -> Path:

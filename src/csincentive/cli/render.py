@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 OUTCOME_WORDS = {
     "credited": "credited to an agent",
+    "ignored_account": "won by an account the rules ignore (ignore_accounts): paid to nobody",
     "silent": "silent (静默, no chat before the order)",
     "outside_window": "outside the window (last chat too old)",
     "unpaid": "unpaid (no 付款时间)",

@@ -83,6 +83,10 @@ CODES: dict[str, Code] = {
     "D207": _error("roster: no agents"),
     "D208": _error("roster: a number roster field is not a number"),
     "D300": _error("chats or orders: a value cannot be read (a date, an amount, a count)"),
+    "D301": _error(
+        "chats: an account matching no roster agent_id or chat_nick won orders (or list it "
+        "under [inputs] ignore_accounts)"
+    ),
     "D302": _error("more chat accounts than one month's attribution can rank"),
     "D401": _error("attendance: an unknown column"),
     "D402": _error("attendance: a required column is missing"),
@@ -114,9 +118,13 @@ CODES: dict[str, Code] = {
     # -- W: warnings (the month is still paid)
     "W133": _warning("a tier row can never be reached"),
     "W140": _warning("a rate above 1 (×2 rather than 2%?)"),
-    "W301": _warning("chat accounts that are not in the roster"),
+    "W301": _warning(
+        "a chat account not in the roster won no order; its sessions count for nobody"
+    ),
     "W302": _warning("no chat session starts in the month paid"),
     "W303": _warning("no paid order falls in the month paid"),
+    "W304": _warning("an ignore_accounts entry is a roster person's agent_id or chat_nick"),
+    "W305": _warning("an ignore_accounts entry is no chat account of the month"),
     # -- O: output files
     "O100": _error("an output file already exists (pass --force to replace it)"),
     "O101": _error("the output files cannot be written"),

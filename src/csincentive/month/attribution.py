@@ -10,7 +10,8 @@ to nobody.
 
 Outcomes per order: credited, silent (no chat with that buyer before the order),
 outside_window (the buyer's last chat is too old), unpaid (no payment time), other_month
-(the reference time is not in the month being paid).
+(the reference time is not in the month being paid), ignored_account (the chat that won is
+from an account the rules list under [inputs] ignore_accounts: a bot, former staff).
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import warnings
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import polars as pl
 
 UNKNOWN_PREFIX = "?"  # chats from an account not in the roster keep their raw name after it
 # What became of each order; sorted, so codes (and reports) follow the names' order.
-OUTCOME = pl.Enum(["credited", "other_month", "outside_window", "silent", "unpaid"])
+OUTCOME = pl.Enum(
+    ["credited", "ignored_account", "other_month", "outside_window", "silent", "unpaid"]
+)
 # Chats sorted at a time by attribution (see _latest_chats): a slice's sort, not the month's,
 # is what attribution adds to memory.
 PART_ROWS = 2_500_000
@@ -54,7 +57,8 @@ def account_keys(accounts: pl.Series, roster: pl.DataFrame) -> pl.DataFrame:
     """Each chat account as written → agent_key (the roster agent_id, or '?<name as
     written>' for an account not in the roster). Unknown accounts keep their own
     key: their chats still compete for orders, so an unknown account never passes its
-    orders on to a colleague; the reconciliation reports it."""
+    orders on to a colleague. Orders one wins stop the month (month.accounts, D301)
+    unless the rules ignore the account; then they are paid to nobody."""
     written = accounts.cast(pl.String).alias("written")
     return (
         pl.DataFrame([accounts.alias("agent"), written])
@@ -120,10 +124,12 @@ def attribute_orders(
     month: int,
     window_days: int,
     judge_by: str,
+    ignored: Collection[str] = (),
 ) -> pl.LazyFrame:
     """Every order, in its own row order, with outcome (an Enum, see OUTCOME), agent_key and
-    chat_time (both only when credited). `chats` carry buyer_key (see buyer_key());
-    `orders` carry it too, or the buyer's name.
+    chat_time (both only when credited, or won by an ``ignored`` agent_key: the chat that
+    won is kept for a dispute, its orders are paid to nobody). `chats` carry buyer_key (see
+    buyer_key()); `orders` carry it too, or the buyer's name.
 
     The orders' own columns are passed through, not copied: at millions of orders the
     attribution adds three narrow columns to the frame it was given."""
@@ -141,12 +147,29 @@ def attribute_orders(
     chats, accounts = _with_sorted_keys(chats)
     packing = _Packing.of(start, end, window_days, accounts)
     found = _latest_chats(frame, candidate, chats, packing, end)
+    decided = _outcome(in_month, window_days, won_by_ignored=_is_one_of(chats, ignored))
+    won = pl.col("outcome").is_in(["credited", "ignored_account"])
+    return (
+        frame.hstack(found)
+        .lazy()
+        .with_columns(decided.alias("outcome"))
+        .with_columns(
+            pl.when(won).then(pl.col("agent_key")).alias("agent_key"),
+            pl.when(won).then(pl.col("chat_time")).alias("chat_time"),
+        )
+        .select(pl.exclude("ref_time", *ATTRIBUTED_COLUMNS), *ATTRIBUTED_COLUMNS)
+    )
+
+
+def _outcome(in_month: pl.Expr, window_days: int, won_by_ignored: pl.Expr) -> pl.Expr:
+    """What became of an order, from its payment, its ref_time and its buyer's latest chat
+    at or before it (chat_time and agent_key, null when there is none)."""
     earliest_day = pl.col("ref_time").dt.date() - pl.duration(days=window_days - 1)
 
     def outcome(name: str) -> pl.Expr:
         return pl.lit(name, dtype=OUTCOME)
 
-    decided = (
+    return (
         pl.when(pl.col("paid_at").is_null())
         .then(outcome("unpaid"))
         .when(~in_month)
@@ -155,19 +178,21 @@ def attribute_orders(
         .then(outcome("silent"))
         .when(pl.col("chat_time").dt.date() < earliest_day)
         .then(outcome("outside_window"))
+        .when(won_by_ignored)
+        .then(outcome("ignored_account"))
         .otherwise(outcome("credited"))
     )
-    credited = pl.col("outcome") == "credited"
-    return (
-        frame.hstack(found)
-        .lazy()
-        .with_columns(decided.alias("outcome"))
-        .with_columns(
-            pl.when(credited).then(pl.col("agent_key")).alias("agent_key"),
-            pl.when(credited).then(pl.col("chat_time")).alias("chat_time"),
-        )
-        .select(pl.exclude("ref_time", *ATTRIBUTED_COLUMNS), *ATTRIBUTED_COLUMNS)
-    )
+
+
+def _is_one_of(chats: pl.LazyFrame, keys: Collection[str]) -> pl.Expr:
+    """Whether an order's winning agent_key is one of ``keys`` (false for every order when
+    none of them chatted: the month without ignored accounts pays no extra comparison)."""
+    dtype = chats.collect_schema()["agent_key"]
+    categories = set(dtype.categories) if isinstance(dtype, pl.Enum) else set()
+    present = [key for key in keys if key in categories]
+    if not present:
+        return pl.lit(False)
+    return pl.col("agent_key").is_in(pl.Series(present, dtype=dtype).implode())
 
 
 def _with_sorted_keys(chats: pl.LazyFrame) -> tuple[pl.LazyFrame, int]:

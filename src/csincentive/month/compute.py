@@ -28,6 +28,7 @@ from csincentive.core.money import PAY, RATIO
 from csincentive.core.month import Month
 from csincentive.core.names import ATTENDANCE_NAMES, CALENDAR, METRICS
 from csincentive.formula import parse
+from csincentive.month.accounts import IgnoredAccounts
 from csincentive.month.engine import FLAG, WHY, CompiledLine, Compiler, traces_of, values_of
 from csincentive.month.figures import AgentFigures, attribute, parse_exports
 from csincentive.month.history import history_frame
@@ -120,11 +121,15 @@ def compute_month(
             ),
         )
         paying = _paying(all_versions, inputs, rules_path, ledger)
-        settings = f"{paying.rules.inputs.model_dump_json()} {inputs.month}"
+        # What parsing depends on: not ignore_accounts (attribution), so the rerun that
+        # follows a D301 finds the exports parsed.
+        reading_settings = paying.rules.inputs.model_dump_json(exclude={"ignore_accounts"})
+        settings = f"{reading_settings} {inputs.month}"
         parsed = parse_exports(inputs, settings, progress)
         if recording and ledger is not None:
             ledger.hash_early(list(inputs.files.values()))
-        figures = attribute(parsed, inputs, paying.rules.attribution, progress)
+        ignoring = IgnoredAccounts(tuple(paying.rules.inputs.ignore_accounts), rules_path)
+        figures = attribute(parsed, inputs, paying.rules.attribution, progress, ignoring)
         del parsed  # a month's sessions: nothing below reads them
         people = per_person(inputs, figures, paying, progress)
         paid = pay(people, figures, paying)

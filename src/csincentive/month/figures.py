@@ -23,8 +23,9 @@ from typing import Protocol
 
 import polars as pl
 
-from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.core.diagnostics import Diagnostic, InputError, errors_only
 from csincentive.core.month import Month
+from csincentive.month.accounts import NOTHING_IGNORED, IgnoredAccounts, account_diagnostics
 from csincentive.month.attribution import attribute_orders, buyer_key, resolve_accounts
 from csincentive.month.metrics import (
     chat_sums,
@@ -78,7 +79,9 @@ class AgentFigures(Protocol):
         ...
 
     def warnings(self, reconciled: pl.DataFrame, unknown: pl.DataFrame) -> list[Diagnostic]:
-        """What to tell the user about these figures, once the audits are collected."""
+        """What to tell the user about these figures, once the audits are collected.
+        Raises InputError when they cannot be paid as they are (an account not in the
+        roster won orders: D301)."""
         ...
 
 
@@ -202,13 +205,16 @@ def _raise_on_problems(checks: list[ProblemCheck], frames: list[pl.DataFrame]) -
 class Attributed:
     """The per-agent figures made from chats + orders (an AgentFigures): the month's chat
     figures per account, every order with what became of it, and the chats' sums (for
-    the accounts not in the roster)."""
+    the accounts not in the roster, checked against the roster and the accounts the
+    rules ignore)."""
 
     chat_stats: pl.DataFrame
     orders: pl.DataFrame
     sums: pl.DataFrame
     month: Month
     files: dict[str, Path]
+    roster: pl.DataFrame
+    ignoring: IgnoredAccounts
 
     def sales_stats(self) -> pl.LazyFrame:
         return sales_metrics(self.orders.lazy())
@@ -218,9 +224,11 @@ class Attributed:
         return reconciliation(orders), unknown_agents(self.sums.lazy(), orders)
 
     def warnings(self, reconciled: pl.DataFrame, unknown: pl.DataFrame) -> list[Diagnostic]:
-        return _unknown_agent_warnings(self.files, unknown) + _empty_month_warnings(
-            self.files, self.month, self.sums, reconciled
-        )
+        chats_file = str(self.files.get("chats", "chats.csv"))
+        accounts = account_diagnostics(unknown, self.roster, chats_file, self.ignoring)
+        if errors_only(accounts):  # with the accounts' warnings: a mistyped ignore explains one
+            raise InputError(sorted(accounts, key=lambda d: d.severity != "error"))
+        return accounts + _empty_month_warnings(self.files, self.month, self.sums, reconciled)
 
 
 def attribute(
@@ -228,8 +236,10 @@ def attribute(
     inputs: MonthInputs,
     settings: Attribution,
     progress: Callable[[str], None],
+    ignoring: IgnoredAccounts = NOTHING_IGNORED,
 ) -> Attributed:
-    """The month's chat figures, and every order credited to a chat or not (attribution)."""
+    """The month's chat figures, and every order credited to a chat or not (attribution);
+    orders won by an account ``ignoring`` lists are ignored_account."""
     year, month = inputs.month
     progress(f"attributing {parsed.orders.height:,} orders to {parsed.chats.height:,} chats …")
     chats = parsed.chats.lazy()
@@ -243,30 +253,11 @@ def attribute(
         month=month,
         window_days=settings.window_days,
         judge_by=settings.judge_by,
+        ignored=ignoring.keys,
     ).collect()
-    return Attributed(chat_stats, orders, parsed.sums, inputs.month, inputs.exports)
-
-
-def _unknown_agent_warnings(files: dict[str, Path], unknown: pl.DataFrame) -> list[Diagnostic]:
-    chats_file = str(files.get("chats", "chats.csv"))
-    out = []
-    for row in unknown.iter_rows(named=True):
-        message = (
-            f"chat account '{row['account']}' is not in the roster ({row['sessions']} sessions, "
-            f"{row['orders']} orders worth {row['sales']} credited to it and paid to nobody); "
-            "add it to agents.csv as an agent_id or chat_nick"
-        )
-        out.append(
-            Diagnostic(
-                chats_file,
-                message,
-                code="W301",
-                line=row["first_line"],
-                path="agent",
-                severity="warning",
-            )
-        )
-    return out
+    return Attributed(
+        chat_stats, orders, parsed.sums, inputs.month, inputs.exports, inputs.roster, ignoring
+    )
 
 
 def _empty_month_warnings(
@@ -282,7 +273,9 @@ def _empty_month_warnings(
         message = f"none of its {sessions:,} sessions starts in {month} — {check}"
         out.append(_warning(files, "chats", message, "W302"))
     counts = dict(zip(reconciled["outcome"], reconciled["orders"], strict=True))
-    in_month = sum(counts.get(o, 0) for o in ("credited", "silent", "outside_window"))
+    in_month = sum(
+        counts.get(o, 0) for o in ("credited", "ignored_account", "silent", "outside_window")
+    )
     if counts.get("other_month", 0) and not in_month:
         message = f"none of its {counts['other_month']:,} paid orders falls in {month} — {check}"
         out.append(_warning(files, "orders", message, "W303"))

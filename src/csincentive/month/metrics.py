@@ -293,7 +293,8 @@ def agent_frame(
 
 
 def reconciliation(attributed: pl.LazyFrame) -> pl.LazyFrame:
-    """Orders and money by outcome, so every order is accounted for."""
+    """Orders and money by outcome, so every order is accounted for: one row per outcome
+    that occurs, in the names' order (credited, ignored_account, other_month …)."""
     return (
         attributed.group_by("outcome")
         .agg(
@@ -307,8 +308,9 @@ def reconciliation(attributed: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def unknown_agents(sums: pl.LazyFrame, attributed: pl.LazyFrame) -> pl.LazyFrame:
-    """Chat accounts not in the roster: their sessions, first line, and orders they took.
-    ``sums`` are the chats' chat_sums (with first_line)."""
+    """Chat accounts not in the roster: their sessions, first line, and the orders their
+    chats won (credited to them, or ignored_account when the rules ignore them): what is at
+    stake in the month.accounts check. ``sums`` are the chats' chat_sums (with first_line)."""
     sessions = (
         sums.group_by("agent_key")
         .agg(pl.col("sessions").sum(), pl.col("first_line").min())
@@ -316,7 +318,7 @@ def unknown_agents(sums: pl.LazyFrame, attributed: pl.LazyFrame) -> pl.LazyFrame
         .filter(pl.col("agent_key").str.starts_with(UNKNOWN_PREFIX))
     )
     taken = (
-        attributed.filter(pl.col("outcome") == "credited")
+        attributed.filter(pl.col("outcome").is_in(["credited", "ignored_account"]))
         .group_by("agent_key")
         .agg(pl.len().alias("orders"), pl.col("paid_amount").sum().cast(PAY).alias("sales"))
         .with_columns(_key_as_text())

@@ -112,6 +112,10 @@ class Inputs(Strict):
     # si_base (money): written as a list of names (all text) whose entries may also be
     # { name = "si_base", type = "money" }, or as a table { si_base = "money" }.
     roster_fields: Annotated[dict[str, RosterFieldType], BeforeValidator(_roster_fields)] = {}
+    # Chat accounts, as the chats export writes them, that are nobody's on the roster (a
+    # bot, former staff): orders their chats win are paid to nobody, where any other
+    # account missing from the roster stops the month (D301).
+    ignore_accounts: list[Annotated[str, Field(min_length=1)]] = []
 
 
 class Event(Strict):
@@ -265,6 +269,7 @@ class RuleSet(Strict):
             update={
                 "manual": _union(base.inputs.manual, self.inputs.manual),
                 "manual_required": _union(base.inputs.manual_required, self.inputs.manual_required),
+                "ignore_accounts": _union(base.inputs.ignore_accounts, self.inputs.ignore_accounts),
                 "roster_fields": {**base.inputs.roster_fields, **self.inputs.roster_fields},
                 "columns": {**base.inputs.columns, **self.inputs.columns},
                 # Reading settings this file does not write come from the included one.
