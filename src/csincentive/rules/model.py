@@ -136,6 +136,12 @@ class Inputs(Strict):
     # si_base (money): written as a list of names (all text) whose entries may also be
     # { name = "si_base", type = "money" }, or as a table { si_base = "money" }.
     roster_fields: Annotated[dict[str, RosterFieldType], BeforeValidator(_roster_fields)] = {}
+    # The largest amount one order may be paid or refunded (docs/inputs.md): an amount
+    # above it is an error at its line in orders.csv (D321). At most 10^12, so no month's
+    # sum of amounts can overflow the engine's 28 integer digits.
+    max_amount: Decimal = Field(
+        default=Decimal(1_000_000), gt=0, le=Decimal(10**12), decimal_places=2
+    )
 
 
 class Event(Strict):
