@@ -180,7 +180,7 @@ def _refund_checks(
     larger = row_check(
         display,
         base,
-        refund > paid,
+        (refund > paid) & (paid >= 0),  # a negative payment is D320's
         column,
         pl.col("refund_amount"),
         pl.lit("refund is larger than the payment (") + pl.col("paid_amount") + ")",
