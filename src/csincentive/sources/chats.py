@@ -153,8 +153,8 @@ def _end_check(display: str, base: pl.LazyFrame, column: Column) -> ProblemCheck
     The flag compares the cells as written, which in the exports' own format
     (YYYY-MM-DD HH:MM:SS) orders them as times, so a clean file never parses its ends;
     a pair in which either is in another format (not 19 characters, or no '-' after the
-    year: spaces around it, 2026/10/01, no seconds) is flagged
-    too, and only then are the times parsed and compared."""
+    year: spaces around it, 2026/10/01, no seconds) is flagged too, and only then are the
+    times parsed and compared."""
     start, end = pl.col("start_time"), pl.col("end_time")
 
     def canonical(cell: pl.Expr) -> pl.Expr:

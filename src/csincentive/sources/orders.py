@@ -145,20 +145,24 @@ def amount_checks(
             "if orders this large are real, raise [inputs] max_amount in the rules file",
             "D321",
         ),
-        row_check(
-            display,
-            base,
-            pl.col(parsed("created_at")) > pl.col(parsed("paid_at")),
-            found["paid_at"],
-            pl.col("paid_at"),
-            pl.lit("paid before the order was created (") + pl.col("created_at") + ")",
-            "correct 订单付款时间 or 订单创建时间, or re-export the order report",
-            "D323",
-        ),
+        _paid_before_created(display, base, found["paid_at"]),
     ]
     if "refund_amount" in found:
         checks += _refund_checks(display, base, found["refund_amount"], paid, refund)
     return checks
+
+
+def _paid_before_created(display: str, base: pl.LazyFrame, column: Column) -> ProblemCheck:
+    return row_check(
+        display,
+        base,
+        pl.col(parsed("created_at")) > pl.col(parsed("paid_at")),
+        column,
+        pl.col("paid_at"),
+        pl.lit("paid before the order was created (") + pl.col("created_at") + ")",
+        "correct 订单付款时间 or 订单创建时间, or re-export the order report",
+        "D323",
+    )
 
 
 def _value_check(
