@@ -74,6 +74,8 @@ CODES: dict[str, Code] = {
     "D106": _error("chats.csv mixes session columns and message columns"),
     "D107": _error("a file's bytes are neither UTF-8 nor the encoding it was read in"),
     "D108": _error("a CSV file cannot be parsed (an unclosed quote, a broken row)"),
+    "D109": _error("an export has only its header, but the rules read figures made from it"),
+    "D110": _error("a row has fewer cells than the header (a row cut short)"),
     "D201": _error("roster: a required value is empty"),
     "D202": _error("roster: an unknown role (agent or supervisor)"),
     "D203": _error("roster: not a date"),
@@ -82,12 +84,20 @@ CODES: dict[str, Code] = {
     "D206": _error("roster: the target or a money roster field is not an amount"),
     "D207": _error("roster: no agents"),
     "D208": _error("roster: a number roster field is not a number"),
+    "D209": _error("roster: a leave_date before the hire_date"),
     "D300": _error("chats or orders: a value cannot be read (a date, an amount, a count)"),
     "D301": _error(
         "chats: an account matching no roster agent_id or chat_nick won orders (or list it "
         "under [inputs] ignore_accounts)"
     ),
     "D302": _error("more chat accounts than one month's attribution can rank"),
+    "D320": _error("orders: a negative amount paid or refunded"),
+    "D321": _error("orders: an amount above [inputs] max_amount"),
+    "D322": _error("orders: a refund larger than the payment"),
+    "D323": _error("orders: paid before the order was created"),
+    "D324": _error("orders: a paid order's refund is empty (a row cut short?)"),
+    "D330": _error("chats: a session that ends before it starts"),
+    "D331": _error("chats: a rating outside the accepted scale"),
     "D401": _error("attendance: an unknown column"),
     "D402": _error("attendance: a required column is missing"),
     "D403": _error("attendance: the file has no rows"),
@@ -118,6 +128,7 @@ CODES: dict[str, Code] = {
     # -- W: warnings (the month is still paid)
     "W133": _warning("a tier row can never be reached"),
     "W140": _warning("a rate above 1 (×2 rather than 2%?)"),
+    "W201": _warning("roster: a person not employed in the month paid (hired after, left before)"),
     "W301": _warning(
         "a chat account not in the roster won no order; its sessions count for nobody"
     ),

@@ -39,6 +39,7 @@ from csincentive.rules.model import Inputs, RuleSet, formula_fields
 from csincentive.sources.extras import ExtrasWanted
 from csincentive.sources.folder import MonthInputs, Reading, read_month
 from csincentive.sources.messages import MessageRules
+from csincentive.sources.roster import employment_warnings
 
 if TYPE_CHECKING:
     from csincentive.ledger.store import Ledger
@@ -150,6 +151,7 @@ def reading(inputs: Inputs) -> Reading:
             tuple(inputs.system_senders),
             inputs.slow_response_s,
         ),
+        max_amount=inputs.max_amount,
     )
 
 
@@ -167,6 +169,7 @@ def extras_wanted(rules: RuleSet) -> ExtrasWanted:
         events=tuple(rules.events),
         manual=tuple(rules.inputs.manual),
         manual_required=tuple(rules.inputs.manual_required),
+        figures=tuple(n.name for n in METRICS if n.name in used),
     )
 
 
@@ -260,7 +263,12 @@ def month_result(
     computed_df, lines_meta = paid.computed, paid.lines_meta
     pay_ids = [line.id for line in lines_meta if line.pays]
     payroll = computed_df.select(*PERSON, *pay_ids, *paying.rules.total_ids)
-    warnings = warnings + figures.warnings(paid.reconciliation, paid.unknown_agents)
+    active = computed_df.filter((pl.col("sessions") > 0) | (pl.col("orders") > 0))["agent_id"]
+    warnings = [
+        *warnings,
+        *employment_warnings(inputs.roster, str(inputs.roster_file), inputs.month, active),
+        *figures.warnings(paid.reconciliation, paid.unknown_agents),
+    ]
     return MonthResult(
         period=str(inputs.month),
         rules=paying.rules,

@@ -189,11 +189,7 @@ def _check_rows(
 def _raise_on_problems(checks: list[ProblemCheck], frames: list[pl.DataFrame]) -> None:
     diagnostics: list[Diagnostic] = []
     for check, rows in zip(checks, frames, strict=True):
-        for row in rows.sort("line").iter_rows(named=True):
-            message = f"{row['message']}: {row['value']!r} — {check.what_to_do}"
-            diagnostics.append(
-                Diagnostic(check.file, message, code="D300", line=row["line"], path=row["field"])
-            )
+        diagnostics += check.diagnostics(rows)
     if diagnostics:
         raise InputError(diagnostics)
 

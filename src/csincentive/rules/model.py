@@ -10,6 +10,7 @@ exactly 0.4.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -116,6 +117,12 @@ class Inputs(Strict):
     # bot, former staff): orders their chats win are paid to nobody, where any other
     # account missing from the roster stops the month (D301).
     ignore_accounts: list[Annotated[str, Field(min_length=1)]] = []
+    # The largest amount one order may be paid or refunded (docs/inputs.md): an amount
+    # above it is an error at its line in orders.csv (D321). At most 10^12, so no month's
+    # sum of amounts can overflow the engine's 28 integer digits.
+    max_amount: Decimal = Field(
+        default=Decimal(1_000_000), gt=0, le=Decimal(10**12), decimal_places=2
+    )
 
 
 class Event(Strict):

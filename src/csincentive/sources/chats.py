@@ -38,6 +38,7 @@ from csincentive.sources.parsing import (
     invalid,
     optional,
     parsed,
+    row_check,
     row_problem,
     scan,
     with_parsed,
@@ -59,6 +60,23 @@ CHAT_ALIASES: dict[str, tuple[str, ...]] = {
 }
 SESSION_REQUIRED = ("agent", "buyer", "start_time")
 SESSION_OPTIONAL = ("end_time", "first_response_s", "avg_response_s", "rating")
+# The ratings a session may carry (stripped; blank is "not rated"): 千牛/赤兔's words and
+# the 1–5 scale. The month counts a session satisfied when its rating is one of the first
+# four words or 4–5 (month/metrics.py SATISFIED); any other text would count as rated
+# and not satisfied, lowering satisfaction without a word, so it is an error (D331).
+SATISFIED_RATINGS = ("很满意", "满意", "非常满意", "好评", "5", "4")
+RATINGS = (
+    *SATISFIED_RATINGS,
+    "3",
+    "2",
+    "1",
+    "一般",
+    "中评",
+    "不满意",
+    "很不满意",
+    "非常不满意",
+    "差评",
+)
 
 
 def load_chats(
@@ -127,6 +145,53 @@ def _missing_content(display: str) -> list[Diagnostic]:
     return [Diagnostic(file=display, line=1, code="D103", path="content", message=message)]
 
 
+def _end_check(display: str, base: pl.LazyFrame, column: Column) -> ProblemCheck:
+    """A session that ends before it starts (D330): an error, as it means the start and
+    end columns are swapped or the clock was wrong, and the start decides which month a
+    session counts in and which chat an order is credited to.
+
+    The flag compares the cells as written, which in the exports' own format
+    (YYYY-MM-DD HH:MM:SS) orders them as times, so a clean file never parses its ends;
+    a pair in which either is in another format (not 19 characters, or no '-' after the
+    year: spaces around it, 2026/10/01, no seconds) is flagged too, and only then are the
+    times parsed and compared."""
+    start, end = pl.col("start_time"), pl.col("end_time")
+
+    def canonical(cell: pl.Expr) -> pl.Expr:
+        return (cell.str.len_bytes() == 19) & (cell.str.slice(4, 1) == "-")
+
+    cheap = (
+        end.is_not_null()
+        & start.is_not_null()
+        & (~canonical(end) | ~canonical(start) | (end < start))
+    )
+    exact = pl.col(parsed("end_time")) < pl.col(parsed("start_time"))
+    return row_check(
+        display,
+        base,
+        exact,
+        column,
+        end,
+        pl.lit("the session ends before it starts (") + start + ")",
+        "swap or correct the two times, or re-export the chat report",
+        "D330",
+        flag=cheap,
+    )
+
+
+def _rating_check(display: str, base: pl.LazyFrame, column: Column) -> ProblemCheck:
+    scale = "、".join(RATINGS)
+    return cell_check(
+        display,
+        base,
+        [column],
+        lambda name: pl.col(name).is_not_null() & ~pl.col(name).is_in(RATINGS),
+        f"not a rating (accepted: {scale}, or empty for not rated)",
+        "write one of the accepted ratings or leave the cell empty, or re-export the chat report",
+        "D331",
+    )
+
+
 def _session_base(lf: pl.LazyFrame, found: Mapping[str, Column]) -> pl.LazyFrame:
     parsers = {n: DATETIME_PARSER for n in ("start_time", "end_time") if n in found}
     parsers |= {n: SECONDS_PARSER for n in ("first_response_s", "avg_response_s") if n in found}
@@ -155,10 +220,14 @@ def _session_checks(
 ) -> list[ProblemCheck]:
     checks = [
         empty_check(display, base, [found[n] for n in SESSION_REQUIRED]),
-        # end_time is kept for whoever reads it but checked by nothing: pay never uses a
-        # session's end, and validating it would parse it for every row of every month.
+        # end_time is kept for whoever reads it but never needs to be a date: pay never
+        # uses a session's end (only end ≥ start is checked, see _end_check).
         datetime_check(display, base, [found["start_time"]]),
     ]
+    if "end_time" in found:
+        checks.append(_end_check(display, base, found["end_time"]))
+    if "rating" in found:
+        checks.append(_rating_check(display, base, found["rating"]))
     durations = [found[n] for n in ("first_response_s", "avg_response_s") if n in found]
     if durations:  # optional columns: no check at all when the export has neither
         checks.append(

@@ -4,7 +4,9 @@ Taobao/Tmall seller-backend exports are GBK (we decode as GB18030, its superset)
 write UTF-8 with or without a BOM. ``pl.scan_csv`` reads only UTF-8, so anything else is
 transcoded once, in constant memory, into a UTF-8 copy inside the caller's work dir and the
 copy is scanned lazily. Line endings are copied unchanged so physical line numbers agree
-between the original and the copy.
+between the original and the copy — except a file whose lines end in a bare CR (classic
+Mac, some old tools), which the CSV reader would see as one line: its copy ends each line
+in LF instead, one for one, so line numbers still agree.
 """
 
 from __future__ import annotations
@@ -69,23 +71,36 @@ def detect_encoding(path: Path, *, sniff_bytes: int = SNIFF_BYTES) -> Encoding:
     return detect_encoding_of_bytes(tail, complete=True)
 
 
-def _cache_name(path: Path) -> str:
+def cr_only(path: Path, *, sniff_bytes: int = SNIFF_BYTES) -> bool:
+    """Lines end in a bare CR: the file's start holds a CR and no LF at all."""
+    with path.open("rb") as handle:
+        head = handle.read(sniff_bytes)
+    return b"\r" in head and b"\n" not in head
+
+
+def _cache_name(path: Path, lf: bool = False) -> str:
     """Name of the UTF-8 copy: changes when the source changes, so a stale copy is never used."""
     stat = path.stat()
-    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{lf}".encode()
     return f"{path.stem}-{hashlib.sha1(key).hexdigest()[:12]}.utf8{path.suffix}"
 
 
 def transcode_to_utf8(
-    path: Path, work_dir: Path, *, encoding: str = "gb18030", display: str | None = None
+    path: Path,
+    work_dir: Path,
+    *,
+    encoding: str = "gb18030",
+    display: str | None = None,
+    lf: bool = False,
 ) -> Path:
-    """Stream ``path`` from ``encoding`` into a UTF-8 file in ``work_dir`` and return it.
+    """Stream ``path`` from ``encoding`` into a UTF-8 file in ``work_dir`` and return it;
+    with ``lf``, each CR becomes an LF (a file whose lines end in a bare CR, see cr_only).
 
     Written to a temp name and renamed, so a crash never leaves a half copy that a later run
     would reuse. Undecodable bytes raise an InputError pointing at the physical line.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
-    target = work_dir / _cache_name(path)
+    target = work_dir / _cache_name(path, lf)
     if target.exists():
         return target
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
@@ -94,6 +109,8 @@ def transcode_to_utf8(
     try:
         with path.open("rb") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
             while chunk := src.read(CHUNK_BYTES):
+                if lf:
+                    chunk = chunk.replace(b"\r", b"\n")  # CR is one byte in both encodings
                 try:
                     dst.write(decoder.decode(chunk))
                 except UnicodeDecodeError as exc:
@@ -126,11 +143,12 @@ def _decode_error(display: str, encoding: str, line: int) -> InputError:
 
 
 def ensure_utf8(path: Path, work_dir: Path, *, display: str | None = None) -> Path:
-    """The file to scan: ``path`` itself when it is UTF-8 (or Parquet), else its transcoded
-    UTF-8 copy."""
+    """The file to scan: ``path`` itself when it is UTF-8 with LF or CRLF line ends (or
+    Parquet), else its UTF-8 copy with LF line ends."""
     if path.suffix == ".parquet":
         return path
     encoding = detect_encoding(path)
-    if encoding == "utf-8":
+    lf = cr_only(path)
+    if encoding == "utf-8" and not lf:
         return path
-    return transcode_to_utf8(path, work_dir, encoding=encoding, display=display)
+    return transcode_to_utf8(path, work_dir, encoding=encoding, display=display, lf=lf)

@@ -27,12 +27,14 @@ EXTRA_FILES = {"attendance": "attendance.csv", "events": "events.csv", "manual":
 class ExtrasWanted:
     """What the rules in force read from the small files: the attendance names their
     formulas use (attendance.csv is then required), the declared events, the manual
-    inputs and those every person must have a row for."""
+    inputs and those every person must have a row for — and the per-agent figures
+    (sessions, sales …) they read, which an export with only its header cannot give."""
 
     attendance: tuple[str, ...] = ()
     events: tuple[str, ...] = ()
     manual: tuple[str, ...] = ()
     manual_required: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
 
 
 NO_EXTRAS = ExtrasWanted()

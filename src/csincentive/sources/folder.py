@@ -15,8 +15,9 @@ manual figures). Problems come back in two tiers:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,11 +29,18 @@ from csincentive.core.names import RosterFieldType
 from csincentive.sources.chats import ChatFormat, load_chats
 from csincentive.sources.extras import NO_EXTRAS, Extras, ExtrasWanted, read_extras
 from csincentive.sources.messages import MessageRules
-from csincentive.sources.orders import load_orders
+from csincentive.sources.orders import MAX_AMOUNT, load_orders
 from csincentive.sources.parsing import ProblemCheck
 from csincentive.sources.roster import load_roster
 
 FILES = {"agents": "agents.csv", "chats": "chats.csv", "orders": "orders.csv"}
+# The per-agent figures made from orders (an orders.csv with only its header makes them 0);
+# every other figure but late_refunds (earlier months' orders) is made from chats, and so
+# are these, since an order counts only when it is credited to a chat.
+ORDER_FIGURES = frozenset(
+    {"paying_buyers", "orders", "conversion", "sales", "refunds", "net_sales"}
+    | {"refund_rate", "avg_order_value", "late_refunds"}
+)
 
 T = TypeVar("T")
 
@@ -40,12 +48,14 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Reading:
     """How to read a period folder: the rules file's [inputs] (header mappings, the extra
-    roster fields and their types, how a message-level chat export becomes sessions)."""
+    roster fields and their types, how a message-level chat export becomes sessions, the
+    largest amount an order may have)."""
 
     column_map: Mapping[str, str] = field(default_factory=dict)
     session_gap_minutes: int = 10
     roster_fields: Mapping[str, RosterFieldType] = field(default_factory=dict)
     message_rules: MessageRules = MessageRules()
+    max_amount: Decimal = MAX_AMOUNT
 
 
 @dataclass
@@ -115,10 +125,46 @@ def read_month(
     figures = _gathered(problems, lambda: _chats_and_orders(files, reading, work_dir))
     if problems or roster is None or figures is None:
         raise InputError(problems)
+    wanted = extras_wanted(when)
+    empty = header_only(files, wanted.figures)
+    if empty:
+        raise InputError(empty)
     extras = read_extras(
-        folder, extras_wanted(when), roster, year=when.year, month=when.month, work_dir=work_dir
+        folder, wanted, roster, year=when.year, month=when.month, work_dir=work_dir
     )
     return MonthInputs(folder, when, roster, files["agents"], figures, extras)
+
+
+def header_only(files: Mapping[str, Path], figures: Sequence[str]) -> list[Diagnostic]:
+    """D109 for an export with only its header when the rules read figures made from it:
+    each would be 0 for everyone, which is what a failed or wrongly filtered export looks
+    like. A scheme that reads none (no sales, no chats) ships such a file on purpose."""
+    used = {"chats": [n for n in figures if n != "late_refunds"]}
+    used["orders"] = [n for n in figures if n in ORDER_FIGURES]
+    out = []
+    for name in ("chats", "orders"):
+        if used[name] and not has_rows(files[name]):
+            shown = ", ".join(used[name][:4]) + (" …" if len(used[name]) > 4 else "")
+            message = (
+                f"has only its header, but the rules read figures made from it ({shown}), "
+                f"which would be 0 for everyone — export the month's {name} again"
+            )
+            out.append(Diagnostic(str(files[name]), message, code="D109", line=1))
+    return out
+
+
+def has_rows(path: Path) -> bool:
+    """Anything after the header: a Parquet file's row count (from its footer), or for a
+    CSV a byte other than a blank, a comma or a quote after its first line — read from
+    the first megabyte only, as a header is never that long."""
+    if path.suffix == ".parquet":
+        return bool(pl.scan_parquet(path).select(pl.len()).collect().item())
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+        if handle.read(1):
+            return True
+    rest = re.split(rb"\r\n|\r|\n", head, maxsplit=1)[1:]
+    return bool(rest and rest[0].strip(b' \t\r\n,"'))
 
 
 def _gathered(problems: list[Diagnostic], read: Callable[[], T]) -> T | None:
@@ -179,7 +225,12 @@ def _chats_and_orders(
     )
     orders = _gathered(
         problems,
-        lambda: load_orders(files["orders"], work_dir=work_dir, column_map=reading.column_map),
+        lambda: load_orders(
+            files["orders"],
+            work_dir=work_dir,
+            column_map=reading.column_map,
+            max_amount=reading.max_amount,
+        ),
     )
     if problems or chats is None or orders is None:
         raise InputError(problems)

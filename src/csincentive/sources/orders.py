@@ -3,7 +3,8 @@ the same columns under their canonical English names. Read lazily with its row c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -13,16 +14,18 @@ from csincentive.core.money import PAY
 from csincentive.sources.encoding import ensure_utf8
 from csincentive.sources.headers import Column, missing_columns, read_header, resolve_columns
 from csincentive.sources.parsing import (
-    CHECK_ROWS,
     DATETIME_PARSER,
     MONEY_PARSER,
     ProblemCheck,
+    blank,
     cell_check,
     datetime_check,
     empty_check,
+    first_rows,
     id_expr,
     invalid,
     parsed,
+    row_check,
     row_problem,
     scan,
     with_parsed,
@@ -38,12 +41,21 @@ ORDER_ALIASES: dict[str, tuple[str, ...]] = {
     "refund_amount": ("退款金额",),
 }
 ORDER_REQUIRED = ("order_id", "buyer", "created_at", "paid_at", "paid_amount", "status")
+# The default [inputs] max_amount: no order of a customer-service team's shop is paid
+# ¥1,000,000 or more, while a misplaced column (a phone number, an order id) read as an
+# amount easily is; a shop that does sell such orders raises it (docs/inputs.md).
+MAX_AMOUNT = Decimal(1_000_000)
 
 
 def load_orders(
-    path: Path, *, work_dir: Path, column_map: Mapping[str, str] | None = None
+    path: Path,
+    *,
+    work_dir: Path,
+    column_map: Mapping[str, str] | None = None,
+    max_amount: Decimal = MAX_AMOUNT,
 ) -> tuple[pl.LazyFrame, list[ProblemCheck]]:
-    """orders.csv (Taobao ExportOrderList or canonical English) → lazy orders + row checks."""
+    """orders.csv (Taobao ExportOrderList or canonical English) → lazy orders + row checks
+    (amounts above ``max_amount`` are refused, see amount_checks)."""
     display = str(path)
     readable = ensure_utf8(path, work_dir, display=display)
     header = read_header(readable, display)
@@ -59,6 +71,7 @@ def load_orders(
     base = with_parsed(scan(readable, header, wanted), parsers)
     base = base.with_columns(id_expr("order_id").alias(parsed("order_id")))
     checks = _order_checks(display, base, found, money)
+    checks += amount_checks(display, base, found, max_amount)
     refund = (
         pl.col(parsed("refund_amount")).fill_null(pl.lit(0, dtype=PAY))
         if "refund_amount" in found
@@ -97,6 +110,104 @@ def _order_checks(
     ]
 
 
+def amount_checks(
+    display: str, base: pl.LazyFrame, found: Mapping[str, Column], max_amount: Decimal
+) -> list[ProblemCheck]:
+    """The plausibility of each order's money and times (D320..D324): every rule is a
+    comparison of values the row already parsed, so its flag costs no string work.
+
+    Each could change someone's pay without a word, so each is an error: a negative or
+    absurd amount, or a refund above the payment, moves the sales of whoever the order
+    is credited to; a payment before the order was created makes the window that decides
+    who is credited meaningless; a refund cell left empty on a paid order (what a row cut
+    short looks like) would be read as no refund."""
+    paid, refund = pl.col(parsed("paid_amount")), pl.col(parsed("refund_amount"))
+    money = [found[n] for n in ("paid_amount", "refund_amount") if n in found]
+    ceiling = pl.lit(max_amount, dtype=PAY)
+    checks = [
+        _value_check(
+            display,
+            base,
+            money,
+            lambda n: pl.col(parsed(n)) < 0,
+            "negative amount",
+            "write the amount as a positive number (what was refunded goes in 退款金额, "
+            "not as a negative payment), or re-export the order report",
+            "D320",
+        ),
+        _value_check(
+            display,
+            base,
+            money,
+            lambda n: pl.col(parsed(n)) > ceiling,
+            f"more than [inputs] max_amount ({max_amount:,})",
+            "check the amount (a shifted column, a phone number or an id read as money?); "
+            "if orders this large are real, raise [inputs] max_amount in the rules file",
+            "D321",
+        ),
+        _paid_before_created(display, base, found["paid_at"]),
+    ]
+    if "refund_amount" in found:
+        checks += _refund_checks(display, base, found["refund_amount"], paid, refund)
+    return checks
+
+
+def _paid_before_created(display: str, base: pl.LazyFrame, column: Column) -> ProblemCheck:
+    return row_check(
+        display,
+        base,
+        pl.col(parsed("created_at")) > pl.col(parsed("paid_at")),
+        column,
+        pl.col("paid_at"),
+        pl.lit("paid before the order was created (") + pl.col("created_at") + ")",
+        "correct 订单付款时间 or 订单创建时间, or re-export the order report",
+        "D323",
+    )
+
+
+def _value_check(
+    display: str,
+    base: pl.LazyFrame,
+    columns: Sequence[Column],
+    is_bad: Callable[[str], pl.Expr],
+    message: str,
+    what_to_do: str,
+    code: str,
+) -> ProblemCheck:
+    """A rule over a parsed amount: its own per-row flag (see cell_check's flag_of)."""
+    return cell_check(display, base, columns, is_bad, message, what_to_do, code, flag_of=is_bad)
+
+
+def _refund_checks(
+    display: str, base: pl.LazyFrame, column: Column, paid: pl.Expr, refund: pl.Expr
+) -> list[ProblemCheck]:
+    larger = row_check(
+        display,
+        base,
+        (refund > paid) & (paid >= 0),  # a negative payment is D320's
+        column,
+        pl.col("refund_amount"),
+        pl.lit("refund is larger than the payment (") + pl.col("paid_amount") + ")",
+        "correct 退款金额 (at most 买家实际支付金额) or re-export the order report",
+        "D322",
+    )
+    # The flag is the cheap half (no refund parsed on a paid order); the detailed rows
+    # drop the cells that hold text the money check already reports.
+    empty = row_check(
+        display,
+        base,
+        blank("refund_amount") & (paid > 0),
+        column,
+        pl.col("refund_amount"),
+        "refund is empty on a paid order (a row cut short reads as no refund)",
+        "write 0.00 when nothing was refunded, or re-export the order report (rows must "
+        "have every cell)",
+        "D324",
+        flag=refund.is_null() & (paid > 0),
+    )
+    return [larger, empty]
+
+
 def _duplicate_order_check(display: str, base: pl.LazyFrame, column: Column) -> ProblemCheck:
     """Every row of a repeated order id, each naming all the lines the id appears on."""
     key = parsed("order_id")
@@ -106,22 +217,15 @@ def _duplicate_order_check(display: str, base: pl.LazyFrame, column: Column) -> 
     lines = repeated.group_by(key).agg(
         pl.col("line").sort().cast(pl.String).str.join(", ").alias("__lines")
     )
-    frame = (
-        repeated.join(lines, on=key)
-        .select(
-            "line",
-            pl.lit(column.written, dtype=pl.String).alias("field"),
-            pl.col("order_id").alias("value"),
-            (pl.lit("order id appears more than once: lines ") + pl.col("__lines")).alias(
-                "message"
-            ),
-        )
-        .sort("line")
-        .head(CHECK_ROWS)
+    frame = repeated.join(lines, on=key).select(
+        "line",
+        pl.lit(column.written, dtype=pl.String).alias("field"),
+        pl.col("order_id").alias("value"),
+        (pl.lit("order id appears more than once: lines ") + pl.col("__lines")).alias("message"),
     )
     return ProblemCheck(
         file=display,
-        frame=frame,
+        frame=first_rows(frame),
         what_to_do="delete the repeated rows (an order must appear once) or re-export the month",
         # Hashes first: a repeated hash is rare, and then the exact check names the rows.
         # Counting distinct hashes is several times faster than marking duplicated ones.

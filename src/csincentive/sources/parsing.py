@@ -60,6 +60,27 @@ class ProblemCheck:
     what_to_do: str
     flag: pl.Expr | None = None
     suspect: pl.Expr | None = None
+    code: str = "D300"
+
+    def diagnostics(self, rows: pl.DataFrame) -> list[Diagnostic]:
+        """The collected ``frame`` as located errors, ``file:line: CODE field: message``,
+        and one more saying how many bad rows were not shown (``bad_rows``: every bad
+        row of the check, counted before the frame keeps the first CHECK_ROWS)."""
+        out = [
+            Diagnostic(
+                self.file,
+                f"{row['message']}: {row['value']!r} — {self.what_to_do}",
+                code=self.code,
+                line=row["line"],
+                path=row["field"],
+            )
+            for row in rows.sort("line").iter_rows(named=True)
+        ]
+        total = int(rows["bad_rows"][0]) if rows.height and "bad_rows" in rows.columns else 0
+        if total > rows.height:
+            message = f"and {total - rows.height:,} more like these — {self.what_to_do}"
+            out.append(Diagnostic(self.file, message, code=self.code, path=rows["field"][-1]))
+        return out
 
 
 # --------------------------------------------------------------------------- unreadable
@@ -298,11 +319,16 @@ def cell_check(
     is_bad: Callable[[str], pl.Expr],
     message: str,
     what_to_do: str,
+    code: str = "D300",
+    *,
+    flag_of: Callable[[str], pl.Expr] | None = None,
 ) -> ProblemCheck:
     """Rows where ``is_bad(column)`` holds, one output row per bad cell, in one pass.
 
     Bad cells are flagged side by side, rows without any are dropped before unpivoting, so
     a clean file costs one filter and the (rare) bad rows are reshaped to long form.
+    ``flag_of`` is the per-row flag of a column when it is not the parse-failure test
+    (_suspect): a rule over parsed values (negative, above a ceiling) is its own flag.
     """
     flagged = [
         pl.when(is_bad(c.canonical)).then(pl.col(c.canonical).fill_null("")).alias(c.written)
@@ -319,11 +345,48 @@ def cell_check(
             pl.col("value").cast(pl.String),
             pl.lit(message, dtype=pl.String).alias("message"),
         )
+    )
+    flags = flag_of or (lambda name: _suspect(is_bad, name))
+    flag = pl.any_horizontal(flags(c.canonical).fill_null(False) for c in columns)
+    return ProblemCheck(display, first_rows(frame), what_to_do, flag=flag, code=code)
+
+
+def row_check(
+    display: str,
+    base: pl.LazyFrame,
+    bad: pl.Expr,
+    shown: Column,
+    value: pl.Expr,
+    message: str | pl.Expr,
+    what_to_do: str,
+    code: str,
+    *,
+    flag: pl.Expr | None = None,
+) -> ProblemCheck:
+    """Rows where ``bad`` (a rule over several parsed columns of a row: refund above the
+    payment …) holds, each shown at the ``shown`` column with ``value`` as its text and
+    ``message`` (text, or an expression naming the row's other values). ``bad`` is the
+    per-row flag unless a cheaper ``flag`` that holds wherever ``bad`` does is given."""
+    said = pl.lit(message, dtype=pl.String) if isinstance(message, str) else message
+    frame = base.filter(bad.fill_null(False)).select(
+        pl.col("line"),
+        pl.lit(shown.written, dtype=pl.String).alias("field"),
+        value.cast(pl.String).fill_null("").alias("value"),
+        said.cast(pl.String).alias("message"),
+    )
+    row_flag = (bad if flag is None else flag).fill_null(False)
+    return ProblemCheck(display, first_rows(frame), what_to_do, flag=row_flag, code=code)
+
+
+def first_rows(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """A check's first CHECK_ROWS bad rows in line order, each carrying how many bad rows
+    there are in all (``bad_rows``), so the report can say "and N more". Only run when a
+    file's flags say it has bad rows, so the count costs nothing on a clean file."""
+    return (
+        frame.with_columns(pl.len().cast(pl.Int64).alias("bad_rows"))
         .sort(["line", "field"])
         .head(CHECK_ROWS)
     )
-    flag = pl.any_horizontal(_suspect(is_bad, c.canonical) for c in columns)
-    return ProblemCheck(file=display, frame=frame, what_to_do=what_to_do, flag=flag)
 
 
 def _suspect(is_bad: Callable[[str], pl.Expr], name: str) -> pl.Expr:

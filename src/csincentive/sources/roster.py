@@ -5,13 +5,14 @@ under ``[inputs] roster_fields`` — so an unknown header is a typo until proven
 An extra field holds text (the default), a number or money; a cell that is not what its
 field declares is reported at its file:line, like a bad ``target``. Codes: D104 unknown
 column, D201 empty required value, D202 role, D203 date, D204/D205 repeated id or chat
-nick, D206 not an amount, D207 no agents, D208 not a number.
+nick, D206 not an amount, D207 no agents, D208 not a number, D209 leave_date before
+hire_date, D110 a row cut short; W201 a person not employed in the month paid.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
 from csincentive.core.money import ENGINE, PAY
+from csincentive.core.month import Month
 from csincentive.core.names import RosterFieldType
 from csincentive.sources.encoding import ensure_utf8
 from csincentive.sources.headers import (
@@ -29,7 +31,14 @@ from csincentive.sources.headers import (
     read_header,
     resolve_columns,
 )
-from csincentive.sources.small import csv_rows, parse_date, parse_money, parse_number
+from csincentive.sources.small import (
+    csv_rows,
+    parse_date,
+    parse_money,
+    parse_number,
+    short_row,
+    width_of,
+)
 
 ROSTER_REQUIRED = ("agent_id", "name", "team", "role", "grade", "hire_date")
 ROSTER_OPTIONAL = ("probation_end", "chat_nick", "leave_date", "target")
@@ -74,14 +83,16 @@ def load_roster(
     fields = _field_types(extra_fields)
     display = str(path)
     readable = ensure_utf8(path, work_dir, display=display)
-    columns = roster_columns(read_header(readable, display), column_map, display, fields)
+    header = read_header(readable, display)
+    columns = roster_columns(header, column_map, display, fields)
+    width = width_of(header)
     records: list[dict[str, object]] = []
     problems: list[Diagnostic] = []
     for line, cells in csv_rows(readable):
         row = cells_by_name(cells, columns.values())
         record, row_problems = check_roster_row(display, line, row, columns, fields)
         records.append({**record, "line": line})
-        problems += row_problems
+        problems += row_problems + short_row(display, line, cells, header, width)
     problems += _repeated(display, records, columns.get("agent_id"), "D204")
     problems += _repeated(display, records, columns.get("chat_nick"), "D205")
     if not records:
@@ -176,10 +187,48 @@ def check_roster_row(
         out[name] = parse_date(text) if text else None
         if text and out[name] is None:
             problems.add(name, "D203", f"not a date: '{text}' — write it as YYYY-MM-DD")
+    hired, left = out["hire_date"], out.get("leave_date")
+    if hired is not None and left is not None and left < hired:  # type: ignore[operator]
+        problems.add(
+            "leave_date",
+            "D209",
+            f"leave_date {left} is before hire_date {hired} — correct one of them (days "
+            "employed would be 0 and every prorated line nothing)",
+        )
     for name, kind in {"target": "money", **extra_fields}.items():
         if kind != "text" and row.get(name):
             out[name] = _typed_cell(problems, name, kind, row[name])
     return out, problems.found
+
+
+def employment_warnings(
+    roster: pl.DataFrame, display: str, month: Month, active: Collection[str]
+) -> list[Diagnostic]:
+    """W201 for each ``active`` person (chats or credited orders in ``month``) whom the
+    roster says was not employed in it: hired after its last day, or left before its
+    first. Their prorated lines pay nothing while their chats and orders still count —
+    right for a trainee or an early leave_date, wrong when a date is a typo; the shop
+    decides, so it is a warning kept with the month. Someone not employed and without
+    activity (a roster kept for several months) is paid nothing, rightly, without a word."""
+    first, last = month.first_day, month.last_day
+    outside = roster.filter(
+        pl.col("agent_id").is_in(list(active))
+        & ((pl.col("hire_date") > last) | (pl.col("leave_date") < first).fill_null(False))
+    )
+    out = []
+    for row in outside.select("agent_id", "hire_date", "leave_date", "line").iter_rows():
+        agent_id, hired, left, line = row
+        field, date = ("hire_date", hired) if hired > last else ("leave_date", left)
+        when = "was hired after" if field == "hire_date" else "left before"
+        message = (
+            f"{agent_id} has chats or orders in {month} but {when} it ({field} {date}): "
+            "their prorated lines pay nothing while their sales still count — correct the "
+            "date, or check whose account the chats are"
+        )
+        out.append(
+            Diagnostic(display, message, code="W201", line=line, path=field, severity="warning")
+        )
+    return out
 
 
 def _typed_cell(problems: _RowProblems, name: str, kind: str, text: str) -> Decimal | None:

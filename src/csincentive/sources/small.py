@@ -40,6 +40,29 @@ def csv_rows(path: Path) -> Iterable[tuple[int, list[str]]]:
                 yield reader.line_num, [cell.strip() for cell in cells]
 
 
+def width_of(header: Sequence[str]) -> int:
+    """How many cells a row needs: up to the header's last named column (a header may end
+    in empty cells from stray commas, which rows need not repeat)."""
+    named = [i for i, cell in enumerate(header) if cell.strip()]
+    return named[-1] + 1 if named else 0
+
+
+def short_row(
+    display: str, line: int, cells: Sequence[str], header: Sequence[str], width: int
+) -> list[Diagnostic]:
+    """D110 when a row has fewer cells than the header names: the missing last cells would
+    be read as empty (a target as none, a leave_date as still employed, days as 0), which
+    is what a row cut short — by a hand edit or a truncated file — looks like."""
+    if len(cells) >= width:
+        return []
+    missing = header[len(cells)].strip()
+    message = (
+        f"the row has {len(cells)} cells, the header {width}: '{missing}' and the cells after "
+        "it are missing — add the missing cells (an empty one is just a comma) or re-export"
+    )
+    return [Diagnostic(display, message, code="D110", line=line, col=len(cells) + 1, path=missing)]
+
+
 def parse_date(text: str) -> date | None:
     """YYYY-MM-DD or YYYY/MM/DD, else None."""
     for fmt in DATE_FORMATS:
@@ -117,7 +140,7 @@ class SmallFile:
         self.display = str(path)
         self.codes = codes
         self.readable = ensure_utf8(path, work_dir, display=self.display)
-        header = read_header(self.readable, self.display)
+        self.header = header = read_header(self.readable, self.display)
         resolved = resolve_columns(header, aliases, None, self.display)
         self.columns: dict[str, Column] = resolved.found
         self.problems: list[Diagnostic] = resolved.problems
@@ -156,8 +179,11 @@ class SmallFile:
         )
 
     def rows(self) -> Iterable[tuple[int, dict[str, str]]]:
-        """(physical line, {canonical: stripped cell}) per non-blank row; absent cells are ''."""
+        """(physical line, {canonical: stripped cell}) per non-blank row; a row with fewer
+        cells than the header is reported (D110) and its absent cells are ''."""
+        width = width_of(self.header)
         for line, cells in csv_rows(self.readable):
+            self.problems += short_row(self.display, line, cells, self.header, width)
             yield line, cells_by_name(cells, self.columns.values())
 
     def problem(self, line: int, name: str, code: str, message: str) -> None:
