@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import MONTH_RULES, D, ignoring_the_temp
+from helpers import MONTH_RULES, D, ignoring_the_temp, line, moved_month
 
 from csincentive.core.diagnostics import InputError
 from csincentive.ledger.store import TABLES, Ledger, MonthRecord
@@ -471,3 +471,73 @@ def test_changes_are_validated_in_place(tmp_path: Path):
         f"{path}:17:1: E160 changes[0].valid_from: a change takes effect on the first day of a month; write 2026-10-01",
         f"{path}:25:9: E110 changes[0].components.commission.when: unknown name 'net_sale'; did you mean 'net_sales'?",
     ]
+
+
+# ------------------------------------------------- multi-month sums add what was shown
+
+SHOWN = """
+[scheme]
+id = "shown"
+name = "季度计提"
+valid_from = "2026-10-01"
+
+[components.part]
+label = "月度奖"
+kind = "formula"
+expr = "10.005"
+
+[components.accrual]
+label = "季度奖(当月计提)"
+kind = "formula"
+pay = false
+format = "money"
+expr = "10.005"
+
+[components.quarter_part]
+label = "季度月度奖合计"
+kind = "formula"
+pay = false
+expr = "quarter_sum(part)"
+
+[components.quarter_accrued]
+label = "季度计提合计"
+kind = "formula"
+pay = false
+expr = "quarter_sum(accrual)"
+
+[components.quarter_payout]
+label = "季度奖(季末发放)"
+kind = "formula"
+expr = "quarter_sum(accrual)"
+when = "quarter_end == 1"
+"""
+
+
+def test_a_quarters_sum_adds_the_amounts_each_month_showed(tmp_path: Path):
+    # Worked by hand. Each month both `part` (a pay line) and `accrual` (a money line that
+    # is not paid, kept with ten places) are 10.005 before rounding; every monthly line
+    # shows 10.01 (half away from zero). The quarter's sum adds what the lines showed:
+    # 10.01 + 10.01 + 10.01 = 30.03 — not 10.005 × 3 = 30.015 → 30.02 (the unrounded
+    # values), nor 10.01 + 10.01 + 10.005 = 30.025 (December's own value unrounded).
+    ledger = Ledger(tmp_path / "ledger")
+    rules = rules_file(tmp_path, SHOWN)
+    results = {}
+    for month in (10, 11, 12):
+        result = compute_month(moved_month(MONTH, tmp_path, month), rules, ledger=ledger)
+        ledger.record(result)
+        results[month] = result
+    a1 = {
+        m: r.values.filter(pl.col("agent_id") == "A1").row(0, named=True)
+        for m, r in results.items()
+    }
+    assert [a1[m]["accrual"] for m in (10, 11, 12)] == [Decimal("10.005")] * 3
+    assert [line(results[m], "A1", "accrual")["amount"] for m in (10, 11, 12)] == ["10.01"] * 3
+    # October opens Q4: 10.01; November 10.01 + 10.01; December 30.03, exactly.
+    assert [a1[m]["quarter_accrued"] for m in (10, 11, 12)] == D("10.01", "20.02", "30.03")
+    assert [a1[m]["quarter_part"] for m in (10, 11, 12)] == D("10.01", "20.02", "30.03")
+    payout = line(results[12], "A1", "quarter_payout")
+    assert payout["amount"] == "30.03"
+    assert payout["explanation"] == "quarter_sum(accrual) with quarter_sum(accrual)=30.03 = 30.03"
+    # The payout is the sum of the three monthly lines, as a clerk would add them.
+    shown = sum(Decimal(line(results[m], "A1", "accrual")["amount"]) for m in (10, 11, 12))
+    assert Decimal(payout["amount"]) == shown

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import typer
 
-from csincentive.cli import close, compare, explain, grades, names, rank, reopen, run, validate
+from csincentive.cli import (
+    check,
+    close,
+    compare,
+    explain,
+    grades,
+    names,
+    rank,
+    reopen,
+    run,
+    validate,
+)
 
 app = typer.Typer(
     help="Monthly pay for e-commerce customer-service teams: rules in TOML, exact to the fen.",
@@ -19,6 +30,7 @@ app = typer.Typer(
 # In the order `--help` lists them.
 for command in (
     run.run,
+    check.check,
     validate.validate,
     rank.rank,
     names.names,

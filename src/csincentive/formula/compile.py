@@ -37,6 +37,9 @@ _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
 class _Compiler:
     resolve: Callable[[str], pl.Expr]
     team_column: str
+    # How a name reads inside a ledger function (quarter_sum(x) …): as the month's lines
+    # show it, so this month is added as the earlier months were (see compile_formula).
+    shown: Callable[[str], pl.Expr] | None = None
 
     def emit(self, node: Node) -> pl.Expr:
         if isinstance(node, Num):
@@ -69,13 +72,22 @@ class _Compiler:
 
     def call(self, node: Call) -> pl.Expr:
         function = FUNCTION_TABLE[node.name]  # the parser only accepts the table's names
-        return function.compile(Site(function, node, self.emit, self.resolve, self.team_column))
+        emit = self.emit
+        if function.reads_history and self.shown is not None:
+            emit = _Compiler(self.shown, self.team_column).emit
+        return function.compile(Site(function, node, emit, self.resolve, self.team_column))
 
 
 def compile_formula(
-    formula: Formula, resolve: Callable[[str], pl.Expr], team_column: str = "team"
+    formula: Formula,
+    resolve: Callable[[str], pl.Expr],
+    team_column: str = "team",
+    *,
+    shown: Callable[[str], pl.Expr] | None = None,
 ) -> pl.Expr:
     """Compile to a Polars expression. ``resolve(name)`` gives the expression for an
     identifier (numbers already Decimal(38, 10), strings Utf8). Team aggregates are windows
-    over ``team_column``; a ledger function reads the columns month/history.py joined."""
-    return _Compiler(resolve, team_column).emit(formula.root)
+    over ``team_column``; a ledger function reads the columns month/history.py joined, plus
+    this month's value of its argument, whose names ``shown`` resolves when given (``resolve``
+    otherwise): a quarter's sum adds this month as its line shows it, like the months before."""
+    return _Compiler(resolve, team_column, shown).emit(formula.root)

@@ -44,7 +44,7 @@ from csincentive.sources.roster import employment_warnings
 if TYPE_CHECKING:
     from csincentive.ledger.store import Ledger
 
-__all__ = ["PERSON", "MonthResult", "compute_month", "late_refunds"]
+__all__ = ["PERSON", "MonthResult", "compute_month", "compute_with_rules", "late_refunds"]
 
 CLAWBACK_MONTHS = 6  # refunds on orders older than this many sealed months are not chased
 # What each order's outcome keeps (in the ledger, for clawbacks and audits). The buyer and
@@ -110,6 +110,34 @@ def compute_month(
     soon as they are read. `progress` is told each stage as it starts ("attributing 8,000,000
     orders …"), for a terminal to show during a long month."""
     all_versions, warnings = load_rules(rules_file)
+    return compute_with_rules(
+        period_dir,
+        rules_file,
+        all_versions,
+        warnings=warnings,
+        month=month,
+        ledger=ledger,
+        recording=recording,
+        progress=progress,
+    )
+
+
+def compute_with_rules(
+    period_dir: str | Path,
+    rules_file: str | Path,
+    all_versions: RuleSet,
+    *,
+    warnings: list[Diagnostic] | None = None,
+    month: tuple[int, int] | None = None,
+    ledger: Ledger | None = None,
+    recording: bool = False,
+    progress: Callable[[str], None] = lambda stage: None,
+) -> MonthResult:
+    """compute_month with the rules already loaded (``load_rules`` of ``rules_file``: every
+    version, and the ``warnings`` the month's result carries with its own), for a caller
+    that has read them itself — ``check`` reports the rules' problems apart from the
+    month's."""
+    warnings = list(warnings or [])
     rules_path = Path(rules_file)
     with tempfile.TemporaryDirectory(prefix="csincentive-") as work_dir:
         inputs = read_month(

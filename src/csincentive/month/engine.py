@@ -108,6 +108,14 @@ class Compiler:
             return dec(self.rules.params[name])
         return pl.col(name).cast(ENGINE)
 
+    def shown(self, name: str) -> pl.Expr:
+        """A name as this month's lines show it, for the ledger functions: a component shown
+        as money (a pay line, or format = "money") at the fen, as month.history reads the
+        earlier months, so quarter_sum(x) adds exactly the amounts the monthly lines showed."""
+        if name in self.rules.components and self.unit_of(name) == "money":
+            return to_fen(pl.col(name).cast(ENGINE)).cast(ENGINE)
+        return self.resolve(name)
+
     def unit_of(self, name: str) -> str:
         known = self.names.get(name)
         return known.unit if known else "number"
@@ -117,7 +125,7 @@ class Compiler:
         return self.rules.params[value] if isinstance(value, str) else value
 
     def formula(self, text: str) -> pl.Expr:
-        return compile_formula(parse(text), self.resolve)
+        return compile_formula(parse(text), self.resolve, shown=self.shown)
 
     def inputs_shown(self, texts: list[str]) -> pl.Expr | None:
         """'net_sales=52340.00; role=agent' for the values a formula reads (parameters
@@ -132,7 +140,7 @@ class Compiler:
         for i, (text, term) in enumerate(terms.items()):
             unit = self.unit_of(text) if text in term.names else self.aggregate_unit(term)
             parts.append(pl.lit(("; " if i else "") + f"{text}="))
-            value = compile_formula(term, self.resolve)
+            value = compile_formula(term, self.resolve, shown=self.shown)
             parts.append(show_expr(value, unit).fill_null("—"))
         return pl.concat_str(parts)
 

@@ -6,6 +6,11 @@ formula.history_column), joined to the month's frame; the formula adds this mont
 A quarter or year total that would silently miss a month is refused: every earlier month
 of the span (from the scheme's valid_from on) must be in the ledger. A run of months stops
 at the first month the ledger does not have.
+
+A component shown as money is read as its line showed it, at the fen (a pay line is kept
+so; a money line that is not paid, an accrual, is kept with ten places), and this month's
+value is read the same way (month.engine.Compiler.shown): a quarter's payout is the sum of
+the monthly lines.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
-from csincentive.core.money import ENGINE
+from csincentive.core.money import ENGINE, to_fen
 from csincentive.core.month import Month
 from csincentive.formula import HistoryCall, compile_formula, history_calls, history_column, parse
 from csincentive.rules.model import RuleSet, formula_fields
@@ -131,8 +136,14 @@ def _evaluate(rules: RuleSet, values: pl.DataFrame, call: HistoryCall, period: s
     def resolve(name: str) -> pl.Expr:
         if name in rules.params:
             return pl.lit(Decimal(rules.params[name]), dtype=ENGINE)
-        if names.get(name) is not None and names[name].unit == "text":
+        unit = names[name].unit if name in names else "number"
+        if unit == "text":
             return pl.col(name).cast(pl.Utf8)
+        if unit == "money" and name in rules.components:
+            # The amount the month's line showed: pay lines are kept at the fen already; a
+            # money line that is not paid (an accrual) is kept with ten places and shown
+            # at the fen. This month is read the same way (Compiler.shown).
+            return to_fen(pl.col(name).cast(ENGINE)).cast(ENGINE)
         return pl.col(name).cast(ENGINE)
 
     return values.select("agent_id", compile_formula(call.argument, resolve).alias("value"))
