@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from csincentive.core.month import Month
+
 UNKNOWN_PREFIX = "?"  # chats from an account not in the roster keep their raw name after it
 # What became of each order; sorted, so codes (and reports) follow the names' order.
 OUTCOME = pl.Enum(
@@ -103,12 +105,6 @@ def buyer_key() -> pl.Expr:
     return pl.col("buyer").hash(seed=0).alias("buyer_key")
 
 
-def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime(year, month, 1)
-    end = dt.datetime(year + month // 12, month % 12 + 1, 1)
-    return start, end
-
-
 ATTRIBUTED_COLUMNS = (
     "outcome",
     "agent_key",
@@ -133,7 +129,7 @@ def attribute_orders(
 
     The orders' own columns are passed through, not copied: at millions of orders the
     attribution adds three narrow columns to the frame it was given."""
-    start, end = month_bounds(year, month)
+    start, end = Month(year, month).bounds()
     reference = pl.col("paid_at") if judge_by == "paid" else pl.col("created_at")
     orders = orders.with_columns(reference.alias("ref_time"))
     # Buyers are matched by a 64-bit hash of their name: joining and sorting integers is

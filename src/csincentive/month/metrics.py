@@ -4,14 +4,13 @@ ratio of sums computed as an exact Decimal (0 when the denominator is 0)."""
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 from decimal import Decimal
 
 import polars as pl
 
 from csincentive.core.money import ENGINE, PAY
-from csincentive.month.attribution import UNKNOWN_PREFIX, month_bounds
+from csincentive.core.month import Month
+from csincentive.month.attribution import UNKNOWN_PREFIX
 
 SATISFIED = ("很满意", "满意", "非常满意", "好评", "5", "4")
 # What chat_sums sums per account and part of the timeline (all Int64).
@@ -57,7 +56,7 @@ def relative_month(year: int, month: int) -> pl.Expr:
     Two comparisons per row: grouping by calendar day (or month) instead costs a date
     conversion per row and a group per account and day — three times the time at tens of
     millions of sessions."""
-    start, end = month_bounds(year, month)
+    start, end = Month(year, month).bounds()
     started = pl.col("start_time")
     return (
         (started >= pl.lit(start)).cast(pl.Int8) + (started >= pl.lit(end)).cast(pl.Int8) - 1
@@ -124,7 +123,7 @@ def month_chat_metrics(
     export has no reply counts and gives the mean of its sessions' 平均响应时长 instead.
     Means are whole-millisecond sums divided once: the same float every run (for whole
     seconds, the same float as the plain mean)."""
-    start, end = month_bounds(year, month)
+    start, end = Month(year, month).bounds()
     counts = ["sessions", "rated_sessions", "satisfied_sessions"]
     counts += ["agent_messages", "buyer_messages", "slow_responses"]
 
@@ -213,8 +212,7 @@ def calendar_columns(year: int, month: int, probation_months: int) -> list[pl.Ex
 
     Probation runs from hire_date for `probation_months` months (probation_end in the
     roster, the last day of probation, overrides it)."""
-    first = dt.date(year, month, 1)
-    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    first, last = Month(year, month).first_day, Month(year, month).last_day
     days_in_month = (last - first).days + 1
     work_from = pl.max_horizontal(pl.col("hire_date"), pl.lit(first))
     work_to = pl.min_horizontal(pl.col("leave_date").fill_null(pl.lit(last)), pl.lit(last))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from csincentive.core.month import Month
 from csincentive.month.attribution import UNKNOWN_PREFIX
 from csincentive.month.result import MonthResult
 
@@ -193,7 +194,7 @@ def _who(keys: pl.Series, values: pl.DataFrame) -> pl.DataFrame:
 def write_xlsx(result: MonthResult, path: Path) -> None:
     import xlsxwriter
 
-    year, month = (int(part) for part in result.period.split("-"))
+    year, month = Month.parse(result.period)
     # Text stays text: never read as a number or run as a formula (CSV injection has no
     # hold on a workbook whose cells are string cells).
     workbook = xlsxwriter.Workbook(

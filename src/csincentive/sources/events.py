@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from csincentive.core.money import PAY
+from csincentive.core.month import Month
 from csincentive.sources.headers import norm
 from csincentive.sources.small import Codes, SmallFile, did_you_mean, parse_date, parse_money
 
@@ -91,7 +92,7 @@ def _event_day(f: SmallFile, line: int, text: str, year: int, month: int) -> obj
             line,
             "date",
             "D506",
-            f"{day.isoformat()} is not in {year:04d}-{month:02d} — events of other months "
+            f"{day.isoformat()} is not in {Month(year, month)} — events of other months "
             "belong in that month's folder",
         )
     return day
