@@ -69,6 +69,20 @@ EXPECTED: dict[str, list[str]] = {
     ],
     # `expr = "net_sales * (1% + 2%"`: the text starts at col 9, the `(` is its 13th char.
     "E111_formula_syntax": ["10:21: E111 components.bonus.expr: formula: '(' is never closed"],
+    # The formula starts at col 9 (`expr = "`): its 2,001st character is at col 2009, the
+    # 31st `(` at col 39, the 201st value (200 × `sessions+` further) at col 1809.
+    "E113_formula_too_long": [
+        "10:2009: E113 components.bonus.expr: formula: 2,001 characters; a formula may have at"
+        " most 2,000: split it into components"
+    ],
+    "E114_formula_too_deep": [
+        "10:39: E114 components.bonus.expr: formula: brackets, function calls and signs are"
+        " nested more than 30 deep here; split the formula into components"
+    ],
+    "E115_formula_too_many_values": [
+        "10:1809: E115 components.bonus.expr: formula: more than 200 values (numbers, names,"
+        " texts) in one formula; split it into components"
+    ],
     "E112_match_on_number": [
         "10:1: E112 components.base.on: match compares text, but 'sales' is a money value;"
         ' match on one of agent_id, grade, name, role, team, or use kind = "table" for number'
@@ -164,6 +178,7 @@ def test_every_broken_file_is_in_the_table() -> None:
 def test_every_check_has_a_broken_file() -> None:
     codes = {"E100", "E101", "E102", "E103", "E104", "E110", "E111", "E112", "E120"}
     codes |= {"E130", "E131", "E132", "W133", "E152", "E153", "W140"}
+    codes |= {"E113", "E114", "E115"}  # the formula's limits (issue 11)
     assert codes <= {name.split("_")[0] for name in EXPECTED}
     for name in EXPECTED:  # each single-check file reports its own code
         code = name.split("_")[0]
