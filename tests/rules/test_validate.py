@@ -59,6 +59,27 @@ EXPECTED: dict[str, list[str]] = {
         "11:1: E103 components.base.cap: is empty;"
         ' write a number (500 or "40%") or a formula in quotes'
     ],
+    # A TOML number of a million digits and a rate of 12 places: neither fits the
+    # engine's Decimal(38, 10); each named by its key.
+    "E105_number_too_large": [
+        "8:1: E105 params.target: 1E+999999 is too large: a number may have at most 28 digits"
+        " before the decimal point",
+        "14:1: E105 components.commission.rate: 0.012345678912 has more than 10 decimal places;"
+        " round it to 10 places",
+    ],
+    # The [components] header is line 7; nothing else of the file is checked.
+    "E107_too_many_components": [
+        "7:1: E107 components: 501 components; a scheme may have at most 500"
+    ],
+    # `include = ["/etc/passwd", "../../../etc/passwd", "fines.txt"]`: the strings start at
+    # cols 12, 27 and 50; none of them is opened.
+    "E108_include_outside": [
+        "3:12: E108 include[0]: '/etc/passwd' is an absolute path; an include is a path"
+        ' relative to this file, like "fines.toml" or "shared/fines.toml"',
+        "3:27: E108 include[1]: '../../../etc/passwd' leads out of the folder of the top-level"
+        " rules file; an include must be in that folder or below it (copy the file there)",
+        "3:50: E108 include[2]: 'fines.txt' is not a .toml file; only rules files can be included",
+    ],
     "E104_unknown_kind": [
         "9:1: E104 components.commission.kind: unknown component kind 'percent';"
         f" kind must be one of: {KINDS}"
@@ -178,7 +199,7 @@ def test_every_broken_file_is_in_the_table() -> None:
 def test_every_check_has_a_broken_file() -> None:
     codes = {"E100", "E101", "E102", "E103", "E104", "E110", "E111", "E112", "E120"}
     codes |= {"E130", "E131", "E132", "W133", "E152", "E153", "W140"}
-    codes |= {"E113", "E114", "E115"}  # the formula's limits (issue 11)
+    codes |= {"E105", "E107", "E108", "E113", "E114", "E115"}  # the limits (issue 11)
     assert codes <= {name.split("_")[0] for name in EXPECTED}
     for name in EXPECTED:  # each single-check file reports its own code
         code = name.split("_")[0]

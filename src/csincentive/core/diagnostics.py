@@ -41,7 +41,12 @@ CODES: dict[str, Code] = {
     "E102": _error("a required key or table is missing ([scheme], components, a label …)"),
     "E103": _error("a value of the wrong type or out of range"),
     "E104": _error("a component's kind is missing or unknown"),
+    "E105": _error(
+        "a number too large or too precise for the engine (28 digits before the point, 10 after)"
+    ),
     "E106": _error("a file includes itself, directly or through other files"),
+    "E107": _error("a rules file over a limit: size, components, nesting or files included"),
+    "E108": _error("an include that is not a relative path to a .toml file in the rules' folder"),
     "E110": _error("a formula or amount names something that is not defined"),
     "E111": _error("a formula cannot be parsed"),
     "E112": _error("match/matrix compares a value that is not a roster text field"),
