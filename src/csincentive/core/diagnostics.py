@@ -144,6 +144,8 @@ CODES: dict[str, Code] = {
     "G100": _error("the rules file has no [grades] table"),
     "G101": _error("the review needs months the ledger does not have"),
     "G102": _error("a figure the review reads is not in the ledger's month"),
+    # -- X: what no check foresaw
+    "X000": _error("an unexpected error: a bug in csincentive; please report it"),
 }
 
 GROUPS = {
@@ -154,6 +156,7 @@ GROUPS = {
     "L": "The ledger",
     "U": "Command-line usage",
     "G": "The quarterly grade review",
+    "X": "Unexpected errors (a bug)",
 }
 
 
