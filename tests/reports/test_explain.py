@@ -40,6 +40,10 @@ def result() -> MonthResult:
     return compute_month(MONTH, RULES)
 
 
+# Where MONTH_RULES finds the shipped components: its include, as written in it.
+WRITTEN_IN = MONTH_RULES.parent / "shipped" / SHIPPED_RULES.name
+
+
 def line_of(text: str, file: Path = SHIPPED_RULES, after: int = 0) -> int:
     """1-based number of the first line (after line `after`) that starts with `text`."""
     lines = file.read_text(encoding="utf-8").splitlines()
@@ -75,7 +79,7 @@ def test_supervisor_commission_tree_down_to_team_conversion(result: MonthResult)
     header = line_of("[components.supervisor_coefficient]")
     assert coefficient.defined_at is not None
     assert (coefficient.defined_at.file, coefficient.defined_at.line) == (
-        str(SHIPPED_RULES),
+        str(WRITTEN_IN),
         header,
     )
     assert (coefficient.rule, coefficient.kind, coefficient.pays) == ("S000-04", "table", False)
@@ -133,7 +137,7 @@ def test_json_of_one_line_is_exact(result: MonthResult):
         "pays": True,
         "applies": True,
         "defined_at": {
-            "file": str(SHIPPED_RULES),
+            "file": str(WRITTEN_IN),
             "line": line_of("[components.commission]"),
             "col": 1,
         },
@@ -184,7 +188,7 @@ def test_text_tree(result: MonthResult):
     lines = cli.stdout.splitlines()
     assert lines[0] == f"A1 小美 — 售前一组, agent — 2026-10 — 淘宝客服激励制度 ({RULES})"
     at = line_of("[components.commission]")
-    assert f"├─ commission 个人接单提成 = 10.51  (S000-02; rate; {SHIPPED_RULES}:{at}:1)" in lines
+    assert f"├─ commission 个人接单提成 = 10.51  (S000-02; rate; {WRITTEN_IN}:{at}:1)" in lines
     assert "│  │  rounding: 10.505 → 10.51, half-up to the fen" in lines
     assert "│  └─ net_sales = 1050.50  (metric; read in base)" in lines
     assert "gross 应发合计 = 2660.51  (the lines add up to 2660.51 ✓)" in lines

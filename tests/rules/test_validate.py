@@ -59,6 +59,27 @@ EXPECTED: dict[str, list[str]] = {
         "11:1: E103 components.base.cap: is empty;"
         ' write a number (500 or "40%") or a formula in quotes'
     ],
+    # A TOML number of a million digits and a rate of 12 places: neither fits the
+    # engine's Decimal(38, 10); each named by its key.
+    "E105_number_too_large": [
+        "8:1: E105 params.target: 1E+999999 is too large: a number may have at most 28 digits"
+        " before the decimal point",
+        "14:1: E105 components.commission.rate: 0.012345678912 has more than 10 decimal places;"
+        " round it to 10 places",
+    ],
+    # The [components] header is line 7; nothing else of the file is checked.
+    "E107_too_many_components": [
+        "7:1: E107 components: 501 components; a scheme may have at most 500"
+    ],
+    # `include = ["/etc/passwd", "../../../etc/passwd", "fines.txt"]`: the strings start at
+    # cols 12, 27 and 50; none of them is opened.
+    "E108_include_outside": [
+        "3:12: E108 include[0]: '/etc/passwd' is an absolute path; an include is a path"
+        ' relative to this file, like "fines.toml" or "shared/fines.toml"',
+        "3:27: E108 include[1]: '../../../etc/passwd' leads out of the folder of the top-level"
+        " rules file; an include must be in that folder or below it (copy the file there)",
+        "3:50: E108 include[2]: 'fines.txt' is not a .toml file; only rules files can be included",
+    ],
     "E104_unknown_kind": [
         "9:1: E104 components.commission.kind: unknown component kind 'percent';"
         f" kind must be one of: {KINDS}"
@@ -69,6 +90,20 @@ EXPECTED: dict[str, list[str]] = {
     ],
     # `expr = "net_sales * (1% + 2%"`: the text starts at col 9, the `(` is its 13th char.
     "E111_formula_syntax": ["10:21: E111 components.bonus.expr: formula: '(' is never closed"],
+    # The formula starts at col 9 (`expr = "`): its 2,001st character is at col 2009, the
+    # 31st `(` at col 39, the 201st value (200 × `sessions+` further) at col 1809.
+    "E113_formula_too_long": [
+        "10:2009: E113 components.bonus.expr: formula: 2,001 characters; a formula may have at"
+        " most 2,000: split it into components"
+    ],
+    "E114_formula_too_deep": [
+        "10:39: E114 components.bonus.expr: formula: brackets, function calls and signs are"
+        " nested more than 30 deep here; split the formula into components"
+    ],
+    "E115_formula_too_many_values": [
+        "10:1809: E115 components.bonus.expr: formula: more than 200 values (numbers, names,"
+        " texts) in one formula; split it into components"
+    ],
     "E112_match_on_number": [
         "10:1: E112 components.base.on: match compares text, but 'sales' is a money value;"
         ' match on one of agent_id, grade, name, role, team, or use kind = "table" for number'
@@ -164,6 +199,7 @@ def test_every_broken_file_is_in_the_table() -> None:
 def test_every_check_has_a_broken_file() -> None:
     codes = {"E100", "E101", "E102", "E103", "E104", "E110", "E111", "E112", "E120"}
     codes |= {"E130", "E131", "E132", "W133", "E152", "E153", "W140"}
+    codes |= {"E105", "E107", "E108", "E113", "E114", "E115"}  # the limits (issue 11)
     assert codes <= {name.split("_")[0] for name in EXPECTED}
     for name in EXPECTED:  # each single-check file reports its own code
         code = name.split("_")[0]

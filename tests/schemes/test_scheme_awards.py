@@ -194,9 +194,12 @@ def test_ineligible_top_scorer_and_void_nominations(result):
 
 def test_usable_as_an_include(tmp_path: Path):
     # Another scheme adds the awards with include and adjusts a parameter: 200 a award.
+    # An include is a relative path inside the scheme's folder (issue 11), so the shared
+    # file is copied there, as a shop would.
+    (tmp_path / "awards.toml").write_bytes(RULES.read_bytes())
     scheme = tmp_path / "with-awards.toml"
     scheme.write_text(
-        f"""include = [{str(RULES)!r}]
+        """include = ["awards.toml"]
 
 [scheme]
 id = "shop"

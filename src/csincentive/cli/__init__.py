@@ -1,5 +1,6 @@
 """The command line: parse arguments, call the library, render, map errors to exit codes
-(0 ok, 1 bad input or rules, 2 usage). One module per command; this one composes them.
+(0 ok, 1 bad input or rules, 2 usage). One module per command; this one composes them,
+each behind the catch-all of cli/options.py (``guarded``).
 No computation lives here, and no command module imports Polars at import time, so
 `csincentive --help` starts in a fraction of a second."""
 
@@ -19,6 +20,7 @@ from csincentive.cli import (
     run,
     validate,
 )
+from csincentive.cli.options import guarded
 
 app = typer.Typer(
     help="Monthly pay for e-commerce customer-service teams: rules in TOML, exact to the fen.",
@@ -40,7 +42,7 @@ for command in (
     explain.explain,
     grades.grades,
 ):
-    app.command()(command)
+    app.command()(guarded(command))  # an unexpected error: a report, never a traceback
 
 
 def main() -> None:

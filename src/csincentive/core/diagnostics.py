@@ -41,10 +41,18 @@ CODES: dict[str, Code] = {
     "E102": _error("a required key or table is missing ([scheme], components, a label …)"),
     "E103": _error("a value of the wrong type or out of range"),
     "E104": _error("a component's kind is missing or unknown"),
+    "E105": _error(
+        "a number too large or too precise for the engine (28 digits before the point, 10 after)"
+    ),
     "E106": _error("a file includes itself, directly or through other files"),
+    "E107": _error("a rules file over a limit: size, components, nesting or files included"),
+    "E108": _error("an include that is not a relative path to a .toml file in the rules' folder"),
     "E110": _error("a formula or amount names something that is not defined"),
     "E111": _error("a formula cannot be parsed"),
     "E112": _error("match/matrix compares a value that is not a roster text field"),
+    "E113": _error("a formula longer than 2,000 characters"),
+    "E114": _error("a formula nested more than 30 deep (brackets, function calls, signs)"),
+    "E115": _error("a formula with more than 200 values (numbers, names, texts)"),
     "E120": _error("components depend on each other in a cycle"),
     "E130": _error("tier rows leave a gap, or marginal tiers do not start at 0"),
     "E131": _error("tier rows overlap"),
@@ -156,6 +164,8 @@ CODES: dict[str, Code] = {
     "G100": _error("the rules file has no [grades] table"),
     "G101": _error("the review needs months the ledger does not have"),
     "G102": _error("a figure the review reads is not in the ledger's month"),
+    # -- X: what no check foresaw
+    "X000": _error("an unexpected error: a bug in csincentive; please report it"),
 }
 
 GROUPS = {
@@ -166,6 +176,7 @@ GROUPS = {
     "L": "The ledger",
     "U": "Command-line usage",
     "G": "The quarterly grade review",
+    "X": "Unexpected errors (a bug)",
 }
 
 

@@ -12,12 +12,14 @@ from decimal import Decimal
 
 class FormulaError(Exception):
     """A formula that cannot be parsed. ``offset`` is the 0-based character offset into the
-    formula text, so callers can point a caret (or a file:line:col) at the problem."""
+    formula text, so callers can point a caret (or a file:line:col) at the problem; ``code``
+    is the diagnostic code to report it under (E111, or the code of the limit it passes)."""
 
-    def __init__(self, message: str, offset: int) -> None:
+    def __init__(self, message: str, offset: int, code: str = "E111") -> None:
         super().__init__(message)
         self.message = message
         self.offset = offset
+        self.code = code
 
     def __str__(self) -> str:
         return self.message

@@ -137,7 +137,7 @@ def _check_total_formula(report: Report, loc: Loc, text: str, known: dict[str, s
     try:
         formula = parse(text)
     except FormulaError as exc:
-        report.add("E111", loc, f"formula: {exc.message}", offset=exc.offset or 0)
+        report.add(exc.code, loc, f"formula: {exc.message}", offset=exc.offset or 0)
         return
     offsets = _name_offsets(formula.root)
     for name in sorted(formula.names - set(known)):
@@ -174,7 +174,7 @@ def _check_formulas(rules: RuleSet, report: Report, known: dict[str, str]) -> di
             try:
                 formula = parse(text)
             except FormulaError as exc:
-                report.add("E111", loc, f"formula: {exc.message}", offset=exc.offset or 0)
+                report.add(exc.code, loc, f"formula: {exc.message}", offset=exc.offset or 0)
                 continue
             offsets = _name_offsets(formula.root)
             this_month = this_month_names(formula)  # year_sum_before(x) reads x's past only

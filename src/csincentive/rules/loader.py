@@ -11,7 +11,8 @@ import difflib
 import os
 import re
 import sys
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -21,8 +22,22 @@ from csincentive.core.money import D
 from csincentive.rules.checks import check_meaning
 from csincentive.rules.kinds import BY_NAME, KIND_NAMES
 from csincentive.rules.kinds.base import ComponentBase
+from csincentive.rules.limits import (
+    MAX_COMPONENTS,
+    MAX_RULES_BYTES,
+    MAX_RULES_FILES,
+    folder_of_include,
+    include_problem,
+    over_limits,
+    too_deep,
+    too_large,
+    too_many_components,
+    too_many_files,
+    unreadable_toml,
+)
 from csincentive.rules.locate import SourceMap, dotted
 from csincentive.rules.model import RuleSet
+from csincentive.rules.values import OUT_OF_RANGE
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -43,24 +58,61 @@ def load_rules(path: str | Path) -> tuple[RuleSet, list[Diagnostic]]:
 def rules_files(path: str | Path) -> list[Path]:
     """The rules file and every file it includes, directly or not, in include order, each
     once (resolved paths): what a month was paid by, for the ledger's manifest. Only for a
-    file ``load_rules`` accepted (a cycle or an unreadable include was refused there)."""
+    file ``load_rules`` accepted (a cycle or an unreadable include was refused there); an
+    include ``load_rules`` refuses to read (an absolute path …) is not read here either."""
     found = [Path(path).resolve()]
-    for file in found:  # grows while walked: breadth-first over the includes
+    walked = [(found[0], PurePath("."))]
+    for file, within in walked:  # grows while walked: breadth-first over the includes
         loaded = _read(file)
         names = [] if isinstance(loaded, Diagnostic) else loaded[1].get("include") or []
-        for name in names:
-            included = (file.parent / str(name)).resolve()
+        for name in map(str, names):
+            if include_problem(name, within) is not None:
+                continue
+            included = (file.parent / name).resolve()
             if included not in found:
                 found.append(included)
+                walked.append((included, folder_of_include(name, within)))
     return found
+
+
+@dataclass(frozen=True)
+class _File:
+    """A rules file to check: its path; the files that include it, to catch a cycle; the
+    path explanations give for where its components are written (the top-level file's as
+    given, then each include's relative to it); its folder relative to the top-level
+    file's, which includes may not leave."""
+
+    path: Path
+    trail: tuple[Path, ...] = ()
+    shown: Path = Path()
+    within: PurePath = PurePath(".")
+
+    def included(self, name: str) -> _File:
+        return _File(
+            (self.path.parent / name).resolve(),
+            (*self.trail, self.path.resolve()),
+            Path(os.path.normpath(self.shown.parent / name)),
+            folder_of_include(name, self.within),
+        )
+
+
+@dataclass
+class _Walk:
+    """What checking one top-level rules file shares across its includes."""
+
+    files_read: int = 0
 
 
 def check_rules(path: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
     """The merged rule set of a rules file (with the files it includes) and every
     diagnostic found in any of them."""
     path = Path(path)
-    rules, diagnostics = _check_file(path, trail=(), shown=path)
+    rules, diagnostics = _check_file(_File(path, shown=path), _Walk())
     if rules is None:
+        return None, diagnostics
+    components = set(rules.components).union(*(c.components for c in rules.changes))
+    if len(components) > MAX_COMPONENTS:  # each file was within the limit, not all of them
+        diagnostics.append(too_many_components(str(path), len(components)))
         return None, diagnostics
     if rules.scheme is None:
         message = "required table [scheme] is missing; add it with id, name and valid_from"
@@ -71,36 +123,34 @@ def check_rules(path: str | Path) -> tuple[RuleSet | None, list[Diagnostic]]:
     return rules, diagnostics
 
 
-def _check_file(
-    path: Path, trail: tuple[Path, ...], shown: Path
-) -> tuple[RuleSet | None, list[Diagnostic]]:
-    """One file: its own shape, then the files it includes (each checked on its own), then
-    the meaning of its own components against everything it can see. `shown` is the path
-    explanations give for where a component is written: the including file's, then each
-    include's relative to it."""
-    display = str(path)
-    loaded = _read(path)
+def _check_file(file: _File, walk: _Walk) -> tuple[RuleSet | None, list[Diagnostic]]:
+    """One file: its own shape and limits, then the files it includes (each checked on its
+    own), then the meaning of its own components against everything it can see."""
+    display = str(file.path)
+    walk.files_read += 1
+    loaded = _read(file.path)
     if isinstance(loaded, Diagnostic):
         return None, [loaded]
     text, data = loaded
     source = SourceMap.from_text(text)
+    deep = too_deep(display, source, data)
+    if deep is not None:
+        return None, [deep]
+    limits = over_limits(display, source, data)
     try:
         own = RuleSet.model_validate(data)
     except ValidationError as exc:
-        return None, _shape_diagnostics(display, source, exc.errors(), data)
-    own = own.model_copy(update={"written": source.components_written(str(shown))})
+        shape = _shape_diagnostics(display, source, exc.errors(), data)
+        seen = {(d.code, d.path) for d in shape}
+        return None, [d for d in limits if (d.code, d.path) not in seen] + shape
+    if limits:
+        return None, limits
+    own = own.model_copy(update={"written": source.components_written(str(file.shown))})
 
     diagnostics: list[Diagnostic] = []
     base: RuleSet | None = None
     for i, name in enumerate(own.include):
-        included = (path.parent / name).resolve()
-        if included in trail or included == path.resolve():
-            message = f"'{name}' includes this file again; remove one of the includes"
-            line, col = source.position(("include", i))
-            diagnostics.append(Diagnostic(display, message, "E106", line, col, f"include[{i}]"))
-            continue
-        sub_shown = Path(os.path.normpath(shown.parent / name))
-        sub, found = _check_file(included, (*trail, path.resolve()), sub_shown)
+        sub, found = _check_include(file, source, i, name, walk)
         diagnostics += found
         if sub is not None:
             base = sub if base is None else sub.merged_over(base)
@@ -108,6 +158,26 @@ def _check_file(
     diagnostics += check_meaning(own, display, source, context=merged)
     diagnostics += _check_changes(own, merged, display, source)
     return merged, diagnostics
+
+
+def _check_include(
+    file: _File, source: SourceMap, i: int, name: str, walk: _Walk
+) -> tuple[RuleSet | None, list[Diagnostic]]:
+    """include[i] of `file`: refused at its line before anything is opened when it is not
+    a relative path to a .toml file inside the top-level file's folder (E108), when it
+    includes a file being checked already (a cycle, E106), or past MAX_RULES_FILES."""
+    display, where = str(file.path), f"include[{i}]"
+    line, col = source.position(("include", i))
+    problem = include_problem(name, file.within)
+    if problem is not None:
+        return None, [Diagnostic(display, problem, "E108", line, col, where)]
+    included = file.included(name)
+    if included.path in included.trail:
+        message = f"'{name}' includes this file again; remove one of the includes"
+        return None, [Diagnostic(display, message, "E106", line, col, where)]
+    if walk.files_read >= MAX_RULES_FILES:
+        return None, [too_many_files(display, line, col, where)]
+    return _check_file(included, walk)
 
 
 def _check_changes(
@@ -147,15 +217,22 @@ def _check_changes(
 def _read(path: Path) -> tuple[str, dict[str, Any]] | Diagnostic:
     display = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as file:  # at most one byte past the limit, even of /dev/zero
+            raw = file.read(MAX_RULES_BYTES + 1)
+        if len(raw) > MAX_RULES_BYTES:
+            return too_large(display)
+        text = raw.decode("utf-8-sig")
     except FileNotFoundError:
         return Diagnostic(display, "no such rules file", code="E001")
     except (OSError, UnicodeDecodeError) as exc:
         return Diagnostic(display, f"cannot read the rules file: {exc}", code="E001")
     try:
-        return text, tomllib.loads(text, parse_float=D)
+        data = tomllib.loads(text, parse_float=D)
     except tomllib.TOMLDecodeError as exc:
         return _syntax_diagnostic(display, exc, text)
+    except (RecursionError, ValueError) as exc:  # nested thousands deep; a 5,000-digit int
+        return unreadable_toml(display, text, exc)
+    return text, data
 
 
 # ------------------------------------------------------------------------- TOML syntax
@@ -213,6 +290,9 @@ def _shape_diagnostic(
     err = errs[0]
     kind = err["type"]
     line, col = source.position(loc)
+    unfit = next((e for e in errs if e["type"] == OUT_OF_RANGE), None)
+    if unfit is not None:  # also when the formula member of `number | formula` failed
+        return Diagnostic(display, str(unfit["msg"]), "E105", line, col, dotted(loc))
     if kind == "extra_forbidden":
         return Diagnostic(display, _unknown_key(loc, data), "E101", line, col, dotted(loc))
     if kind == "missing":
