@@ -394,3 +394,70 @@ def test_a_run_killed_at_each_moment_is_settled_by_the_next(runs: Runs, tmp_path
         assert again.recorded is not None
         assert held(where, runs_real, expected, ledger=True) == "new", moment
         assert leftovers(where, ledger=True) == [], moment
+
+
+# What the next run is told ----------------------------------------------------------------
+
+
+def test_a_move_that_fails_after_the_commit_is_an_l108_and_the_next_open_finishes_it(
+    runs: Runs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    where = tmp_path / "month"
+    shutil.copytree(runs.template / "ledger", where)
+    out, ledger = where / "out", Ledger(where / "ledger")
+    replace = os.replace
+
+    def refused(source: Any, target: Any) -> None:  # out/ turned read-only after the commit
+        if Path(target).parent == out:
+            raise OSError(errno.EACCES, "Permission denied", str(source), None, str(target))
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", refused)
+    with pytest.raises(InputError) as refusal:
+        publish(runs.new, out, outputs=Light(runs.new), ledger=ledger, force=True)
+    assert str(refusal.value) == (
+        f"{out / 'payroll.csv'}: L108 the month was recorded, but moving it into place "
+        "failed: Permission denied. Fix that, then run any csincentive command with this "
+        f"ledger: it finishes the move (.publish-{PERIOD}.json names what is left)"
+    )
+    monkeypatch.setattr(os, "replace", replace)
+    assert held(where, runs, runs.expected(Light), ledger=True) == "new"
+    assert leftovers(where, ledger=False) == []  # the files' staging folder went with it
+
+
+def test_a_journal_that_cannot_be_read_stops_the_next_run_and_nothing_else(
+    runs: Runs, tmp_path: Path
+):
+    where = tmp_path / "month"
+    shutil.copytree(runs.template / "ledger", where)
+    journal = where / "ledger" / SCHEME / f".publish-{PERIOD}.json"
+    journal.write_text("{ torn", encoding="utf-8")
+    assert Ledger(where / "ledger").manifest(PERIOD)["gross"] == "12627.17"  # still read
+    with pytest.raises(InputError) as refusal:
+        book = Ledger(where / "ledger")
+        publish(runs.new, where / "out", outputs=Light(runs.new), ledger=book, force=True)
+    [problem] = refusal.value.diagnostics
+    assert (problem.file, problem.code) == (str(journal), "L108")
+    assert problem.message.startswith("the journal of an interrupted run cannot be read (")
+    assert problem.message.endswith(
+        "it names the staged files of that run: check the month and its out folder, then delete it"
+    )
+    assert held(where, runs, runs.expected(Light), ledger=True) == "old"  # untouched
+
+
+def test_a_publish_leaves_the_staging_folder_of_a_run_still_writing_alone(
+    runs: Runs, tmp_path: Path
+):
+    out = tmp_path / "out"
+    live = out / ".csincentive-0123456789ab"  # another run's, writing now (its lock held)
+    live.mkdir(parents=True)
+    lock = MonthLock.take(live, "publish", "the payroll files being written")
+    (live / "payroll.csv").write_text("not committed yet", encoding="utf-8")
+    try:
+        publish(runs.new, out, outputs=Light(runs.new))
+        assert (live / "payroll.csv").read_text("utf-8") == "not committed yet"
+    finally:
+        lock.release()
+    # Its run ended without a commit (no journal): the next publish removes it.
+    publish(runs.new, out, outputs=Light(runs.new), force=True)
+    assert sorted(p.name for p in out.iterdir()) == sorted(Light.names)

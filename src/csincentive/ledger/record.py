@@ -202,7 +202,7 @@ def settle_month(folder: Path, period: str) -> None:
 def _unfinished(journal: Journal, error: OSError) -> InputError:
     """A publication committed whose moves failed: the month is recorded, not yet in place."""
     reason = error.strerror or str(error)
-    where = error.filename or journal.path
+    where = error.filename2 or error.filename or journal.path  # where it was going
     message = (
         f"the month was recorded, but moving it into place failed: {reason}. Fix that, "
         f"then run any csincentive command with this ledger: it finishes the move "

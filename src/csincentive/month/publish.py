@@ -251,7 +251,8 @@ def _unfinished(folder: Path, error: OSError | InputError) -> InputError:
         f"{reason}. Fix that, then run again: the next run into the folder finishes the "
         f"move (they wait in {folder.name})"
     )
-    return InputError.single(str(error.filename or folder), message, code="O102")
+    where = error.filename2 or error.filename or folder  # where it was going
+    return InputError.single(str(where), message, code="O102")
 
 
 def _prepare(
