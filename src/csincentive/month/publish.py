@@ -188,10 +188,9 @@ def settle_out_dir(out_dir: Path) -> None:
         if lock is None:
             continue
         try:
-            found = journal.read(Path(_read_pointer(folder)))
-            if found is not None and found[0] == journal.COMMITTED and found[1].files:
-                if found[1].files.staged == folder:
-                    found[1].files.apply()
+            committed = _committed_files(folder)
+            if committed is not None:
+                committed.apply()
         except (OSError, InputError) as error:
             raise _unfinished(folder, error) from None
         finally:
@@ -199,11 +198,17 @@ def settle_out_dir(out_dir: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _read_pointer(folder: Path) -> str:
+def _committed_files(folder: Path) -> FileMove | None:
+    """The files in a staging folder, if the journal it names committed them."""
     try:
-        return (folder / POINTER).read_text("utf-8").strip() or str(folder / OWN_JOURNAL)
+        named = (folder / POINTER).read_text("utf-8").strip()
     except FileNotFoundError:  # killed before it was written: nothing can have committed
-        return str(folder / OWN_JOURNAL)
+        return None
+    found = journal.read(Path(named))
+    if found is None or found[0] != journal.COMMITTED:
+        return None
+    files = found[1].files
+    return files if files is not None and files.staged == folder else None
 
 
 def _stage(outputs: Outputs, out_dir: Path, pending: PendingRecord | None) -> _Staged:
