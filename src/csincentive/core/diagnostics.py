@@ -148,6 +148,7 @@ CODES: dict[str, Code] = {
     "O100": _error("an output file already exists (pass --force to replace it)"),
     "O101": _error("the output files cannot be written"),
     "O102": _error("an output file would replace one of the month's input files"),
+    "O103": _error("output files committed without a ledger could not all be moved in yet"),
     # -- L: the ledger
     "L100": _error("the month is not in the ledger"),
     "L101": _error("the month is sealed; reopen it (csincentive reopen) before a new run"),
@@ -157,6 +158,7 @@ CODES: dict[str, Code] = {
     "L105": _error("the month is open, so there is nothing to reopen"),
     "L106": _error("a month is reopened without a reason"),
     "L107": _error("another run is writing the month now (the lock names it)"),
+    "L108": _error("a committed run is not moved into place yet (its journal names what is left)"),
     # -- U: command-line usage
     "U100": _error("--by names no metric, component or total"),
     "U101": _error("no such person in the roster (or a name shared by several)"),

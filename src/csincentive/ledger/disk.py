@@ -1,12 +1,14 @@
 """How the ledger puts a month on disk: hashes, Parquet tables, history entries made of hard
-links, and the two renames that swap a new run in.
+links, and the leftovers an interrupted write leaves.
 
 Files are never changed in place (a new file replaces an old one), so hard links between a
-month and its history are safe. A month is swapped in whole: the new run is written into a
-staging folder beside the month, the old month folder is renamed aside and the staging folder
-renamed into its place. A crash between those two renames leaves the old month aside under
-``.replaced-<period>-…``, and a crash before them a ``.staging-<period>-…`` folder: both
-are cleaned by ``recover``, which the ledger calls holding the month's lock."""
+month and its history are safe. A new run of a month is written into a staging folder
+beside the month (``.staging-<period>-…``) and swapped in under a journal
+(ledger.journal): the old month folder renamed aside (``.replaced-<period>-…``), the staging
+folder renamed into its place. ``recover`` removes what a run that never committed left;
+the journal (``.publish-<period>.json``) says when a run did commit, and is settled first.
+Ledgers written before the journal may hold a month renamed aside whose new run never
+arrived: ``recover`` moves it back."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from typing import Any
 import polars as pl
 from blake3 import blake3
 
+from csincentive.ledger.journal import PREFIX as JOURNAL
 from csincentive.ledger.layout import HISTORY, MANIFEST
 
 REPLACED = ".replaced-"
@@ -78,7 +81,7 @@ def keep_run(folder: Path, history: Path, manifest: dict[str, Any]) -> str:
         entry, n = history / f"{name}-{n}", n + 1
     making = new_folder(history, ".entry-")
     for path in sorted(folder.iterdir()):
-        if path.is_file():
+        if path.is_file() and not path.name.startswith("."):  # not a manifest half-written
             link(path, making / path.name)
     os.rename(making, entry)
     return entry.name
@@ -91,32 +94,23 @@ def link(source: str | Path, target: str | Path) -> None:
         shutil.copy2(source, target)
 
 
-def swap(staging: Path, folder: Path) -> None:
-    if not folder.exists():
-        os.rename(staging, folder)
-        return
-    aside = new_folder(folder.parent, f"{REPLACED}{folder.name}-")
-    os.rename(folder, aside / "month")
-    os.rename(staging, folder)
-    shutil.rmtree(aside, ignore_errors=True)
-
-
 def leftovers(folder: Path) -> set[str]:
     """The months with leftovers of an interrupted write in a folder."""
     if not folder.is_dir():
         return set()
     found = set()
     for path in folder.iterdir():
-        for prefix in (REPLACED, STAGING):
+        for prefix in (REPLACED, STAGING, JOURNAL):
             if path.name.startswith(prefix):
                 found.add(path.name[len(prefix) :][:7])
     return found
 
 
 def recover(folder: Path, period: str) -> None:
-    """Finish what an interrupted write of ``period`` left in ``folder`` (the caller holds
-    the month's lock, so no write is under way): a month renamed aside whose new run never
-    arrived is moved back, a half-written staging folder is removed."""
+    """Remove what an interrupted write of ``period`` that never committed left in
+    ``folder`` (the caller holds the month's lock, so no write is under way, and has settled
+    the month's journal): a half-written staging folder is removed, and a month renamed aside
+    by an earlier version whose new run never arrived is moved back."""
     month = folder / period
     for aside in sorted(folder.glob(f"{REPLACED}{period}-*")):
         if not month.exists() and (aside / "month").is_dir():

@@ -14,6 +14,8 @@ Layout (``<root>`` is ``./ledger/`` unless told otherwise; see ledger.layout)::
                                      reopened
                    history/20261102T101530123456Z/   a replaced run (same files)
     <root>/<scheme id>[/<shop>]/.lock-2026-10        the month's lock (ledger.lock)
+    <root>/<scheme id>[/<shop>]/.publish-2026-10.json   while a run publishes the month:
+                                     its journal (ledger.journal)
 
 Parquet keeps the Decimal dtypes (precision and scale) exactly, so a month read back equals
 the month computed, fen for fen.
@@ -34,146 +36,56 @@ open month, each still noting the reopening, until someone closes it again.
 
 Every write of a month (record from ``prepare`` to ``commit`` or ``discard``, ``close``,
 ``reopen``) holds the month's lock, so two runs of one month never interleave (one is
-refused, L107), and begins by finishing what an interrupted write left (ledger.disk) and by
-moving the month out of the earlier layout (ledger.layout.migrate).
+refused, L107), and begins by settling what an interrupted write left — finishing a run
+that committed, removing one that did not (ledger.journal) — and by moving the month out
+of the earlier layout (ledger.layout.migrate). A run is committed by one rename of its
+journal, and its payroll files (month.publish) commit with it.
 """
 
 from __future__ import annotations
 
 import copy
-import shutil
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import polars as pl
 
-from csincentive import __version__
 from csincentive.core.diagnostics import InputError
 from csincentive.ledger import layout
 from csincentive.ledger.disk import (
     STAGING,
     day,
     digest_file,
-    keep_history,
     keep_run,
     leftovers,
     new_folder,
     read_manifest,
-    recover,
-    swap,
     write_json,
-    write_tables,
 )
 from csincentive.ledger.disk import now as _now
 from csincentive.ledger.layout import HISTORY, MANIFEST, SchemeKey
 from csincentive.ledger.lock import MonthLock
+from csincentive.ledger.record import (
+    TABLES,
+    MonthRecord,
+    PendingRecord,
+    Recordable,
+    Recorded,
+    sealed_run,
+    settle_month,
+    writable,
+    write_tables_and_hash_inputs,
+)
 
-TABLES = ("payroll", "lines", "metrics", "values", "orders")
+# What the ledger's callers import from here: the records are kept in ledger.record.
+__all__ = ["TABLES", "Ledger", "MonthRecord", "PendingRecord", "Recordable", "Recorded"]
+
 HASH_THREADS = 2  # the machines we run on have two cores or more
 _HASHING = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="csincentive-hash")
 _WRITING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csincentive-ledger")
-
-
-@dataclass(frozen=True)
-class MonthRecord:
-    """What the ledger keeps of a month, handed to it by whoever computed the month (the
-    ledger knows frames and files, not how pay was made)."""
-
-    period: str
-    tables: dict[str, pl.DataFrame]  # every name of TABLES
-    input_files: dict[str, Path]  # hashed into the manifest
-    rules_files: list[Path]  # the rules file, then every file it includes
-    scheme_id: str | None
-    title: str
-    people: int
-    # Each total (gross first, then any later ones) summed over the people, in order.
-    totals: dict[str, Decimal]
-    shop: str | None = None  # [scheme] shop: shops sharing a ledger folder are kept apart
-    # The month's warnings as plain dicts (Diagnostic.as_dict): kept with the run.
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def gross(self) -> Decimal:
-        """The first total: what the month's pay lines add up to."""
-        return next(iter(self.totals.values()), Decimal(0))
-
-    def for_ledger(self) -> MonthRecord:
-        return self
-
-
-class Recordable(Protocol):
-    """A computed month the ledger can record (month.MonthResult, or a MonthRecord)."""
-
-    def for_ledger(self) -> MonthRecord: ...
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What ``Ledger.record`` did."""
-
-    period: str
-    folder: Path  # <root>/<scheme id>[/<shop>]/<period>
-    manifest: dict[str, Any]
-    replaced: Path | None  # the history folder now holding the run this one replaced
-    # The month was reopened and is not closed again: the history folder of its sealed run.
-    sealed_run: Path | None = None
-
-    @property
-    def reopened(self) -> bool:
-        return self.sealed_run is not None
-
-
-@dataclass
-class PendingRecord:
-    """A month being recorded (Ledger.prepare), its lock held: commit it or discard it."""
-
-    ledger: Ledger  # bound to the record's scheme
-    result: MonthRecord
-    force: bool
-    options: dict[str, Any]
-    previous: dict[str, Any] | None
-    staging: Path
-    job: Future[tuple[dict[str, str], dict[str, Any]]]
-    lock: MonthLock
-
-    def commit(self) -> Recorded:
-        """Wait for the tables, write the manifest, keep the replaced run in history and
-        swap the staging folder in as the month; then let go of the month."""
-        result, previous = self.result, self.previous
-        folder = self.ledger.folder / result.period
-        try:
-            tables, inputs = self.job.result()
-            manifest = _manifest(result, inputs, force=self.force, options=self.options)
-            replaced = None
-            if previous is not None:
-                replaced = keep_history(folder, self.staging, previous, _kept(previous))
-                manifest["replaces"] = f"{HISTORY}/{replaced}"
-                if "reopened" in previous:  # a correction of a sealed month, not closed yet
-                    manifest["reopened"] = previous["reopened"]
-            manifest["files"] = tables
-            write_json(self.staging / MANIFEST, manifest)
-            swap(self.staging, folder)
-        finally:
-            shutil.rmtree(self.staging, ignore_errors=True)
-            self.lock.release()
-        return Recorded(
-            period=result.period,
-            folder=folder,
-            manifest=manifest,
-            replaced=folder / HISTORY / replaced if replaced else None,
-            sealed_run=_sealed_run(folder, manifest),
-        )
-
-    def discard(self) -> None:
-        """Drop the month: the ledger stays as it was (whatever the writing came to)."""
-        wait([self.job])
-        shutil.rmtree(self.staging, ignore_errors=True)
-        self.lock.release()
 
 
 class Ledger:
@@ -293,7 +205,7 @@ class Ledger:
     def sealed_lines(self, period: str) -> pl.DataFrame | None:
         """The lines of the sealed run a reopened month was reopened from (None when the
         month is not a reopened one): what a correction is compared with."""
-        run = _sealed_run(self.month_folder(period), self.manifest(period))
+        run = sealed_run(self.month_folder(period), self.manifest(period))
         return None if run is None else pl.read_parquet(run / "lines.parquet")
 
     # Writing -----------------------------------------------------------------------------
@@ -344,13 +256,14 @@ class Ledger:
             previous = book.manifest(period) if book.has(period) else None
             if previous and previous.get("sealed"):
                 raise book.sealed_error(period)
-            with _writable(book.folder):
+            with writable(book.folder):
                 staging = new_folder(book.folder, f"{STAGING}{period}-")
         except BaseException:
             lock.release()
             raise
-        job = _WRITING.submit(_write_tables_and_hash_inputs, result, staging, book._digest)
-        return PendingRecord(book, result, force, options or {}, previous, staging, job, lock)
+        job = _WRITING.submit(write_tables_and_hash_inputs, result, staging, book._digest)
+        options = options or {}
+        return PendingRecord(book.folder, result, force, options, previous, staging, job, lock)
 
     def close(self, period: str) -> dict[str, Any]:
         """Seal a recorded month; its manifest now. L100 if it is not recorded, L102 if it
@@ -367,7 +280,7 @@ class Ledger:
                 raise InputError.single(book._manifest_path(period), message, code="L102")
             manifest["sealed"] = True
             manifest["sealed_at"] = _now()
-            with _writable(book.folder):
+            with writable(book.folder):
                 write_json(book._manifest_path(period), manifest)
         return manifest
 
@@ -384,7 +297,7 @@ class Ledger:
             manifest = read_manifest(folder)
             if not manifest.get("sealed"):
                 raise book._not_sealed(period, manifest)
-            with _writable(book.folder):
+            with writable(book.folder):
                 entry = keep_run(folder, folder / HISTORY, manifest)
                 manifest = {
                     **manifest,
@@ -423,11 +336,11 @@ class Ledger:
     def _lock(self, period: str) -> MonthLock:
         """The month's lock (this scheme's), with the month recovered and migrated."""
         key = self.scheme or SchemeKey.of(None)  # a view: for_scheme or holding made it
-        with _writable(self.folder):
+        with writable(self.folder):
             lock = MonthLock.take(self.folder, period, f"{period} of {key}")
         try:
-            with _writable(self.folder):
-                recover(self.folder, period)
+            with writable(self.folder):
+                settle_month(self.folder, period)
                 layout.migrate(self.root, key, period)
         except BaseException:
             lock.release()
@@ -443,15 +356,18 @@ class Ledger:
             lock.release()
 
     def _recover(self) -> None:
-        """Finish the writes a crash interrupted, each under its month's lock (a month
-        another run is writing now is left to it)."""
+        """Finish or undo the writes a crash interrupted, each under its month's lock (a
+        month another run is writing now is left to it). A ledger that cannot be written
+        here is only read: the next run that writes the month says why (L103, L108)."""
         for folder in layout.month_folders(self.root):
             for period in sorted(leftovers(folder)):
                 lock = MonthLock.try_take(folder, period)
                 if lock is None:
                     continue
                 try:
-                    recover(folder, period)
+                    settle_month(folder, period)
+                except (OSError, InputError):
+                    pass
                 finally:
                     lock.release()
 
@@ -490,82 +406,3 @@ class Ledger:
             "files are in the way)"
         )
         return InputError.single(self.month_folder(period) / MANIFEST, message, code="L105")
-
-
-@contextmanager
-def _writable(folder: Path) -> Iterator[None]:
-    """An OSError while writing the ledger becomes L103 naming the path."""
-    try:
-        yield
-    except OSError as error:
-        reason = error.strerror or str(error)
-        message = (
-            f"could not write the ledger here: {reason} — free some space or fix the "
-            "permissions, or pass --ledger with another folder; nothing was recorded"
-        )
-        raise InputError.single(str(error.filename or folder), message, code="L103") from None
-
-
-def _kept(previous: dict[str, Any]) -> str | None:
-    """The history entry reopen made of the current run, if the current run is the one it
-    reopened (a rerun after it is not kept yet)."""
-    reopened = previous.get("reopened") or {}
-    if reopened.get("computed_at") != previous.get("computed_at"):
-        return None
-    return str(reopened.get("history", "")).removeprefix(f"{HISTORY}/") or None
-
-
-def _sealed_run(folder: Path, manifest: dict[str, Any]) -> Path | None:
-    reopened = manifest.get("reopened")
-    if not reopened or manifest.get("sealed") or not reopened.get("history"):
-        return None
-    return folder / str(reopened["history"])
-
-
-def _manifest(
-    result: MonthRecord, inputs: dict[str, Any], *, force: bool, options: dict[str, Any]
-) -> dict[str, Any]:
-    rules_file, *includes = result.rules_files
-    return {
-        "period": result.period,
-        "scheme": _scheme(result),
-        "rules": {
-            "path": str(rules_file),
-            "blake3": digest_file(rules_file),
-            "includes": [{"path": str(p), "blake3": digest_file(p)} for p in includes],
-        },
-        "inputs": inputs,
-        "csincentive_version": __version__,
-        "options": {**options, "force": force},
-        "computed_at": _now(),
-        "sealed": False,
-        "sealed_at": None,
-        "people": result.people,
-        # "gross" is the first total, whatever the rules call it (a sealed month's message
-        # and earlier ledgers read that key); "totals" has every total by its id, in order.
-        "gross": str(result.gross),
-        "totals": {total: str(amount) for total, amount in result.totals.items()},
-        "warnings": list(result.warnings),
-    }
-
-
-def _scheme(result: MonthRecord) -> dict[str, Any]:
-    """Which scheme the month is of (the shop only when the rules name one)."""
-    scheme: dict[str, Any] = {"id": result.scheme_id, "name": result.title}
-    return {**scheme, "shop": result.shop} if result.shop else scheme
-
-
-def _write_tables_and_hash_inputs(
-    result: MonthRecord, folder: Path, digest: Callable[[Path], Future[str]]
-) -> tuple[dict[str, str], dict[str, Any]]:
-    """The tables written into folder (file → BLAKE3), and each input's path and BLAKE3.
-
-    The inputs (gigabytes for a contact centre) are hashed on other threads — started
-    early if the pipeline said so (Ledger.hash_early) — while Polars writes the tables:
-    BLAKE3 and Polars both work outside the GIL."""
-    jobs = {name: (path, digest(path)) for name, path in sorted(result.input_files.items())}
-    tables = write_tables({name: result.tables[name] for name in TABLES}, folder)
-    inputs = {
-        name: {"path": str(path), "blake3": job.result()} for name, (path, job) in jobs.items()
-    }
-    return tables, inputs

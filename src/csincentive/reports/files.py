@@ -133,10 +133,13 @@ def _any_formula_like(values: pl.Series) -> bool:
 
 
 def attribution(result: MonthResult) -> pl.DataFrame:
-    """Every order in export order with its outcome, the agent it was credited to and the
-    chat that won (attribution.csv), selected from the orders the month attributed — never
-    a second attribution. The buyer and the status are not kept after attribution (only a
-    hash of the buyer is): the order id and the export line lead back to them.
+    """Every order with its outcome, the agent it was credited to and the chat that won
+    (attribution.csv), selected from the orders the month attributed — never a second
+    attribution. The buyer and the status are not kept after attribution (only a hash of
+    the buyer is): the order id leads back to them in the export.
+
+    Sorted by order id (then the times), not by the export's line: the same orders give the
+    same file however the export lists them (the line itself would move with the rows).
 
     agent_id and name are the roster person credited; chat_account is the account the
     winning chat came from: the account as written when it is not in the roster, else the
@@ -152,7 +155,7 @@ def attribution(result: MonthResult) -> pl.DataFrame:
     by_key = _who(keys.categories, result.values).select(pl.all().gather(key.to_physical()))
     return pl.DataFrame(
         [
-            *orders.select("order_id", "line", "created_at", "paid_at").get_columns(),
+            *orders.select("order_id", "created_at", "paid_at").get_columns(),
             *orders.select("paid_amount", "refund_amount", "clawed_refund").get_columns(),
             orders.get_column("outcome"),
             by_key.get_column("agent_id"),
@@ -160,7 +163,7 @@ def attribution(result: MonthResult) -> pl.DataFrame:
             orders.get_column("chat_time").alias("chat_start"),
             by_key.get_column("chat_account"),
         ]
-    )
+    ).sort("order_id", "created_at", "paid_at", nulls_last=True, maintain_order=True)
 
 
 def _who(keys: pl.Series, values: pl.DataFrame) -> pl.DataFrame:
