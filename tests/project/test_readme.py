@@ -21,7 +21,9 @@ def _library_example() -> str:
 def test_the_library_example_computes_publishes_and_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ):
-    shutil.copytree(ROOT / "examples" / "2026-10", tmp_path / "examples" / "2026-10")
+    # Without the out/ that a run of the example may have left (the README's first command).
+    example = tmp_path / "examples" / "2026-10"
+    shutil.copytree(ROOT / "examples" / "2026-10", example, ignore=shutil.ignore_patterns("out"))
     shutil.copytree(ROOT / "rules", tmp_path / "rules")
     monkeypatch.chdir(tmp_path)
     exec(compile(_library_example(), "README.md", "exec"), {})
