@@ -193,18 +193,16 @@ def test_hostile_months_are_located_errors(
     assert not (month / "out").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Polars overflow while computing today, which the catch-all reports (X000):"
-    " month/ (the engine) has no located error for it yet",
-)
 def test_a_formula_that_overflows_while_computing_is_located(tmp_path: Path, month: Path):
     # 10^27 fits the engine (E105 does not refuse it); 10^27 × 10^27 does not.
     rules = tmp_path / "overflow.toml"
     text = SCHEME + "[params]\nx = 1" + "0" * 27 + "\n" + COMPONENT.format("x * x")
     rules.write_text(text, encoding="utf-8")
     assert invoke("validate", str(rules)).exit_code == 0
-    refused(invoke("run", str(month), "--rules", str(rules)), "overflow.toml")
+    # [params] on lines 5-6, so the component's expr is on line 10 (E171, issue 11 item 4).
+    result = invoke("run", str(month), "--rules", str(rules))
+    assert refused(result, "overflow.toml", 10) == {"E171"}
+    assert not (month / "out").exists()
 
 
 def test_an_out_folder_that_is_a_file(tmp_path: Path, month: Path):

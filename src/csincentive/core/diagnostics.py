@@ -68,6 +68,10 @@ CODES: dict[str, Code] = {
     "E161": _error("two dated changes have the same date"),
     "E162": _error("a dated change is not after the scheme's valid_from"),
     "E170": _error("a component has no value for a person (no row, case or default matches)"),
+    "E171": _error(
+        "a value does not fit the engine while the month is computed (10^28 or more: a product,"
+        " a sum over a team …)"
+    ),
     "E180": _error("a history function is used but no ledger was given"),
     "E181": _error("a history function needs earlier months the ledger does not have"),
     "E182": _error("an earlier month in the ledger did not record a figure a rule reads"),

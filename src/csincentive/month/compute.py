@@ -29,12 +29,22 @@ from csincentive.core.month import Month
 from csincentive.core.names import ATTENDANCE_NAMES, CALENDAR, METRICS
 from csincentive.formula import parse
 from csincentive.month.accounts import IgnoredAccounts
-from csincentive.month.engine import FLAG, WHY, CompiledLine, Compiler, traces_of, values_of
+from csincentive.month.engine import (
+    FLAG,
+    WHY,
+    CompiledLine,
+    Compiler,
+    Step,
+    is_overflow,
+    traces_of,
+    values_of,
+)
 from csincentive.month.figures import AgentFigures, attribute, parse_exports
 from csincentive.month.history import history_frame
 from csincentive.month.metrics import agent_frame
 from csincentive.month.result import PERSON, MonthResult
 from csincentive.rules.loader import load_rules
+from csincentive.rules.locate import dotted
 from csincentive.rules.model import Inputs, RuleSet, formula_fields
 from csincentive.sources.extras import ExtrasWanted
 from csincentive.sources.folder import MonthInputs, Reading, read_month
@@ -268,9 +278,14 @@ def pay(people: People, figures: AgentFigures, paying: Paying) -> Paid:
     """Every component of every person, collected with the audits in one pass."""
     compiler = Compiler(paying.rules)
     reconciled, unknown = figures.audit_plans()
-    computed, reconciled_df, unknown_df = pl.collect_all(
-        [compiler.apply(people.frame), reconciled, unknown]
-    )
+    try:
+        computed, reconciled_df, unknown_df = pl.collect_all(
+            [compiler.apply(people.frame), reconciled, unknown]
+        )
+    except pl.exceptions.ComputeError as error:
+        if is_overflow(error):
+            _raise_on_overflow(compiler, people.frame, paying.rules_file)
+        raise
     lines_meta = compiler.lines()
     _raise_on_missing_values(computed, lines_meta, paying.rules_file)
     return Paid(computed, reconciled_df, unknown_df, lines_meta)
@@ -406,6 +421,43 @@ def _raise_on_missing_values(
             )
     if diagnostics:
         raise InputError(diagnostics)
+
+
+def _raise_on_overflow(compiler: Compiler, people: pl.LazyFrame, rules_file: Path) -> None:
+    """E171 naming the rule whose value does not fit the engine's Decimal(38, 10), found
+    by computing the rules one at a time (the month's plan already failed, so a month that
+    computes fine never pays for this); nothing found: the caller re-raises Polars' error."""
+    found = compiler.first_overflow(people)
+    if found is None:
+        return
+    step, error = found
+    diagnostic = _overflow_diagnostic(compiler.rules, step, rules_file)
+    raise InputError([diagnostic]) from error
+
+
+def _overflow_diagnostic(rules: RuleSet, step: Step, rules_file: Path) -> Diagnostic:
+    """E171 at the formula that overflowed when the step has one, else at its rule."""
+    advice = "the value exceeds 10^28: check the parameters and the formula's units"
+    if not step.component:
+        total = rules.totals[step.total]
+        message = f"total '{total.id}' overflowed while the month was computed — {advice}"
+        path = f"totals[{step.total}]" if len(rules.totals) > 1 else "total"
+        return Diagnostic(str(rules_file), message, code="E171", path=path)
+    formulas = formula_fields(rules.components[step.component])
+    if step.part == "flag_when":
+        formulas = {("flag_when",): formulas[("flag_when",)]}
+    elif step.part == "":  # the amount: every formula but the flag's
+        formulas = {loc: text for loc, text in formulas.items() if loc != ("flag_when",)}
+    # One formula: point at it and quote it; several (a table's rows …): the component.
+    where, quoted = next(iter(formulas.items())) if len(formulas) == 1 else ((), "")
+    subject = f"'{quoted}'" if quoted else "the component"
+    message = f"{subject} overflowed while the month was computed — {advice}"
+    path = dotted(("components", step.component, *where))
+    written = rules.written.get(step.component)
+    if written is None:
+        return Diagnostic(str(rules_file), message, code="E171", path=path)
+    at = written.at(*where)
+    return Diagnostic(at.file, message, code="E171", line=at.line, col=at.col, path=path)
 
 
 def _lines(computed: pl.DataFrame, meta: list[CompiledLine]) -> pl.DataFrame:

@@ -80,6 +80,23 @@ class Read:
 
 
 @dataclass(frozen=True)
+class Step:
+    """Columns the plan adds for one rule, and which: a component's amount (``part`` ""),
+    its flag ("flag_when") or its trace ("trace"); or, with no ``component``, the total at
+    index ``total`` of the rules' totals."""
+
+    columns: list[pl.Expr]
+    component: str = ""
+    part: str = ""
+    total: int = 0
+
+
+def is_overflow(error: Exception) -> bool:
+    """Polars' error for a Decimal that does not fit (a product, a sum over a team …)."""
+    return "overflow" in str(error)
+
+
+@dataclass(frozen=True)
 class CompiledLine:
     id: str
     label: str
@@ -174,29 +191,52 @@ class Compiler:
         return out
 
     def apply(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        for together in self.steps():
+            frame = frame.with_columns(column for step in together for column in step.columns)
+        return frame
+
+    def steps(self) -> list[list[Step]]:
+        """The plan as columns added in turn: each inner list is one ``with_columns``, each
+        step in it the columns one rule adds (so a failing step names its rule)."""
+        steps: list[list[Step]] = []
         for cid in self.order:
             component = self.rules.components[cid]
             amount, why, raw = self.component(cid, component)
-            frame = frame.with_columns(
-                amount.alias(cid), why.alias(cid + WHY), raw.alias(cid + RAW)
+            steps.append(
+                [Step([amount.alias(cid), why.alias(cid + WHY), raw.alias(cid + RAW)], cid)]
             )
             if component.flag_when and component.flag:
                 # After the amount, so a flag can read its own component's value.
                 raised = self.formula(component.flag_when).fill_null(False)
                 raised = raised & scope_mask(component.applies_to)
-                frame = frame.with_columns(
-                    pl.when(raised).then(pl.lit(component.flag)).alias(cid + FLAG)
-                )
+                flag = pl.when(raised).then(pl.lit(component.flag)).alias(cid + FLAG)
+                steps.append([Step([flag], cid, "flag_when")])
         pay_ids = [cid for cid in self.order if self.rules.components[cid].pay]
         total = pl.sum_horizontal([pl.col(c) for c in pay_ids]) if pay_ids else dec(0)
-        frame = frame.with_columns(total.cast(PAY).alias(self.rules.total.id))
-        for later in self.rules.totals[1:]:  # net pay …: a formula over what came before
+        steps.append([Step([total.cast(PAY).alias(self.rules.total.id)])])
+        for i, later in enumerate(self.rules.totals[1:], start=1):  # net pay …: a formula
             assert later.expr is not None  # the checks refuse a later total without one
-            frame = frame.with_columns(to_fen(self.formula(later.expr)).alias(later.id))
+            to_pay = to_fen(self.formula(later.expr)).alias(later.id)
+            steps.append([Step([to_pay], total=i)])
         # Last, over the finished month: a trace reads amounts as the payslip shows them
         # (a flag may read its own line), and team aggregates see everyone.
-        traces = (self.trace(cid) for cid in self.order)
-        return frame.with_columns(trace for trace in traces if trace is not None)
+        traces = ((cid, self.trace(cid)) for cid in self.order)
+        steps.append([Step([trace], cid, "trace") for cid, trace in traces if trace is not None])
+        return steps
+
+    def first_overflow(self, frame: pl.LazyFrame) -> tuple[Step, pl.exceptions.PolarsError] | None:
+        """The first step whose value does not fit the engine, and Polars' error: each step
+        collected on its own over the one before. Only for a plan that failed, so a month
+        that computes fine never pays for it; None when every step fits on its own."""
+        done = frame.collect()
+        for step in (step for together in self.steps() for step in together):
+            try:
+                done = done.lazy().with_columns(step.columns).collect()
+            except pl.exceptions.ComputeError as error:
+                if is_overflow(error):
+                    return step, error
+                raise
+        return None
 
     def component(self, cid: str, component: ComponentBase) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
         """(amount, explanation, the amount before rounding) of one component."""
@@ -356,4 +396,13 @@ def traces_of(computed: pl.DataFrame) -> pl.DataFrame:
     return computed.select("agent_id", *(c for c in computed.columns if c.endswith(TRACE)))
 
 
-__all__ = ["Compiler", "CompiledLine", "Read", "dependency_order", "traces_of", "values_of"]
+__all__ = [
+    "CompiledLine",
+    "Compiler",
+    "Read",
+    "Step",
+    "is_overflow",
+    "dependency_order",
+    "traces_of",
+    "values_of",
+]
