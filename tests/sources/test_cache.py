@@ -71,8 +71,12 @@ def test_an_entry_missing_a_column_is_read_again(month: Path, monkeypatch: pytes
     # An entry written by another build (here: without buyer hashes) is not trusted.
     import polars as pl
 
+    from csincentive.sources import cache
+
     reads = count_reads(monkeypatch)
     compute_month(month, RULES)
+    for saving in list(cache._PENDING.values()):  # the entry is written on the cache's thread
+        saving.result()
     [entry] = [
         p for p in (Path(os.getcwd()) / ".parsed-cache").iterdir() if not p.name.startswith(".")
     ]
