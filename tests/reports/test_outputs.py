@@ -356,3 +356,23 @@ def test_publish_refuses_an_output_named_like_an_input_of_its_folder(month: Path
     # the same names in another folder are fine
     published = publish(result, Path("elsewhere"), outputs=payroll_files(result))
     assert [p.name for p in published.written] == list(files.OUTPUT_FILES)
+
+
+def test_a_month_with_more_orders_than_a_spreadsheet_holds_writes_them_as_parquet(
+    month: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Above a worksheet's 1,048,576 rows a CSV cannot be opened in a spreadsheet: the
+    # per-order file is attribution.parquet, the same table. (Here the limit is 10 rows and
+    # the month has 16 orders.)
+    monkeypatch.setattr(files, "SPREADSHEET_ROWS", 10)
+    monkeypatch.setattr(files, "XLSX_ORDERS", 5)
+    result = invoke("run", str(month), "--rules", RULES, "--no-ledger")
+    assert result.exit_code == 0, result.output
+    out = month / "out"
+    assert not (out / "attribution.csv").exists()
+    table = pl.read_parquet(out / "attribution.parquet")
+    assert table.height == 16 and table["order_id"].is_sorted()
+    assert table.columns[:3] == ["order_id", "created_at", "paid_at"]
+    assert "16 orders: see attribution.parquet beside this file" in shared_strings(
+        out / "payroll.xlsx"
+    )

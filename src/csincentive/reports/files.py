@@ -46,6 +46,11 @@ FORMULA_START = r"^[=+\-@\t\r]"
 PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)%?$"
 FORMULA_GUARD = "'"
 EXPORT_TIME = "%Y-%m-%d %H:%M:%S"  # times as the exports write them (they have no fractions)
+# A worksheet holds 1,048,576 rows: a month with more orders than that cannot be opened in a
+# spreadsheet as a CSV anyway, and writing millions of rows of text costs more than the rest
+# of publishing the month (2M orders: 1.3 s of CSV against 0.15 s of Parquet). Such a month's
+# per-order file is attribution.parquet: the same columns, for Polars, DuckDB or pandas.
+SPREADSHEET_ROWS = 1_048_576
 
 
 @dataclass(frozen=True)
@@ -53,19 +58,32 @@ class PayrollFiles:
     """A month's payroll files, for month.publish (or write them anywhere with write())."""
 
     result: MonthResult
-    names: tuple[str, ...] = OUTPUT_FILES
+
+    @property
+    def orders_file(self) -> str:
+        """attribution.csv, or attribution.parquet above a spreadsheet's rows."""
+        fits = self.result.orders.height < SPREADSHEET_ROWS  # (a row for the header)
+        return "attribution.csv" if fits else "attribution.parquet"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.orders_file if n == "attribution.csv" else n for n in OUTPUT_FILES)
 
     def write(self, folder: Path) -> None:
-        # attribution.csv (every order: millions at a contact centre) is most of the
+        # The per-order file (millions of orders at a contact centre) is most of the
         # writing; Polars writes it outside the GIL on a thread of its own while the small
         # files and the workbook are written here.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="csincentive-orders") as pool:
-            orders = pool.submit(self._write_attribution, folder / "attribution.csv")
+            orders = pool.submit(self._write_attribution, folder / self.orders_file)
             self._write_small(folder)
             orders.result()
 
     def _write_attribution(self, path: Path) -> None:
-        write_csv(attribution(self.result), path, datetime_format=EXPORT_TIME)
+        table = attribution(self.result)
+        if path.suffix == ".csv":
+            write_csv(table, path, datetime_format=EXPORT_TIME)
+        else:  # Parquet keeps the types: nothing there is run as a formula
+            table.write_parquet(path, compression="lz4", statistics=False)
 
     def _write_small(self, folder: Path) -> None:
         result = self.result
@@ -227,7 +245,8 @@ def write_xlsx(result: MonthResult, path: Path) -> None:
         times = pl.col(pl.Datetime).dt.strftime(EXPORT_TIME)  # as in the CSV, not ISO
         sheet.add("attribution 订单归属", attribution(result).with_columns(times))
     else:
-        orders = f"{result.orders.height} orders: see attribution.csv beside this file"
+        file = payroll_files(result).orders_file
+        orders = f"{result.orders.height} orders: see {file} beside this file"
         sheet.note("attribution 订单归属", orders)
     workbook.close()
 
