@@ -371,8 +371,10 @@ def test_a_month_with_more_orders_than_a_spreadsheet_holds_writes_them_as_parque
     out = month / "out"
     assert not (out / "attribution.csv").exists()
     table = pl.read_parquet(out / "attribution.parquet")
-    assert table.height == 16 and table["order_id"].is_sorted()
-    assert table.columns[:3] == ["order_id", "created_at", "paid_at"]
+    # In the export's order, with its line (a tool sorts as it likes): o01 is line 2.
+    assert table.height == 16 and table["line"].to_list() == list(range(2, 18))
+    assert table.columns[:4] == ["order_id", "line", "created_at", "paid_at"]
+    assert table.row(0, named=True)["order_id"] == "o01"
     assert "16 orders: see attribution.parquet beside this file" in shared_strings(
         out / "payroll.xlsx"
     )

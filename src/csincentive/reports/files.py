@@ -79,10 +79,10 @@ class PayrollFiles:
             orders.result()
 
     def _write_attribution(self, path: Path) -> None:
-        table = attribution(self.result)
         if path.suffix == ".csv":
-            write_csv(table, path, datetime_format=EXPORT_TIME)
+            write_csv(attribution(self.result), path, datetime_format=EXPORT_TIME)
         else:  # Parquet keeps the types: nothing there is run as a formula
+            table = attribution(self.result, for_tools=True)
             table.write_parquet(path, compression="lz4", statistics=False)
 
     def _write_small(self, folder: Path) -> None:
@@ -150,7 +150,7 @@ def _any_formula_like(values: pl.Series) -> bool:
     return bool(values.to_frame("v").select(_formula_like(pl.col("v")).any()).item())
 
 
-def attribution(result: MonthResult) -> pl.DataFrame:
+def attribution(result: MonthResult, *, for_tools: bool = False) -> pl.DataFrame:
     """Every order with its outcome, the agent it was credited to and the chat that won
     (attribution.csv), selected from the orders the month attributed — never a second
     attribution. The buyer and the status are not kept after attribution (only a hash of
@@ -158,6 +158,9 @@ def attribution(result: MonthResult) -> pl.DataFrame:
 
     Sorted by order id (then the times), not by the export's line: the same orders give the
     same file however the export lists them (the line itself would move with the rows).
+    ``for_tools`` (attribution.parquet, above a spreadsheet's rows): in the export's order
+    with its ``line`` instead — a tool sorts as it likes, and sorting millions of orders
+    here would hold the whole table twice.
 
     agent_id and name are the roster person credited; chat_account is the account the
     winning chat came from: the account as written when it is not in the roster, else the
@@ -171,7 +174,7 @@ def attribution(result: MonthResult) -> pl.DataFrame:
     # Who each key is, worked out once per key; the orders pick their row by the key's
     # code — at millions of orders, a lookup of strings would cost more than the writing.
     by_key = _who(keys.categories, result.values).select(pl.all().gather(key.to_physical()))
-    return pl.DataFrame(
+    table = pl.DataFrame(
         [
             *orders.select("order_id", "created_at", "paid_at").get_columns(),
             *orders.select("paid_amount", "refund_amount", "clawed_refund").get_columns(),
@@ -181,7 +184,10 @@ def attribution(result: MonthResult) -> pl.DataFrame:
             orders.get_column("chat_time").alias("chat_start"),
             by_key.get_column("chat_account"),
         ]
-    ).sort("order_id", "created_at", "paid_at", nulls_last=True, maintain_order=True)
+    )
+    if for_tools:
+        return table.insert_column(1, orders.get_column("line"))
+    return table.sort("order_id", "created_at", "paid_at", nulls_last=True, maintain_order=True)
 
 
 def _who(keys: pl.Series, values: pl.DataFrame) -> pl.DataFrame:
