@@ -11,8 +11,8 @@ import polars as pl
 from csincentive.core.money import ENGINE, PAY
 from csincentive.core.month import Month
 from csincentive.month.attribution import UNKNOWN_PREFIX
+from csincentive.sources.chats import SATISFIED_RATINGS
 
-SATISFIED = ("很满意", "满意", "非常满意", "好评", "5", "4")
 # What chat_sums sums per account and part of the timeline (all Int64).
 CHAT_SUMS = [
     "sessions",
@@ -47,7 +47,7 @@ def rating_flags() -> list[pl.Expr]:
     rating = pl.col("rating")
     return [
         (rating.is_not_null() & (rating != "")).fill_null(False).alias("rated"),
-        rating.is_in(list(SATISFIED)).fill_null(False).alias("satisfied"),
+        rating.is_in(list(SATISFIED_RATINGS)).fill_null(False).alias("satisfied"),
     ]
 
 

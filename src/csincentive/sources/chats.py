@@ -61,9 +61,9 @@ CHAT_ALIASES: dict[str, tuple[str, ...]] = {
 SESSION_REQUIRED = ("agent", "buyer", "start_time")
 SESSION_OPTIONAL = ("end_time", "first_response_s", "avg_response_s", "rating")
 # The ratings a session may carry (stripped; blank is "not rated"): 千牛/赤兔's words and
-# the 1–5 scale. The month counts a session satisfied when its rating is one of the first
-# four words or 4–5 (month/metrics.py SATISFIED); any other text would count as rated
-# and not satisfied, lowering satisfaction without a word, so it is an error (D331).
+# the 1–5 scale. A session is satisfied when its rating is one of the first four words or
+# 4–5 (month/metrics.py reads SATISFIED_RATINGS); any other text would count as rated and
+# not satisfied, lowering satisfaction without a word, so it is an error (D331).
 SATISFIED_RATINGS = ("很满意", "满意", "非常满意", "好评", "5", "4")
 RATINGS = (
     *SATISFIED_RATINGS,
