@@ -337,6 +337,7 @@ class _Named:
     """Outputs that would be named like an export of the month."""
 
     names = ("payroll.csv", "orders.csv")
+    retired = ()
 
     def write(self, folder: Path) -> None:  # never reached
         raise AssertionError("written over an input")
@@ -378,3 +379,32 @@ def test_a_month_with_more_orders_than_a_spreadsheet_holds_writes_them_as_parque
     assert "16 orders: see attribution.parquet beside this file" in shared_strings(
         out / "payroll.xlsx"
     )
+
+
+def test_a_rerun_that_crosses_a_spreadsheets_rows_leaves_one_per_order_file(
+    month: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # The first run writes attribution.csv (16 orders); the orders grow past the limit
+    # (here 10 rows) and the rerun writes attribution.parquet: the CSV of the first run is
+    # removed with the move, so out/ never shows a per-order file of another run. And back.
+    out = month / "out"
+    assert invoke("run", str(month), "--rules", RULES, "--no-ledger").exit_code == 0
+    assert (out / "attribution.csv").exists()
+    monkeypatch.setattr(files, "SPREADSHEET_ROWS", 10)
+    assert invoke("run", str(month), "--rules", RULES, "--no-ledger", "--force").exit_code == 0
+    assert (out / "attribution.parquet").exists() and not (out / "attribution.csv").exists()
+    monkeypatch.setattr(files, "SPREADSHEET_ROWS", 1_048_576)
+    assert invoke("run", str(month), "--rules", RULES, "--no-ledger", "--force").exit_code == 0
+    assert (out / "attribution.csv").exists() and not (out / "attribution.parquet").exists()
+
+
+def test_a_per_order_file_left_by_hand_is_not_removed_without_force(month: Path):
+    # attribution.parquet in out/ is a file this run would remove: like any payroll file
+    # already there, it needs --force (O100), and nothing is written.
+    out = month / "out"
+    out.mkdir()
+    (out / "attribution.parquet").write_bytes(b"kept")
+    result = invoke("run", str(month), "--rules", RULES, "--no-ledger")
+    assert result.exit_code == 1 and "O100" in result.output
+    assert (out / "attribution.parquet").read_bytes() == b"kept"
+    assert not (out / "payroll.csv").exists()

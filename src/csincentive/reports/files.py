@@ -69,6 +69,13 @@ class PayrollFiles:
     def names(self) -> tuple[str, ...]:
         return tuple(self.orders_file if n == "attribution.csv" else n for n in OUTPUT_FILES)
 
+    @property
+    def retired(self) -> tuple[str, ...]:
+        """The per-order file this month does not write: a rerun whose orders crossed a
+        spreadsheet's rows removes the other one, so out/ holds one run's files only."""
+        other = {"attribution.csv": "attribution.parquet", "attribution.parquet": "attribution.csv"}
+        return (other[self.orders_file],)
+
     def write(self, folder: Path) -> None:
         # The per-order file (millions of orders at a contact centre) is most of the
         # writing; Polars writes it outside the GIL on a thread of its own while the small
