@@ -167,7 +167,8 @@ def compute_with_rules(
         parsed = parse_exports(inputs, settings, progress)
         if recording and ledger is not None:
             ledger.hash_early(list(inputs.files.values()))
-        ignoring = IgnoredAccounts(tuple(paying.rules.inputs.ignore_accounts), rules_path)
+        listed = tuple(paying.rules.inputs.ignore_accounts)
+        ignoring = IgnoredAccounts(listed, rules_path, paying.rules.files)
         figures = attribute(parsed, inputs, paying.rules.attribution, progress, ignoring)
         del parsed  # a month's sessions: nothing below reads them
         people = per_person(inputs, figures, paying, progress)

@@ -13,7 +13,6 @@ import polars as pl
 from csincentive.core.diagnostics import Diagnostic
 from csincentive.ledger.store import MonthRecord
 from csincentive.month.engine import CompiledLine
-from csincentive.rules.loader import rules_files
 from csincentive.rules.model import RuleSet
 
 PERSON = ["agent_id", "name", "team", "role"]  # who a payroll row is, before the money
@@ -113,7 +112,7 @@ class MonthResult:
                 "orders": self.orders,
             },
             input_files=self.input_files,
-            rules_files=rules_files(self.rules_file),
+            rules_files=list(self.rules.files) or [Path(self.rules_file).resolve()],
             scheme_id=scheme.id if scheme else None,
             shop=scheme.shop if scheme else None,
             title=self.rules.title,
