@@ -104,6 +104,9 @@ CODES: dict[str, Code] = {
         "under [inputs] ignore_accounts)"
     ),
     "D302": _error("more chat accounts than one month's attribution can rank"),
+    "D303": _error(
+        "the figures per person made from the exports cannot be computed (a sum out of range)"
+    ),
     "D320": _error("orders: a negative amount paid or refunded"),
     "D321": _error("orders: an amount above [inputs] max_amount"),
     "D322": _error("orders: a refund larger than the payment"),

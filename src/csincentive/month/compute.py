@@ -172,7 +172,10 @@ def compute_with_rules(
         figures = attribute(parsed, inputs, paying.rules.attribution, progress, ignoring)
         del parsed  # a month's sessions: nothing below reads them
         people = per_person(inputs, figures, paying, progress)
-        paid = pay(people, figures, paying)
+        try:
+            paid = pay(people, figures, paying)
+        except pl.exceptions.PolarsError as error:  # not a rule's (E171 names those)
+            raise figures_failed(inputs, error) from None
         return month_result(inputs, figures, people, paid, paying, warnings)
 
 
@@ -422,6 +425,20 @@ def _raise_on_missing_values(
             )
     if diagnostics:
         raise InputError(diagnostics)
+
+
+def figures_failed(inputs: MonthInputs, error: Exception) -> InputError:
+    """D303: the per-person figures made from the exports could not be computed — a sum
+    out of the engine's range, a value no check foresaw. Every row passed its checks, so
+    the cause is in the figures of many rows together: which files, and Polars' words."""
+    reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else "no detail"
+    message = (
+        f"the month's figures per person could not be computed from this file ({reason}) — "
+        "check it for amounts or counts far larger than the shop's, then run again; if "
+        "the export looks right, please report it"
+    )
+    files = [inputs.exports[name] for name in ("chats", "orders") if name in inputs.exports]
+    return InputError([Diagnostic(str(path), message, code="D303") for path in files])
 
 
 def _raise_on_overflow(compiler: Compiler, people: pl.LazyFrame, rules_file: Path) -> None:
