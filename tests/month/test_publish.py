@@ -131,6 +131,10 @@ class Light:
     names: tuple[str, ...] = ("payroll.csv", "lines.csv", "metrics.csv", "payroll.xlsx")
     retired: tuple[str, ...] = ()
 
+    @property
+    def ledger_tables(self) -> dict[str, str]:
+        return {}
+
     def write(self, folder: Path) -> None:
         for name in self.names:
             (folder / name).write_bytes(self.content(name))

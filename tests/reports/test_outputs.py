@@ -340,6 +340,7 @@ class _Named:
 
     names = ("payroll.csv", "orders.csv")
     retired = ()
+    ledger_tables: dict[str, str] = {}
 
     def write(self, folder: Path) -> None:  # never reached
         raise AssertionError("written over an input")
@@ -410,3 +411,30 @@ def test_a_per_order_file_left_by_hand_is_not_removed_without_force(month: Path)
     assert result.exit_code == 1 and "O100" in result.output
     assert (out / "attribution.parquet").read_bytes() == b"kept"
     assert not (out / "payroll.csv").exists()
+
+
+def test_above_a_spreadsheets_rows_the_ledger_keeps_the_per_order_file_itself(
+    month: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    # attribution.parquet is the ledger's orders table as the ledger writes it: written
+    # once, by the files, and copied into the month (the manifest hashes the copy).
+    from csincentive.ledger.disk import digest_file
+
+    monkeypatch.setattr(files, "SPREADSHEET_ROWS", 10)  # the month has 16 orders
+    ledger = tmp_path / "ledger"
+    result = invoke("run", str(month), "--rules", RULES, "--ledger", str(ledger))
+    assert result.exit_code == 0, result.output
+    kept = Ledger(ledger).for_scheme("taobao-presales", None)
+    orders = kept.month_folder("2026-10") / "orders.parquet"
+    shown = month / "out" / "attribution.parquet"
+    assert orders.read_bytes() == shown.read_bytes()
+    assert kept.manifest("2026-10")["files"]["orders.parquet"] == digest_file(orders)
+    assert list(kept.manifest("2026-10")["files"]) == [
+        "payroll.parquet",
+        "lines.parquet",
+        "metrics.parquet",
+        "values.parquet",
+        "orders.parquet",
+    ]
+    # and the ledger reads its orders back as the month had them
+    assert kept.orders("2026-10").equals(compute_month(month, RULES).per_order)

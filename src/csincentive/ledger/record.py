@@ -19,6 +19,7 @@ from csincentive.core.diagnostics import InputError
 from csincentive.ledger.disk import (
     REPLACED,
     STAGING,
+    adopt_table,
     digest_file,
     keep_history,
     recover,
@@ -58,6 +59,10 @@ class MonthRecord:
     shop: str | None = None  # [scheme] shop: shops sharing a ledger folder are kept apart
     # The month's warnings as plain dicts (Diagnostic.as_dict): kept with the run.
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    # Tables the caller writes itself as a file of the same bytes (month.publish: the
+    # per-order file above a spreadsheet's rows is the ledger's orders): not written on
+    # the ledger's thread, but copied from that file at the commit (PendingRecord.commit).
+    adopted: frozenset[str] = frozenset()
 
     @property
     def gross(self) -> Decimal:
@@ -123,14 +128,14 @@ class PendingRecord:
         with writable(self.folder):
             self.journal.write(STAGED)
 
-    def commit(self) -> Recorded:
+    def commit(self, adopted: dict[str, Path] | None = None) -> Recorded:
         """Wait for the tables, write the manifest, keep the replaced run in history, then
         commit (the journal's one rename) and move the month, and the files begun with it,
         into place; then let go of the month. L103 when the ledger cannot be written
         (nothing is recorded), L108 when the move after the commit fails (the month is
         recorded; the next run or command opening the ledger finishes the move)."""
         try:
-            manifest, replaced = self._complete()
+            manifest, replaced = self._complete(adopted or {})
             journal = self.journal
             with writable(self.folder):
                 journal.write(COMMITTED)  # the commit point
@@ -161,13 +166,21 @@ class PendingRecord:
         finally:
             self.lock.release()
 
-    def _complete(self) -> tuple[dict[str, Any], str | None]:
+    def _complete(self, adopted: dict[str, Path]) -> tuple[dict[str, Any], str | None]:
         """The staged month made whole: the manifest and the history (the replaced run's
-        entry, by name) beside the tables the writing thread wrote."""
+        entry, by name) beside the tables the writing thread wrote, and the tables the
+        caller wrote (``adopted``: name → its file; one not given is written here)."""
         result, previous = self.result, self.previous
         replaced = None
         with writable(self.folder):
             tables, inputs = self.job.result()
+            for name in sorted(result.adopted):
+                source = adopted.get(name)
+                if source is not None and source.is_file():
+                    tables |= adopt_table(source, self.staging, name)
+                else:
+                    tables |= write_tables({name: result.tables[name]}, self.staging)
+            tables = {f"{name}.parquet": tables[f"{name}.parquet"] for name in TABLES}
             manifest = _manifest(result, inputs, force=self.force, options=self.options)
             if previous is not None:
                 folder = self.folder / result.period
@@ -272,7 +285,8 @@ def write_tables_and_hash_inputs(
     early if the pipeline said so (Ledger.hash_early) — while Polars writes the tables:
     BLAKE3 and Polars both work outside the GIL."""
     jobs = {name: (path, digest(path)) for name, path in sorted(result.input_files.items())}
-    tables = write_tables({name: result.tables[name] for name in TABLES}, folder)
+    written = [name for name in TABLES if name not in result.adopted]
+    tables = write_tables({name: result.tables[name] for name in written}, folder)
     inputs = {
         name: {"path": str(path), "blake3": job.result()} for name, (path, job) in jobs.items()
     }

@@ -42,7 +42,7 @@ from csincentive.month.engine import (
 from csincentive.month.figures import AgentFigures, attribute, parse_exports
 from csincentive.month.history import history_frame
 from csincentive.month.metrics import agent_frame
-from csincentive.month.result import PER_ORDER_FILE_ONLY, PERSON, MonthResult
+from csincentive.month.result import PERSON, MonthResult
 from csincentive.rules.loader import load_rules
 from csincentive.rules.locate import dotted
 from csincentive.rules.model import Inputs, RuleSet, formula_fields
@@ -349,8 +349,8 @@ def _orders_out(attributed: pl.DataFrame, clawed: pl.DataFrame) -> pl.DataFrame:
             *(attributed.get_column(name) for name in ORDER_COLUMNS),
             clawed_back.alias("clawed_refund"),
             attributed.get_column("line"),
-            # for the per-order file only (MonthResult.for_ledger leaves them out)
-            *(attributed.get_column(name) for name in PER_ORDER_FILE_ONLY),
+            # as the export writes them, for the per-order table (month.orders)
+            *(attributed.get_column(name) for name in ("buyer", "status")),
         ]
     )
 

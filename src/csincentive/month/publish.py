@@ -29,7 +29,7 @@ run is over: one whose journal committed is moved in, any other removed."""
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -60,6 +60,10 @@ class Outputs(Protocol):
 
     @property
     def retired(self) -> tuple[str, ...]:  # files of other runs these replace, to remove
+        ...
+
+    @property
+    def ledger_tables(self) -> dict[str, str]:  # ledger tables a file holds: name → file
         ...
 
     def write(self, folder: Path) -> None: ...
@@ -94,6 +98,11 @@ def publish(
     ``force`` replaces the payroll files of an open month, never a sealed month."""
     out_dir = Path(out_dir)
     record = None if ledger is None else result.for_ledger()
+    # A table the files hold byte for byte (the per-order file above a spreadsheet's rows
+    # is the ledger's orders) is written once, by the files, and copied into the ledger.
+    shared = outputs.ledger_tables
+    if record is not None and shared:
+        record = replace(record, adopted=frozenset(shared))
     book = (
         None
         if ledger is None or record is None
@@ -113,7 +122,8 @@ def publish(
     pending = None if book is None or record is None else _prepare(book, record, force, options)
     staged = _stage(outputs, out_dir, pending)
     try:
-        recorded = None if pending is None else _commit(pending)
+        adopted = {name: staged.folder / file for name, file in shared.items()}
+        recorded = None if pending is None else _commit(pending, adopted)
         if pending is None:
             _commit_files(staged)
     except BaseException:
@@ -309,8 +319,8 @@ def _since_sealed(
     return None if sealed is None else diff_lines(sealed, result.lines)
 
 
-def _commit(pending: PendingRecord) -> Recorded:
+def _commit(pending: PendingRecord, adopted: dict[str, Path]) -> Recorded:
     try:
-        return pending.commit()
+        return pending.commit(adopted)
     except OSError as error:  # L103 and L108 come as InputError already
         raise unwritable(pending.folder, error, "L103") from None

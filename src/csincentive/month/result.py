@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -13,12 +14,10 @@ import polars as pl
 from csincentive.core.diagnostics import Diagnostic
 from csincentive.ledger.store import MonthRecord
 from csincentive.month.engine import CompiledLine
+from csincentive.month.orders import per_order_table
 from csincentive.rules.model import RuleSet
 
-PERSON = ["agent_id", "name", "team", "role"]
-# Columns of the orders read for the per-order file only (attribution.csv): the ledger
-# keeps what later months read, and the export keeps the rest.
-PER_ORDER_FILE_ONLY = ("buyer", "status")  # who a payroll row is, before the money
+PERSON = ["agent_id", "name", "team", "role"]  # who a payroll row is, before the money
 # warnings.csv and the workbook's warnings sheet: one row per warning of the month.
 WARNING_SCHEMA = {
     "file": pl.String,
@@ -52,6 +51,12 @@ class MonthResult:
     traces: pl.DataFrame
     warnings: list[Diagnostic] = field(default_factory=list)
     input_files: dict[str, Path] = field(default_factory=dict)
+
+    @cached_property
+    def per_order(self) -> pl.DataFrame:
+        """Every order with who it was credited to (month.orders): the ledger's orders and
+        the per-order file, built once."""
+        return per_order_table(self.orders, self.values)
 
     @property
     def totals(self) -> list[str]:
@@ -112,7 +117,7 @@ class MonthResult:
                 "lines": self.lines,
                 "metrics": self.metrics,
                 "values": self.values,
-                "orders": self.orders.drop(PER_ORDER_FILE_ONLY, strict=False),
+                "orders": self.per_order,
             },
             input_files=self.input_files,
             rules_files=list(self.rules.files) or [Path(self.rules_file).resolve()],

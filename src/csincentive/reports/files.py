@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from csincentive.core.month import Month
-from csincentive.month.attribution import UNKNOWN_PREFIX
+from csincentive.ledger.disk import write_table
 from csincentive.month.result import MonthResult
 
 XLSX_LINES = 20_000  # above this many pay lines payroll.xlsx points to lines.csv instead
@@ -76,6 +76,12 @@ class PayrollFiles:
         other = {"attribution.csv": "attribution.parquet", "attribution.parquet": "attribution.csv"}
         return (other[self.orders_file],)
 
+    @property
+    def ledger_tables(self) -> dict[str, str]:
+        """attribution.parquet is the ledger's orders table as the ledger writes it, so the
+        ledger copies it instead of encoding two million orders a second time."""
+        return {"orders": self.orders_file} if self.orders_file.endswith(".parquet") else {}
+
     def write(self, folder: Path) -> None:
         # The per-order file (millions of orders at a contact centre) is most of the
         # writing; Polars writes it outside the GIL on a thread of its own while the small
@@ -89,8 +95,7 @@ class PayrollFiles:
         if path.suffix == ".csv":
             write_csv(attribution(self.result), path, datetime_format=EXPORT_TIME)
         else:  # Parquet keeps the types: nothing there is run as a formula
-            table = attribution(self.result, for_tools=True)
-            table.write_parquet(path, compression="lz4", statistics=False)
+            write_table(attribution(self.result, for_tools=True), path)
 
     def _write_small(self, folder: Path) -> None:
         result = self.result
@@ -158,78 +163,20 @@ def _any_formula_like(values: pl.Series) -> bool:
 
 
 def attribution(result: MonthResult, *, for_tools: bool = False) -> pl.DataFrame:
-    """Every order with its outcome, the agent it was credited to and the chat that won
-    (attribution.csv), selected from the orders the month attributed — never a second
-    attribution. The buyer and the status are the export's as written.
+    """Every order with its outcome, the agent it was credited to and the chat that won:
+    the month's per-order table (month.orders, the one the ledger keeps).
 
-    Sorted by order id (then the times), not by the export's line: the same orders give the
-    same file however the export lists them (the line itself would move with the rows).
-    ``for_tools`` (attribution.parquet, above a spreadsheet's rows): in the export's order
-    with its ``line`` instead — a tool sorts as it likes, and sorting millions of orders
-    here would hold the whole table twice.
-
-    agent_id and name are the roster person credited; chat_account is the account the
-    winning chat came from: the account as written when it is not in the roster, else the
-    roster's chat_nick (or agent_id, for a person without one)."""
-    orders = result.orders
-    key = orders.get_column("agent_key")
-    keys = key.dtype
-    if not isinstance(keys, pl.Enum):  # (the month's keys are one; a bare frame's may not be)
-        keys = pl.Enum(key.cast(pl.String).drop_nulls().unique().sort())
-        key = key.cast(pl.String).cast(keys)
-    # Who each key is, worked out once per key; the orders pick their row by the key's
-    # code — at millions of orders, a lookup of strings would cost more than the writing.
-    by_key = _who(keys.categories, result.values).select(pl.all().gather(key.to_physical()))
-    table = pl.DataFrame(
-        [
-            *orders.select("order_id", *_present(orders, "buyer")).get_columns(),
-            *orders.select("created_at", "paid_at").get_columns(),
-            *orders.select("paid_amount", "refund_amount", "clawed_refund").get_columns(),
-            *orders.select(_present(orders, "status")).get_columns(),
-            orders.get_column("outcome"),
-            by_key.get_column("agent_id"),
-            by_key.get_column("name"),
-            orders.get_column("chat_time").alias("chat_start"),
-            by_key.get_column("chat_account"),
-        ]
-    )
+    attribution.csv: sorted by order id (then the times), not by the export's line — the
+    same orders give the same file however the export lists them (the line itself would
+    move with the rows) — and without the line and the attribution key. ``for_tools``
+    (attribution.parquet, above a spreadsheet's rows): the table as it is, in the export's
+    order — a tool sorts as it likes, and sorting millions of orders here would hold the
+    whole table twice."""
+    table = result.per_order
     if for_tools:
-        return table.insert_column(1, orders.get_column("line"))
-    return table.sort("order_id", "created_at", "paid_at", nulls_last=True, maintain_order=True)
-
-
-def _present(frame: pl.DataFrame, name: str) -> list[str]:
-    """[name] when the orders carry that column (a month's do; a frame built by hand or
-    an earlier month's from the ledger may not)."""
-    return [name] if name in frame.columns else []
-
-
-def _who(keys: pl.Series, values: pl.DataFrame) -> pl.DataFrame:
-    """Per agent_key, in the order given: agent_id and name (null for an account not in
-    the roster) and chat_account, each an Enum (a code per order, not a string)."""
-    nick = pl.col("chat_nick") if "chat_nick" in values.columns else pl.lit(None, pl.String)
-    people = values.select(
-        pl.col("agent_id").cast(pl.String),
-        pl.col("name").cast(pl.String),
-        pl.coalesce(nick.cast(pl.String), pl.col("agent_id")).alias("account"),
-    )
-    key = pl.col("agent_key")
-    unknown = key.str.starts_with(UNKNOWN_PREFIX)
-    who = (
-        pl.DataFrame({"agent_key": keys.cast(pl.String)})
-        .join(people, left_on="agent_key", right_on="agent_id", how="left", maintain_order="left")
-        .select(
-            pl.when(~unknown).then(key).alias("agent_id"),
-            pl.when(~unknown).then(pl.col("name")).alias("name"),
-            pl.when(unknown)
-            .then(key.str.strip_prefix(UNKNOWN_PREFIX))
-            .otherwise("account")
-            .alias("chat_account"),
-        )
-    )
-    return who.select(
-        pl.col(c).cast(pl.Enum(who[c].drop_nulls().unique().sort())) for c in who.columns
-    )
+        return table
+    shown = table.drop("line", "agent_key")
+    return shown.sort("order_id", "created_at", "paid_at", nulls_last=True, maintain_order=True)
 
 
 def write_xlsx(result: MonthResult, path: Path) -> None:
