@@ -163,6 +163,10 @@ CODES: dict[str, Code] = {
     "L106": _error("a month is reopened without a reason"),
     "L107": _error("another run is writing the month now (the lock names it)"),
     "L108": _error("a committed run is not moved into place yet (its journal names what is left)"),
+    "L110": _error(
+        "last_month/change: the ledger's last month did not pay a person hired before this"
+        " month, and the call gives no fallback"
+    ),
     # -- U: command-line usage
     "U100": _error("--by names no metric, component or total"),
     "U101": _error("no such person in the roster (or a name shared by several)"),
