@@ -27,6 +27,7 @@ from csincentive.rules.kinds.base import Checking, ComponentBase, Loc, Report
 from csincentive.rules.locate import SourceMap
 from csincentive.rules.model import RuleSet
 from csincentive.rules.names import scheme_names
+from csincentive.rules.paychecks import check_pay_checks
 
 _KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
 
@@ -54,6 +55,11 @@ def check_meaning(
         _check_flag_and_points(checking, component)
         _check_param_references(context, checking, component)
         kind_of(component).check(component, checking)
+    minimum = rules.scheme.minimum_wage if rules.scheme else None
+    paid = [*context.components, *context.total_ids]
+    fields = context.inputs.roster_fields
+    amounts = [*context.params, *(f for f, kind in fields.items() if kind != "text")]
+    check_pay_checks(minimum, rules.checks, report, names, paid, amounts)
     return sorted(report.items, key=lambda d: (d.line or 0, d.col or 0, d.code))
 
 
