@@ -84,6 +84,7 @@ CODES: dict[str, Code] = {
         "a pay check names the wrong kind of value: of is no component or total, or the minimum"
         " wage's amount is no number, parameter or roster field"
     ),
+    "E225": _error("a history function sums, averages or reads last month's value of a text field"),
     # -- D: the month's data files
     "D100": _error("the period is not a month (YYYY-MM)"),
     "D101": _error("the month's folder or one of its required files is missing"),
