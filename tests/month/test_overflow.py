@@ -115,3 +115,33 @@ def test_a_month_that_computes_fine_never_looks_for_an_overflow(
 
     monkeypatch.setattr(Compiler, "first_overflow", looked)
     assert compute_month(MONTH, MONTH_RULES).payroll.height == 6
+
+
+def test_figures_that_cannot_be_computed_before_any_rule_are_a_located_d303(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # Every row passed its checks, but a figure made from many rows together fails (here
+    # forced: a per-person sales figure multiplied past Decimal(38, 2)). That is no rule's
+    # fault, so no E171: D303 names the exports, never Polars' error or X000.
+    import polars as pl
+
+    from csincentive.core.money import PAY
+    from csincentive.month import compute
+
+    real = compute.agent_frame
+
+    def overflowing(*args, **kwargs):
+        huge = pl.lit(Decimal(10) ** 35, dtype=PAY)
+        return real(*args, **kwargs).with_columns((pl.col("sales").cast(PAY) * huge).cast(PAY))
+
+    monkeypatch.setattr(compute, "agent_frame", overflowing)
+    with pytest.raises(InputError) as raised:
+        compute_month(MONTH, MONTH_RULES)
+    found = raised.value.diagnostics
+    assert [(Path(d.file).name, d.code) for d in found] == [
+        ("chats.csv", "D303"),
+        ("orders.csv", "D303"),
+    ]
+    assert found[0].message.startswith(
+        "the month's figures per person could not be computed from this file ("
+    )

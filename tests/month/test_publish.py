@@ -129,6 +129,7 @@ class Light:
 
     result: MonthResult
     names: tuple[str, ...] = ("payroll.csv", "lines.csv", "metrics.csv", "payroll.xlsx")
+    retired: tuple[str, ...] = ()
 
     def write(self, folder: Path) -> None:
         for name in self.names:

@@ -254,7 +254,7 @@ def test_every_csv_of_the_month_is_neutralised_and_the_fine_stays_negative(hosti
     )
     assert rows(out / "metrics.csv")[1].startswith("A1,'=1+2,售前一组,agent,5,")
     assert rows(out / "attribution.csv")[1] == (
-        "o01,2026-10-05 11:00:00,2026-10-05 11:05:00,300.00,0.00,,credited,A1,'=1+2,"
+        "o01,b1,2026-10-05 11:00:00,2026-10-05 11:05:00,300.00,0.00,,交易成功,credited,A1,'=1+2,"
         "2026-10-05 10:00:00,云杉:小美"
     )
     # the workbook keeps the real text, as string cells, never a formula
@@ -281,24 +281,26 @@ def test_attribution_csv_has_every_order_with_its_outcome_and_the_chat_that_won(
     assert result.exit_code == 0, result.output
     table = rows(tmp_path / "2026-10" / "out" / "attribution.csv")
     assert table[0] == (
-        "order_id,created_at,paid_at,paid_amount,refund_amount,clawed_refund,outcome,"
+        "order_id,buyer,created_at,paid_at,paid_amount,refund_amount,clawed_refund,status,outcome,"
         "agent_id,name,chat_start,chat_account"
     )
     assert len(table) == 1 + 16 + 1  # every order of orders.csv, and the last CRLF
     by_id = {row.split(",")[0]: row for row in table[1:-1]}
     # o01: b1 chatted with 小美 at 10:00 and paid at 11:05 (老王's 09:00 chat is older)
     assert by_id["o01"] == (
-        "o01,2026-10-05 11:00:00,2026-10-05 11:05:00,300.00,0.00,,credited,A1,小美,"
+        "o01,b1,2026-10-05 11:00:00,2026-10-05 11:05:00,300.00,0.00,,交易成功,credited,A1,小美,"
         "2026-10-05 10:00:00,云杉:小美"
     )
-    assert by_id["o05"] == "o05,2026-10-12 16:00:00,,0.00,0.00,,unpaid,,,,"  # no 付款时间
-    assert by_id["o13"].endswith(",88.00,0.00,,silent,,,,")
-    assert by_id["o08"].endswith(",99.00,0.00,,outside_window,,,,")
-    assert by_id["o17"].startswith("o17,2026-09-30 10:00:00,")
+    assert (
+        by_id["o05"] == "o05,b3,2026-10-12 16:00:00,,0.00,0.00,,等待买家付款,unpaid,,,,"
+    )  # no 付款时间
+    assert by_id["o13"].endswith(",88.00,0.00,,交易成功,silent,,,,")
+    assert by_id["o08"].endswith(",99.00,0.00,,交易成功,outside_window,,,,")
+    assert by_id["o17"].startswith("o17,b40,2026-09-30 10:00:00,")
     assert by_id["o17"].endswith(",other_month,,,,")
     # o16: won by an account the rules ignore — no person, the account as written
     assert by_id["o16"] == (
-        "o16,2026-10-19 10:00:00,2026-10-19 10:02:00,77.00,0.00,,ignored_account,,,"
+        "o16,b26,2026-10-19 10:00:00,2026-10-19 10:02:00,77.00,0.00,,交易成功,ignored_account,,,"
         "2026-10-19 09:00:00,云杉:临时工"
     )
 
@@ -337,6 +339,7 @@ class _Named:
     """Outputs that would be named like an export of the month."""
 
     names = ("payroll.csv", "orders.csv")
+    retired = ()
 
     def write(self, folder: Path) -> None:  # never reached
         raise AssertionError("written over an input")
@@ -373,8 +376,37 @@ def test_a_month_with_more_orders_than_a_spreadsheet_holds_writes_them_as_parque
     table = pl.read_parquet(out / "attribution.parquet")
     # In the export's order, with its line (a tool sorts as it likes): o01 is line 2.
     assert table.height == 16 and table["line"].to_list() == list(range(2, 18))
-    assert table.columns[:4] == ["order_id", "line", "created_at", "paid_at"]
+    assert table.columns[:5] == ["order_id", "line", "buyer", "created_at", "paid_at"]
     assert table.row(0, named=True)["order_id"] == "o01"
     assert "16 orders: see attribution.parquet beside this file" in shared_strings(
         out / "payroll.xlsx"
     )
+
+
+def test_a_rerun_that_crosses_a_spreadsheets_rows_leaves_one_per_order_file(
+    month: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # The first run writes attribution.csv (16 orders); the orders grow past the limit
+    # (here 10 rows) and the rerun writes attribution.parquet: the CSV of the first run is
+    # removed with the move, so out/ never shows a per-order file of another run. And back.
+    out = month / "out"
+    assert invoke("run", str(month), "--rules", RULES, "--no-ledger").exit_code == 0
+    assert (out / "attribution.csv").exists()
+    monkeypatch.setattr(files, "SPREADSHEET_ROWS", 10)
+    assert invoke("run", str(month), "--rules", RULES, "--no-ledger", "--force").exit_code == 0
+    assert (out / "attribution.parquet").exists() and not (out / "attribution.csv").exists()
+    monkeypatch.setattr(files, "SPREADSHEET_ROWS", 1_048_576)
+    assert invoke("run", str(month), "--rules", RULES, "--no-ledger", "--force").exit_code == 0
+    assert (out / "attribution.csv").exists() and not (out / "attribution.parquet").exists()
+
+
+def test_a_per_order_file_left_by_hand_is_not_removed_without_force(month: Path):
+    # attribution.parquet in out/ is a file this run would remove: like any payroll file
+    # already there, it needs --force (O100), and nothing is written.
+    out = month / "out"
+    out.mkdir()
+    (out / "attribution.parquet").write_bytes(b"kept")
+    result = invoke("run", str(month), "--rules", RULES, "--no-ledger")
+    assert result.exit_code == 1 and "O100" in result.output
+    assert (out / "attribution.parquet").read_bytes() == b"kept"
+    assert not (out / "payroll.csv").exists()

@@ -1,7 +1,7 @@
 """What a rules file may include (issue 11, item 6): a relative path to a .toml file in the
 folder of the top-level rules file or below it. Anything else is refused at the include's
-file:line (E108) before the file is opened; `rules_files`, the walker that lists what a
-month was paid by, follows the same rule."""
+file:line (E108) before the file is opened; `RuleSet.files`, the files a month was paid
+by, lists what was read."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from csincentive.core.diagnostics import InputError
-from csincentive.rules.loader import check_rules, load_rules, rules_files
+from csincentive.rules.loader import check_rules, load_rules
 
 SCHEME = '[scheme]\nid = "t"\nname = "T"\nvalid_from = "2026-01-01"\n'
 BASE = '[components.base]\nlabel = "底薪"\nkind = "formula"\nexpr = "2500"\n'
@@ -89,8 +89,6 @@ def test_an_include_outside_the_rules_is_refused_unopened(
     assert (d.file, d.line, d.col, d.code, d.path) == (str(main), 1, 12, "E108", "include[0]")
     assert d.message == message
     assert set(opened) == {str(main.resolve())}  # the rules file itself, and nothing it names
-    assert rules_files(main) == [main.resolve()]
-    assert set(opened) == {str(main.resolve())}
 
 
 def test_the_real_passwd_is_never_parsed(tmp_path: Path, opened: list[str]):
@@ -117,12 +115,13 @@ def test_includes_may_go_down_and_back_up_inside_the_folder(tmp_path: Path, open
     rules, diagnostics = check_rules(main)
     assert diagnostics == [] and rules is not None
     assert list(rules.components) == ["fine", "base"]
-    assert rules_files(main) == [
+    # What the ledger's manifest lists, recorded while loading: each file once, resolved.
+    assert rules.files == (
         main.resolve(),
         (tmp_path / "shared" / "fines.toml").resolve(),
         (tmp_path / "common.toml").resolve(),
-    ]
-    assert set(opened) == set(map(str, rules_files(main)))  # included: resolved
+    )
+    assert set(opened) == set(map(str, rules.files))  # each opened once, by that name
 
 
 def test_a_nested_include_may_not_climb_past_the_top_level_folder(
@@ -143,8 +142,6 @@ def test_a_nested_include_may_not_climb_past_the_top_level_folder(
         "E108",
         f"'../../x.toml' {OUTSIDE}",
     )
-    assert set(opened) == {str(main.resolve()), str(fines.resolve())}
-    assert rules_files(main) == [main.resolve(), fines.resolve()]
     assert set(opened) == {str(main.resolve()), str(fines.resolve())}
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from csincentive.core.diagnostics import Diagnostic
 from csincentive.rules.limits import MAX_COMPONENTS, MAX_RULES_BYTES, MAX_TOML_DEPTH
-from csincentive.rules.loader import check_rules, rules_files
+from csincentive.rules.loader import check_rules
 from csincentive.rules.values import out_of_range, parse_number
 
 HEADER = '[scheme]\nid = "t"\nname = "T"\nvalid_from = "2026-01-01"\n'  # lines 1-4
@@ -206,9 +206,11 @@ def test_rules_files_lists_each_file_once_within_the_limits(tmp_path: Path):
     (tmp_path / "common.toml").write_text("")
     main = tmp_path / "main.toml"
     main.write_text('include = ["shared/fines.toml", "common.toml"]\n' + HEADER + BASE)
-    assert check_rules(main)[1] == []
-    assert rules_files(main) == [
+    rules, diagnostics = check_rules(main)
+    assert diagnostics == [] and rules is not None
+    # common.toml is included twice (by main and by fines): listed once, where first met.
+    assert rules.files == (
         main.resolve(),
         (tmp_path / "shared" / "fines.toml").resolve(),
         (tmp_path / "common.toml").resolve(),
-    ]
+    )

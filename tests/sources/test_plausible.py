@@ -280,12 +280,30 @@ def test_a_truncated_export_is_reported_at_its_last_line(tmp_path: Path) -> None
     folder = month_with(tmp_path, "orders.csv", lambda lines: None)
     path = folder / "orders.csv"
     path.write_bytes(path.read_bytes()[:-30])  # the last row (line 17) cut in its paid_at
-    found = problems(folder)
-    assert {(d.line, d.path) for d in found} == {
-        (17, "paid_at"),
-        (17, "paid_amount"),
-        (17, "status"),
-    }
+    [found] = problems(folder)
+    # o17,b40,2026-09-30 10:00:00,2026-09-30 1 — 4 of the header's 7 cells, no line break:
+    # a download that did not finish, said once instead of three cells of bad values.
+    assert (found.line, found.col, found.code, found.path) == (17, 5, "D111", "paid_amount")
+    assert found.message.startswith("the last row has 4 of the header's 7 cells")
+
+
+def test_a_chats_export_cut_before_its_last_rating_is_an_error(tmp_path: Path) -> None:
+    # 云杉:临时工's session (line 23) ends its row with an empty rating; cut before that
+    # last comma the row has 4 of 5 cells and no line break: the rating of a session cut
+    # off like this would read as "not rated".
+    folder = month_with(tmp_path, "chats.csv", lambda lines: None)
+    path = folder / "chats.csv"
+    path.write_bytes(path.read_bytes()[:-2])
+    [found] = problems(folder)
+    assert where([found]) == [("chats.csv", 23, "D111", "rating")]
+
+
+def test_a_short_last_row_with_its_line_break_is_read_as_blank_cells(tmp_path: Path) -> None:
+    # Excel leaves the trailing empty cells off some rows: a short row that ends with a
+    # line break is not a cut download. The last session's rating was blank anyway.
+    folder = month_with(tmp_path, "chats.csv", replace(23, "09:00:00,,", "09:00:00,"))
+    plain = compute_month(MONTH, RULES)
+    assert compute_month(folder, RULES).payroll.equals(plain.payroll)
 
 
 def test_a_quote_never_closed_is_reported_at_its_line(tmp_path: Path) -> None:

@@ -97,6 +97,7 @@ CODES: dict[str, Code] = {
     "D108": _error("a CSV file cannot be parsed (an unclosed quote, a broken row)"),
     "D109": _error("an export has only its header, but the rules read figures made from it"),
     "D110": _error("a row has fewer cells than the header (a row cut short)"),
+    "D111": _error("an export whose last row is cut short: a download that did not finish"),
     "D201": _error("roster: a required value is empty"),
     "D202": _error("roster: an unknown role (agent or supervisor)"),
     "D203": _error("roster: not a date"),
@@ -112,6 +113,9 @@ CODES: dict[str, Code] = {
         "under [inputs] ignore_accounts)"
     ),
     "D302": _error("more chat accounts than one month's attribution can rank"),
+    "D303": _error(
+        "the figures per person made from the exports cannot be computed (a sum out of range)"
+    ),
     "D320": _error("orders: a negative amount paid or refunded"),
     "D321": _error("orders: an amount above [inputs] max_amount"),
     "D322": _error("orders: a refund larger than the payment"),

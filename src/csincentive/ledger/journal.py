@@ -60,12 +60,18 @@ class FileMove:
     staged: Path
     into: Path
     names: tuple[str, ...]
+    # Files an earlier run may have left that this run's files retire (attribution.csv
+    # when this run writes attribution.parquet): removed with the move, so out/ never
+    # holds a per-order file of another run beside this run's payroll.
+    retired: tuple[str, ...] = ()
 
     def apply(self) -> None:
         for name in self.names:
             source = self.staged / name
             if source.exists():  # not moved yet (an earlier attempt may have moved it)
                 os.replace(source, self.into / name)
+        for name in self.retired:
+            (self.into / name).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,7 @@ class Journal:
                 "staged": str(files.staged),
                 "into": str(files.into),
                 "names": list(files.names),
+                "retired": list(files.retired),
             }
         if self.month is not None:
             month = self.month
@@ -161,7 +168,12 @@ def read(path: Path) -> tuple[str, Journal] | None:
             path,
             files=None
             if files is None
-            else FileMove(Path(files["staged"]), Path(files["into"]), tuple(files["names"])),
+            else FileMove(
+                Path(files["staged"]),
+                Path(files["into"]),
+                tuple(files["names"]),
+                tuple(files.get("retired", ())),  # (older journals have none)
+            ),
             month=None
             if month is None
             else FolderSwap(Path(month["staged"]), Path(month["into"]), Path(month["aside"])),

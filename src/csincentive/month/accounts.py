@@ -32,7 +32,6 @@ import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic
 from csincentive.month.attribution import UNKNOWN_PREFIX
-from csincentive.rules.loader import rules_files
 from csincentive.rules.locate import SourceMap
 
 if sys.version_info >= (3, 11):
@@ -49,10 +48,12 @@ FIX = "or list it under [inputs] ignore_accounts"
 
 @dataclass(frozen=True)
 class IgnoredAccounts:
-    """The rules' ``[inputs] ignore_accounts``, and the rules file that lists them."""
+    """The rules' ``[inputs] ignore_accounts``, the rules file that lists them and the
+    files it includes (RuleSet.files), one of which may be where they are listed."""
 
     accounts: tuple[str, ...] = ()
     rules_file: Path | None = None
+    files: tuple[Path, ...] = ()
 
     @property
     def keys(self) -> list[str]:
@@ -183,17 +184,20 @@ def _idle_ignores(
 
 def _about_entry(ignoring: IgnoredAccounts, account: str, message: str, code: str) -> Diagnostic:
     """A warning at the ignore_accounts entry naming ``account``, in the file that lists it."""
-    file, line, col, path = _where_listed(ignoring.rules_file, account)
+    file, line, col, path = _where_listed(ignoring, account)
     return Diagnostic(file, message, code=code, line=line, col=col, path=path, severity="warning")
 
 
-def _where_listed(rules_file: Path | None, account: str) -> tuple[str, int | None, int | None, str]:
+def _where_listed(
+    ignoring: IgnoredAccounts, account: str
+) -> tuple[str, int | None, int | None, str]:
     """(file, line, col, dotted path) of the entry: the rules file or one it includes.
-    Read again only here, for a warning: the rule set keeps no positions."""
+    Read again only here, for a warning: the rule set keeps no positions of its inputs."""
+    rules_file = ignoring.rules_file
     if rules_file is None:
         return "rules", None, None, "inputs.ignore_accounts"
     root = Path(rules_file).resolve()
-    for file in rules_files(rules_file):
+    for file in ignoring.files or (root,):
         text = file.read_text(encoding="utf-8-sig")
         listed = tomllib.loads(text).get("inputs", {}).get("ignore_accounts", [])
         if account in listed:

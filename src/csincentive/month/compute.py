@@ -43,7 +43,7 @@ from csincentive.month.figures import AgentFigures, attribute, parse_exports
 from csincentive.month.history import history_frame
 from csincentive.month.metrics import agent_frame
 from csincentive.month.paychecks import minimum_wage, pay_check_warnings
-from csincentive.month.result import PERSON, MonthResult
+from csincentive.month.result import PER_ORDER_FILE_ONLY, PERSON, MonthResult
 from csincentive.rules.loader import load_rules
 from csincentive.rules.locate import dotted
 from csincentive.rules.model import Inputs, RuleSet, formula_fields
@@ -168,11 +168,15 @@ def compute_with_rules(
         parsed = parse_exports(inputs, settings, progress)
         if recording and ledger is not None:
             ledger.hash_early(list(inputs.files.values()))
-        ignoring = IgnoredAccounts(tuple(paying.rules.inputs.ignore_accounts), rules_path)
+        listed = tuple(paying.rules.inputs.ignore_accounts)
+        ignoring = IgnoredAccounts(listed, rules_path, paying.rules.files)
         figures = attribute(parsed, inputs, paying.rules.attribution, progress, ignoring)
         del parsed  # a month's sessions: nothing below reads them
         people = per_person(inputs, figures, paying, progress)
-        paid = pay(people, figures, paying)
+        try:
+            paid = pay(people, figures, paying)
+        except pl.exceptions.PolarsError as error:  # not a rule's (E171 names those)
+            raise figures_failed(inputs, error) from None
         return month_result(inputs, figures, people, paid, paying, warnings)
 
 
@@ -352,6 +356,8 @@ def _orders_out(attributed: pl.DataFrame, clawed: pl.DataFrame) -> pl.DataFrame:
             *(attributed.get_column(name) for name in ORDER_COLUMNS),
             clawed_back.alias("clawed_refund"),
             attributed.get_column("line"),
+            # for the per-order file only (MonthResult.for_ledger leaves them out)
+            *(attributed.get_column(name) for name in PER_ORDER_FILE_ONLY),
         ]
     )
 
@@ -428,6 +434,20 @@ def _raise_on_missing_values(
             )
     if diagnostics:
         raise InputError(diagnostics)
+
+
+def figures_failed(inputs: MonthInputs, error: Exception) -> InputError:
+    """D303: the per-person figures made from the exports could not be computed — a sum
+    out of the engine's range, a value no check foresaw. Every row passed its checks, so
+    the cause is in the figures of many rows together: which files, and Polars' words."""
+    reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else "no detail"
+    message = (
+        f"the month's figures per person could not be computed from this file ({reason}) — "
+        "check it for amounts or counts far larger than the shop's, then run again; if "
+        "the export looks right, please report it"
+    )
+    files = [inputs.exports[name] for name in ("chats", "orders") if name in inputs.exports]
+    return InputError([Diagnostic(str(path), message, code="D303") for path in files])
 
 
 def _raise_on_overflow(compiler: Compiler, people: pl.LazyFrame, rules_file: Path) -> None:

@@ -44,10 +44,13 @@ from csincentive.sources.parsing import ROW_PROBLEM, ProblemCheck, unreadable
 # other per-session figure is summed per account as the export is read
 # (metrics.chat_sums), so tens of millions of sessions cost 20 bytes each in memory.
 CHAT_COLUMNS = ["agent_key", "buyer_key", "start_time"]
-# Orders keep only what attribution, metrics and the ledger read.
+# Orders keep only what attribution, metrics, the ledger and the per-order file read (the
+# buyer as written and the status only for the per-order file: the ledger leaves them out).
 ORDER_INPUT_COLUMNS = [
     "order_id",
+    "buyer",
     "buyer_key",
+    "status",
     "created_at",
     "paid_at",
     "paid_amount",
@@ -129,7 +132,8 @@ def read_exports(inputs: MonthInputs) -> ParsedExports:
     sessions = source.chats.with_columns(pl.col("agent").cast(pl.Categorical), buyer_key())
     chats = sessions.select("agent", "buyer_key", "start_time")
     sums = chat_sums(sessions, year, month, account="agent")
-    orders = source.orders.with_columns(buyer_key()).select(
+    status = pl.col("status").cast(pl.Categorical)  # a few words, millions of orders
+    orders = source.orders.with_columns(buyer_key(), status).select(
         *ORDER_INPUT_COLUMNS, *_flag(source.orders)
     )
     try:

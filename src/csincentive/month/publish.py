@@ -58,6 +58,10 @@ class Outputs(Protocol):
     def names(self) -> tuple[str, ...]:  # every file write() makes, by name
         ...
 
+    @property
+    def retired(self) -> tuple[str, ...]:  # files of other runs these replace, to remove
+        ...
+
     def write(self, folder: Path) -> None: ...
 
 
@@ -100,8 +104,9 @@ def publish(
         refusal = book.sealed_error(result.period).diagnostics
         raise SealedMonth(refusal, period=result.period, changes=changes)
     settle_out_dir(out_dir)
-    check_not_inputs(out_dir, outputs.names, result.input_files)
-    check_out_dir(out_dir, outputs.names, force=force)
+    touched = outputs.names + outputs.retired
+    check_not_inputs(out_dir, touched, result.input_files)
+    check_out_dir(out_dir, touched, force=force)
     # The ledger writes its tables on another thread while the payroll files are written
     # here; it is committed only once they are. (It checks the seal again, holding the
     # month's lock: another run may have closed the month since.)
@@ -177,13 +182,14 @@ class _Staged:
         return self.move.staged
 
     @classmethod
-    def make(cls, out_dir: Path, names: tuple[str, ...], journal: Path | None) -> _Staged:
+    def make(cls, out_dir: Path, outputs: Outputs, journal: Path | None) -> _Staged:
         """A staging folder locked for this run, naming its journal (its own without a
         ledger)."""
         out_dir.mkdir(parents=True, exist_ok=True)
         folder = new_folder(out_dir.absolute(), STAGING)
         lock = MonthLock.take(folder, LOCK, "the payroll files being written")
-        staged = cls(FileMove(folder, out_dir.absolute(), names), lock)
+        move = FileMove(folder, out_dir.absolute(), outputs.names, outputs.retired)
+        staged = cls(move, lock)
         try:
             (folder / POINTER).write_text(str(journal or staged.own_journal), encoding="utf-8")
         except BaseException:
@@ -241,7 +247,7 @@ def _stage(outputs: Outputs, out_dir: Path, pending: PendingRecord | None) -> _S
     staged = None
     try:
         journal_of_month = None if pending is None else pending.journal.path
-        staged = _Staged.make(out_dir, outputs.names, journal_of_month)
+        staged = _Staged.make(out_dir, outputs, journal_of_month)
         if pending is not None:
             pending.begin(staged.move)
         outputs.write(staged.folder)

@@ -13,10 +13,12 @@ import polars as pl
 from csincentive.core.diagnostics import Diagnostic
 from csincentive.ledger.store import MonthRecord
 from csincentive.month.engine import CompiledLine
-from csincentive.rules.loader import rules_files
 from csincentive.rules.model import RuleSet
 
-PERSON = ["agent_id", "name", "team", "role"]  # who a payroll row is, before the money
+PERSON = ["agent_id", "name", "team", "role"]
+# Columns of the orders read for the per-order file only (attribution.csv): the ledger
+# keeps what later months read, and the export keeps the rest.
+PER_ORDER_FILE_ONLY = ("buyer", "status")  # who a payroll row is, before the money
 # warnings.csv and the workbook's warnings sheet: one row per warning of the month.
 WARNING_SCHEMA = {
     "file": pl.String,
@@ -110,10 +112,10 @@ class MonthResult:
                 "lines": self.lines,
                 "metrics": self.metrics,
                 "values": self.values,
-                "orders": self.orders,
+                "orders": self.orders.drop(PER_ORDER_FILE_ONLY, strict=False),
             },
             input_files=self.input_files,
-            rules_files=rules_files(self.rules_file),
+            rules_files=list(self.rules.files) or [Path(self.rules_file).resolve()],
             scheme_id=scheme.id if scheme else None,
             shop=scheme.shop if scheme else None,
             title=self.rules.title,

@@ -69,6 +69,13 @@ class PayrollFiles:
     def names(self) -> tuple[str, ...]:
         return tuple(self.orders_file if n == "attribution.csv" else n for n in OUTPUT_FILES)
 
+    @property
+    def retired(self) -> tuple[str, ...]:
+        """The per-order file this month does not write: a rerun whose orders crossed a
+        spreadsheet's rows removes the other one, so out/ holds one run's files only."""
+        other = {"attribution.csv": "attribution.parquet", "attribution.parquet": "attribution.csv"}
+        return (other[self.orders_file],)
+
     def write(self, folder: Path) -> None:
         # The per-order file (millions of orders at a contact centre) is most of the
         # writing; Polars writes it outside the GIL on a thread of its own while the small
@@ -153,8 +160,7 @@ def _any_formula_like(values: pl.Series) -> bool:
 def attribution(result: MonthResult, *, for_tools: bool = False) -> pl.DataFrame:
     """Every order with its outcome, the agent it was credited to and the chat that won
     (attribution.csv), selected from the orders the month attributed — never a second
-    attribution. The buyer and the status are not kept after attribution (only a hash of
-    the buyer is): the order id leads back to them in the export.
+    attribution. The buyer and the status are the export's as written.
 
     Sorted by order id (then the times), not by the export's line: the same orders give the
     same file however the export lists them (the line itself would move with the rows).
@@ -176,8 +182,10 @@ def attribution(result: MonthResult, *, for_tools: bool = False) -> pl.DataFrame
     by_key = _who(keys.categories, result.values).select(pl.all().gather(key.to_physical()))
     table = pl.DataFrame(
         [
-            *orders.select("order_id", "created_at", "paid_at").get_columns(),
+            *orders.select("order_id", *_present(orders, "buyer")).get_columns(),
+            *orders.select("created_at", "paid_at").get_columns(),
             *orders.select("paid_amount", "refund_amount", "clawed_refund").get_columns(),
+            *orders.select(_present(orders, "status")).get_columns(),
             orders.get_column("outcome"),
             by_key.get_column("agent_id"),
             by_key.get_column("name"),
@@ -188,6 +196,12 @@ def attribution(result: MonthResult, *, for_tools: bool = False) -> pl.DataFrame
     if for_tools:
         return table.insert_column(1, orders.get_column("line"))
     return table.sort("order_id", "created_at", "paid_at", nulls_last=True, maintain_order=True)
+
+
+def _present(frame: pl.DataFrame, name: str) -> list[str]:
+    """[name] when the orders carry that column (a month's do; a frame built by hand or
+    an earlier month's from the ledger may not)."""
+    return [name] if name in frame.columns else []
 
 
 def _who(keys: pl.Series, values: pl.DataFrame) -> pl.DataFrame:

@@ -56,26 +56,6 @@ def load_rules(path: str | Path) -> tuple[RuleSet, list[Diagnostic]]:
     return rules, diagnostics
 
 
-def rules_files(path: str | Path) -> list[Path]:
-    """The rules file and every file it includes, directly or not, in include order, each
-    once (resolved paths): what a month was paid by, for the ledger's manifest. Only for a
-    file ``load_rules`` accepted (a cycle or an unreadable include was refused there); an
-    include ``load_rules`` refuses to read (an absolute path …) is not read here either."""
-    found = [Path(path).resolve()]
-    walked = [(found[0], PurePath("."))]
-    for file, within in walked:  # grows while walked: breadth-first over the includes
-        loaded = _read(file)
-        names = [] if isinstance(loaded, Diagnostic) else loaded[1].get("include") or []
-        for name in map(str, names):
-            if include_problem(name, within) is not None:
-                continue
-            included = (file.parent / name).resolve()
-            if included not in found:
-                found.append(included)
-                walked.append((included, folder_of_include(name, within)))
-    return found
-
-
 @dataclass(frozen=True)
 class _File:
     """A rules file to check: its path; the files that include it, to catch a cycle; the
@@ -152,12 +132,15 @@ def _check_file(file: _File, walk: _Walk) -> tuple[RuleSet | None, list[Diagnost
 
     diagnostics: list[Diagnostic] = []
     base: RuleSet | None = None
+    files = [file.path.resolve()]
     for i, name in enumerate(own.include):
         sub, found = _check_include(file, source, i, name, walk)
         diagnostics += found
         if sub is not None:
             base = sub if base is None else sub.merged_over(base)
+            files += [f for f in sub.files if f not in files]
     merged = own if base is None else own.merged_over(base)
+    merged = merged.model_copy(update={"files": tuple(files)})
     diagnostics += check_meaning(own, display, source, context=merged)
     diagnostics += _check_changes(own, merged, display, source)
     return merged, diagnostics

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -207,6 +208,10 @@ class RuleSet(Strict):
     # keys): recorded by the loader, so an explanation points at a rule without reading
     # the files again.
     written: dict[str, Written] = Field(default_factory=dict, exclude=True)
+    # The rules file and every file it includes, directly or not, each once (resolved, the
+    # including file before what it includes): recorded by the loader, for the ledger's
+    # manifest, so nothing walks the includes a second time.
+    files: tuple[Path, ...] = Field(default=(), exclude=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -43,6 +43,7 @@ from csincentive.sources.parsing import (
     scan,
     with_parsed,
 )
+from csincentive.sources.tail import cut_short
 
 ChatFormat = Literal["session", "message"]
 
@@ -99,6 +100,7 @@ def load_chats(
     chat_format = chat_format_of(found, display)
     required = SESSION_REQUIRED if chat_format == "session" else MESSAGE_REQUIRED
     problems = resolved.problems + missing_columns(display, found, required, CHAT_ALIASES)
+    problems += [cut] if (cut := cut_short(readable, header, display)) else []
     rules = message_rules or MessageRules()
     if chat_format == "message" and rules.auto_reply_patterns and "content" not in found:
         problems += _missing_content(display)

@@ -30,6 +30,7 @@ from csincentive.sources.parsing import (
     scan,
     with_parsed,
 )
+from csincentive.sources.tail import cut_short
 
 ORDER_ALIASES: dict[str, tuple[str, ...]] = {
     "order_id": ("订单编号",),
@@ -62,6 +63,7 @@ def load_orders(
     resolved = resolve_columns(header, ORDER_ALIASES, column_map, display)
     found = resolved.found
     problems = resolved.problems + missing_columns(display, found, ORDER_REQUIRED, ORDER_ALIASES)
+    problems += [cut] if (cut := cut_short(readable, header, display)) else []
     if problems:
         raise InputError(problems)
     wanted = [found[n] for n in ORDER_ALIASES if n in found]
