@@ -42,6 +42,47 @@ def line(result, agent_id: str, component: str) -> dict:  # type: ignore[no-unty
     return rows.row(0, named=True)
 
 
+# The roster of tests/months/2026-10, in agents.csv's order of ids.
+PEOPLE = ["A1", "A2", "A3", "A4", "A5", "S1"]
+
+
+class MemoryLedger:
+    """Just enough of csincentive.ledger.store.Ledger for reading earlier months: months,
+    values, orders, seals. A month's columns are values for PEOPLE in order, unless the
+    month lists its own agent_id (a person it did not pay is left out)."""
+
+    def __init__(self, months: dict[str, dict[str, list]], sealed=(), orders=None) -> None:
+        self.root = Path("memory-ledger")
+        self.scheme: tuple[str | None, str | None] | None = None
+        self._values = {
+            m: pl.DataFrame({"agent_id": PEOPLE, **cols}).with_columns(
+                pl.exclude("agent_id").cast(pl.Decimal(38, 10))
+            )
+            for m, cols in months.items()
+        }
+        self._sealed = set(sealed)
+        self._orders = orders or {}
+
+    def for_scheme(self, scheme_id: str | None, shop: str | None = None) -> MemoryLedger:
+        self.scheme = (scheme_id, shop)  # what the month asked for: its own months
+        return self
+
+    def months(self) -> list[str]:
+        return sorted(set(self._values) | set(self._orders))
+
+    def has(self, period: str) -> bool:
+        return period in self._values or period in self._orders
+
+    def is_sealed(self, period: str) -> bool:
+        return period in self._sealed
+
+    def values(self, period: str) -> pl.DataFrame:
+        return self._values[period]
+
+    def orders(self, period: str) -> pl.DataFrame:
+        return self._orders[period]
+
+
 def moved_month(source: Path, parent: Path, month: int) -> Path:
     """A copy of an October 2026 period folder as month `month` of 2026: the dates in its
     chats, orders and events move, the roster stays (hire dates do not change)."""

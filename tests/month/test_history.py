@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import MONTH_RULES, D, ignoring_the_temp, line, moved_month
+from helpers import MONTH_RULES, D, MemoryLedger, ignoring_the_temp, line, moved_month
 
 from csincentive.core.diagnostics import InputError
 from csincentive.ledger.store import TABLES, Ledger, MonthRecord
@@ -22,44 +22,6 @@ from csincentive.rules.loader import check_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = ROOT / "tests" / "months" / "2026-10"
-PEOPLE = ["A1", "A2", "A3", "A4", "A5", "S1"]
-
-
-class MemoryLedger:
-    """Just enough of Ledger for reading: months, values, orders, seals."""
-
-    def __init__(self, months: dict[str, dict[str, list]], sealed=(), orders=None) -> None:
-        self.root = Path("memory-ledger")
-        self.scheme: tuple[str | None, str | None] | None = None
-        self._values = {
-            m: pl.DataFrame({"agent_id": PEOPLE, **cols}).with_columns(
-                pl.exclude("agent_id").cast(pl.Decimal(38, 10))
-            )
-            for m, cols in months.items()
-        }
-        self._sealed = set(sealed)
-        self._orders = orders or {}
-
-    def for_scheme(self, scheme_id: str | None, shop: str | None = None) -> MemoryLedger:
-        self.scheme = (scheme_id, shop)  # what the month asked for: its own months
-        return self
-
-    def months(self) -> list[str]:
-        return sorted(set(self._values) | set(self._orders))
-
-    def has(self, period: str) -> bool:
-        return period in self._values or period in self._orders
-
-    def is_sealed(self, period: str) -> bool:
-        return period in self._sealed
-
-    def values(self, period: str) -> pl.DataFrame:
-        return self._values[period]
-
-    def orders(self, period: str) -> pl.DataFrame:
-        return self._orders[period]
-
-
 RULES = """
 [scheme]
 id = "h"

@@ -76,6 +76,15 @@ CODES: dict[str, Code] = {
     "E181": _error("a history function needs earlier months the ledger does not have"),
     "E182": _error("an earlier month in the ledger did not record a figure a rule reads"),
     "E190": _error("the month is earlier than the scheme's valid_from"),
+    "E220": _error("a pay range matches on a key that is not a roster text field"),
+    "E221": _error("a pay range's min is above its max"),
+    "E222": _error("a pay range has neither min nor max"),
+    "E223": _error("a pay range matches a role other than agent or supervisor (it never matches)"),
+    "E224": _error(
+        "a pay check names the wrong kind of value: of is no component or total, or the minimum"
+        " wage's amount is no number, parameter or roster field"
+    ),
+    "E225": _error("a history function sums, averages or reads last month's value of a text field"),
     # -- D: the month's data files
     "D100": _error("the period is not a month (YYYY-MM)"),
     "D101": _error("the month's folder or one of its required files is missing"),
@@ -145,6 +154,8 @@ CODES: dict[str, Code] = {
     "W133": _warning("a tier row can never be reached"),
     "W140": _warning("a rate above 1 (×2 rather than 2%?)"),
     "W201": _warning("roster: a person not employed in the month paid (hired after, left before)"),
+    "W213": _warning("a person's base is below the minimum wage ([scheme] minimum_wage)"),
+    "W214": _warning("a person's pay is outside a reference pay range ([[checks.pay_range]])"),
     "W301": _warning(
         "a chat account not in the roster won no order; its sessions count for nobody"
     ),
@@ -167,6 +178,10 @@ CODES: dict[str, Code] = {
     "L106": _error("a month is reopened without a reason"),
     "L107": _error("another run is writing the month now (the lock names it)"),
     "L108": _error("a committed run is not moved into place yet (its journal names what is left)"),
+    "L110": _error(
+        "last_month/change: the ledger's last month did not pay a person hired before this"
+        " month, and the call gives no fallback"
+    ),
     # -- U: command-line usage
     "U100": _error("--by names no metric, component or total"),
     "U101": _error("no such person in the roster (or a name shared by several)"),

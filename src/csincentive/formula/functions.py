@@ -19,10 +19,10 @@ from csincentive.formula.exprs import divide, lit
 from csincentive.formula.syntax import Call, FormulaError, Node, Num, node_start, render_node
 
 Group = Literal["value", "team", "history"]
-# Which earlier months a history function reads: this quarter's, this year's, or the run of
-# consecutive months ending last month ("streak").
-Span = Literal["quarter", "year", "streak"]
-Statistic = Literal["sum", "mean", "streak"]
+# Which earlier months a history function reads: this quarter's, this year's, the run of
+# consecutive months ending last month ("streak"), or the calendar month before ("last").
+Span = Literal["quarter", "year", "streak", "last"]
+Statistic = Literal["sum", "mean", "streak", "value", "change"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,9 @@ class Function:
     statistic: Statistic | None = None  # history functions only
     earlier_only: bool = False  # history functions only: without this month's value
     check: Callable[[Call], None] | None = None  # a parse-time check beyond the arity
+    # Further terms an explanation shows beside the call's own value: change(x) shows
+    # last_month(x) too, so a payslip says what this month is compared with.
+    also_shown: Callable[[Call], tuple[Call, ...]] | None = None
 
     @property
     def reads_history(self) -> bool:
@@ -70,9 +73,10 @@ class Function:
             return "this month's values of the person's team"
         if not self.reads_history:
             return "this month's values"
-        if self.earlier_only:
-            return "the ledger's earlier months"
-        return "this month and the ledger's earlier months"
+        earlier = (
+            "the ledger's last month" if self.span == "last" else "the ledger's earlier months"
+        )
+        return earlier if self.earlier_only else f"this month and {earlier}"
 
 
 # --------------------------------------------------------------------- compiled values
@@ -193,6 +197,47 @@ def _history(site: Site) -> pl.Expr:
     return divide(total.cast(ENGINE), months)
 
 
+# How month/history.py marks, per person, what the ledger's last month holds (the column
+# history_column("last", "known", x)): recorded there, hired this month (nothing to
+# record: 0 last month), or neither (null: the month or the person is missing, which only
+# a call with a fallback, its second argument, may meet).
+LAST_RECORDED = 1
+LAST_NEW_HIRE = 0
+
+
+def _last_month(site: Site) -> pl.Expr:
+    """last_month(x[, fallback]) and change(x[, fallback]): x as the ledger's last month
+    recorded it, or this month's x minus that. A person hired this month counts 0 last
+    month; the fallback, when given, is the call's value for everyone without a last month
+    (the new hire included)."""
+    known = _earlier(site, "known")
+    last = _earlier(site, "value")
+    if site.function.statistic == "change":
+        this = site.args[0]
+        value, new_hire = this - last, this
+    else:  # never compile x: this month's value is not read (and may not exist yet)
+        value, new_hire = last, lit(0)
+    if len(site.call.args) > 1:
+        fallback = site.emit(site.call.args[1])
+        return pl.when(known == LAST_RECORDED).then(value).otherwise(fallback).cast(ENGINE)
+    # Without a fallback, month/history.py has refused a person neither recorded nor new;
+    # an explanation's last_month(x) beside change(x, 0) shows "—" for them (null).
+    return (
+        pl.when(known == LAST_RECORDED)
+        .then(value)
+        .when(known == LAST_NEW_HIRE)
+        .then(new_hire)
+        .otherwise(None)
+        .cast(ENGINE)
+    )
+
+
+def _beside_change(call: Call) -> tuple[Call, ...]:
+    """change(x[, fallback]) is explained with last_month(x): what this month's x is
+    compared with ("—" where there was no last month)."""
+    return (Call("last_month", call.args[:1], call.offset),)
+
+
 # ---------------------------------------------------------------------------- the table
 
 
@@ -263,6 +308,32 @@ _TABLE: tuple[Function, ...] = (
         "consecutive months, ending with this one, in which cond held",
         "streak",
         "streak",
+    ),
+    Function(
+        "last_month",
+        "last_month(x[, fallback])",
+        "x in the calendar month before this one; 0 for a person hired this month; fallback"
+        " (if given) for anyone without a last month",
+        1,
+        2,
+        _last_month,
+        "history",
+        "last",
+        "value",
+        earlier_only=True,
+    ),
+    Function(
+        "change",
+        "change(x[, fallback])",
+        "x this month minus last_month(x) (x for a person hired this month); fallback (if"
+        " given) for anyone without a last month",
+        1,
+        2,
+        _last_month,
+        "history",
+        "last",
+        "change",
+        also_shown=_beside_change,
     ),
 )
 

@@ -15,6 +15,9 @@ class HistoryCall:
     function: str
     span: str
     argument: Formula  # the expression evaluated on each earlier month
+    # last_month(x, fallback) and change(x, fallback): the call has a value for a person
+    # without a last month, so month/history.py does not refuse one.
+    fallback: bool = False
 
 
 def _calls(node: Node) -> list[Call]:
@@ -28,7 +31,12 @@ def _calls(node: Node) -> list[Call]:
 def history_calls(formula: Formula) -> list[HistoryCall]:
     """Every quarter_sum(…), year_sum_before(…), months_in_a_row(…) … in a formula."""
     return [
-        HistoryCall(call.name, str(HISTORY_FUNCTIONS[call.name].span), formula_of(call.args[0]))
+        HistoryCall(
+            call.name,
+            str(HISTORY_FUNCTIONS[call.name].span),
+            formula_of(call.args[0]),
+            fallback=len(call.args) > 1,
+        )
         for call in _calls(formula.root)
         if call.name in HISTORY_FUNCTIONS
     ]
@@ -42,8 +50,10 @@ def explain_terms(formula: Formula) -> list[Formula]:
 
     def visit(node: Node) -> None:
         if isinstance(node, Call) and FUNCTION_TABLE[node.name].group != "value":
-            term = formula_of(node)
-            found.setdefault(term.text, term)
+            shown = FUNCTION_TABLE[node.name].also_shown
+            for call in (node, *(shown(node) if shown else ())):
+                term = formula_of(call)
+                found.setdefault(term.text, term)
             return
         if isinstance(node, Name):
             found.setdefault(node.name, formula_of(node))
@@ -56,15 +66,16 @@ def explain_terms(formula: Formula) -> list[Formula]:
 
 def this_month_names(formula: Formula) -> frozenset[str]:
     """The names the formula reads from this month's figures: all of ``formula.names`` but
-    those read only inside an earlier-months-only call. Component ``iit`` with
-    ``tax_to_date - year_sum_before(iit)`` reads its own earlier months from the ledger, so
-    it does not depend on itself."""
+    those read only inside an earlier-months-only call's first argument. Component ``iit``
+    with ``tax_to_date - year_sum_before(iit)`` reads its own earlier months from the
+    ledger, so it does not depend on itself; the fallback of ``last_month(x, fallback)`` is
+    read this month."""
 
     def visit(node: Node) -> set[str]:
         if isinstance(node, Name):
             return {node.name}
         if isinstance(node, Call) and FUNCTION_TABLE[node.name].earlier_only:
-            return set()
+            return set().union(*(visit(arg) for arg in node.args[1:]))
         return set().union(*(visit(child) for child in children(node)))
 
     return frozenset(visit(formula.root))

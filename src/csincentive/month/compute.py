@@ -42,6 +42,7 @@ from csincentive.month.engine import (
 from csincentive.month.figures import AgentFigures, attribute, parse_exports
 from csincentive.month.history import history_frame
 from csincentive.month.metrics import agent_frame
+from csincentive.month.paychecks import minimum_wage, pay_check_warnings
 from csincentive.month.result import PERSON, MonthResult
 from csincentive.rules.loader import load_rules
 from csincentive.rules.locate import dotted
@@ -57,9 +58,9 @@ if TYPE_CHECKING:
 __all__ = ["PERSON", "MonthResult", "compute_month", "compute_with_rules", "late_refunds"]
 
 CLAWBACK_MONTHS = 6  # refunds on orders older than this many sealed months are not chased
-# What each order's outcome keeps (in the ledger, for clawbacks and audits). The buyer and
-# the status stay in the export, pinned by its hash in the manifest: at millions of
-# orders their text would be most of the ledger's size and writing time.
+# What each order's outcome keeps (in the ledger, for clawbacks and audits; with the
+# buyer and the status as written and who was credited, the per-order table of
+# month.orders).
 ORDER_COLUMNS = [
     "order_id",
     "created_at",
@@ -206,6 +207,11 @@ def extras_wanted(rules: RuleSet) -> ExtrasWanted:
             used |= parse(text).names
         if component.prorate == "worked_days":
             used |= {"worked_days", "scheduled_days"}
+    minimum = minimum_wage(rules)
+    prorated = [check.prorate for check in rules.checks.pay_range]
+    prorated += [minimum.prorate] if minimum else []
+    if "worked_days" in prorated:  # the pay checks' bounds are held to the days worked
+        used |= {"worked_days", "scheduled_days"}
     return ExtrasWanted(
         attendance=tuple(sorted(used & ATTENDANCE_NAMES)),
         events=tuple(rules.events),
@@ -315,6 +321,7 @@ def month_result(
         *warnings,
         *employment_warnings(inputs.roster, str(inputs.roster_file), inputs.month, active),
         *figures.warnings(paid.reconciliation, paid.unknown_agents),
+        *pay_check_warnings(computed_df, paying.rules, paying.rules_file),
     ]
     return MonthResult(
         period=str(inputs.month),

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
+from csincentive.core import names as builtin
 from csincentive.core.diagnostics import Diagnostic
 from csincentive.core.names import BUILTIN
 from csincentive.formula import (
     FUNCTIONS,
     Binary,
     Call,
+    Formula,
     FormulaError,
     Name,
     Node,
     Unary,
+    history_calls,
     parse,
     this_month_names,
 )
@@ -27,6 +30,7 @@ from csincentive.rules.kinds.base import Checking, ComponentBase, Loc, Report
 from csincentive.rules.locate import SourceMap
 from csincentive.rules.model import RuleSet
 from csincentive.rules.names import scheme_names
+from csincentive.rules.paychecks import check_pay_checks
 
 _KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
 
@@ -47,13 +51,18 @@ def check_meaning(
     known = {n: "component" if n in context.components else "name" for n in names}
     _check_ids(rules, report)
     _check_totals(rules, report, known)
-    edges = _check_formulas(rules, report, known)
+    edges = _check_formulas(rules, report, known, names)
     _check_cycles(rules, report, edges)
     for cid, component in rules.components.items():
         checking = Checking(report, ("components", cid), names, context.components)
         _check_flag_and_points(checking, component)
         _check_param_references(context, checking, component)
         kind_of(component).check(component, checking)
+    minimum = rules.scheme.minimum_wage if rules.scheme else None
+    paid = [*context.components, *context.total_ids]
+    fields = context.inputs.roster_fields
+    amounts = [*context.params, *(f for f, kind in fields.items() if kind != "text")]
+    check_pay_checks(minimum, rules.checks, report, names, paid, amounts)
     return sorted(report.items, key=lambda d: (d.line or 0, d.col or 0, d.code))
 
 
@@ -163,7 +172,9 @@ def _check_id(report: Report, loc: Loc, name: str, what: str) -> None:
 # ------------------------------------------------------------------------------ formulas
 
 
-def _check_formulas(rules: RuleSet, report: Report, known: dict[str, str]) -> dict[str, set[str]]:
+def _check_formulas(
+    rules: RuleSet, report: Report, known: dict[str, str], names: Mapping[str, builtin.Name]
+) -> dict[str, set[str]]:
     """Parse every formula; unknown names get a did-you-mean. Returns component → the
     components it reads, for the cycle check."""
     edges: dict[str, set[str]] = {}
@@ -176,6 +187,7 @@ def _check_formulas(rules: RuleSet, report: Report, known: dict[str, str]) -> di
             except FormulaError as exc:
                 report.add(exc.code, loc, f"formula: {exc.message}", offset=exc.offset or 0)
                 continue
+            _check_history_arguments(report, loc, formula, names)
             offsets = _name_offsets(formula.root)
             this_month = this_month_names(formula)  # year_sum_before(x) reads x's past only
             for name in sorted(formula.names):
@@ -189,6 +201,25 @@ def _check_formulas(rules: RuleSet, report: Report, known: dict[str, str]) -> di
                     # A flag may read its own component's amount: it is raised afterwards.
                     edges[cid].add(name)
     return edges
+
+
+def _check_history_arguments(
+    report: Report, loc: Loc, formula: Formula, names: Mapping[str, builtin.Name]
+) -> None:
+    """A sum, mean or last month over the ledger's months is of a number: a roster text
+    field there (quarter_sum(grade), last_month(team)) could only fail while the month is
+    computed. months_in_a_row takes a condition, which may compare text."""
+    for call in history_calls(formula):
+        root = call.argument.root
+        if call.span == "streak" or not isinstance(root, Name) or root.name not in names:
+            continue
+        if names[root.name].unit == "text":
+            message = (
+                f"{call.function}() reads a number from the ledger's months, and '{root.name}'"
+                " is text: give it a number (to follow a text over months, count them with"
+                f' months_in_a_row({root.name} == "…"))'
+            )
+            report.add("E225", loc, message, offset=root.offset)
 
 
 def _name_offsets(node: Node) -> dict[str, int]:

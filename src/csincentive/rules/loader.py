@@ -37,6 +37,7 @@ from csincentive.rules.limits import (
 )
 from csincentive.rules.locate import SourceMap, dotted
 from csincentive.rules.model import RuleSet
+from csincentive.rules.paychecks import locate_checks
 from csincentive.rules.values import OUT_OF_RANGE
 
 if sys.version_info >= (3, 11):
@@ -126,6 +127,8 @@ def _check_file(file: _File, walk: _Walk) -> tuple[RuleSet | None, list[Diagnost
     if limits:
         return None, limits
     own = own.model_copy(update={"written": source.components_written(str(file.shown))})
+    minimum = own.scheme.minimum_wage if own.scheme else None
+    locate_checks(own.checks, minimum, source, str(file.shown))
 
     diagnostics: list[Diagnostic] = []
     base: RuleSet | None = None

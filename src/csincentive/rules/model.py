@@ -28,6 +28,7 @@ from csincentive.rules.kinds.base import ComponentBase as ComponentBase
 from csincentive.rules.kinds.base import Loc
 from csincentive.rules.kinds.base import Scope as Scope
 from csincentive.rules.locate import Written
+from csincentive.rules.paychecks import Checks, MinimumWageField
 from csincentive.rules.values import Number, Strict
 from csincentive.rules.values import parse_number as parse_number
 
@@ -40,6 +41,8 @@ class Scheme(Strict):
     valid_from: dt.date
     description: str = ""
     shop: str | None = None  # shops sharing one ledger folder are kept apart by it
+    # S000-16: a base below the local minimum wage is a warning (rules/paychecks.py).
+    minimum_wage: MinimumWageField = None
 
 
 class Attribution(Strict):
@@ -195,6 +198,8 @@ class RuleSet(Strict):
     total: Total = Total()
     totals: list[Total] = Field(default_factory=lambda: [Total()], min_length=1)
     grades: Grades | None = None
+    # Warnings on the finished payslips: reference pay ranges (S002-03, rules/paychecks.py).
+    checks: Checks = Checks()
     changes: list[Change] = []
     # Parameters written as a percentage ("95%"), so explanations show them that way.
     # Filled from the file itself, never written by hand.
@@ -314,6 +319,7 @@ class RuleSet(Strict):
                 "events": {**base.events, **self.events},
                 "components": {**base.components, **self.components},
                 "written": {**base.written, **self.written},
+                "checks": self.checks.merged_over(base.checks),
             }
         )
 
