@@ -137,6 +137,19 @@ CODES: dict[str, Code] = {
     "D606": _error("manual inputs: the same input twice for one agent"),
     "D607": _error("manual inputs: the value is not a number"),
     "D608": _error("manual inputs: a required input is missing for an agent"),
+    # -- T: statutory policy files (social insurance, housing fund)
+    "T100": _error("a statutory policy file does not exist or cannot be read"),
+    "T101": _error("a statutory policy file is not valid TOML"),
+    "T102": _error("a statutory policy: an unknown key (a typo is answered with 'did you mean …')"),
+    "T103": _error("a statutory policy: a required key or table is missing"),
+    "T104": _error("a statutory policy: a value of the wrong type or out of range"),
+    "T105": _error("a statutory policy: a period does not start on the first day of a month"),
+    "T106": _error("a statutory policy: two periods start on the same day"),
+    "T107": _error("a statutory policy: a base's floor is above its cap"),
+    "T108": _error("a statutory policy: the housing fund rate lies outside its range"),
+    "T109": _error("a statutory policy has no period in force in the month paid"),
+    "T110": _error("[statutory] policy names no shipped policy and no .toml file"),
+    "T111": _error("[statutory] policy is a path outside the rules file's folder"),
     # -- W: warnings (the month is still paid)
     "W133": _warning("a tier row can never be reached"),
     "W140": _warning("a rate above 1 (×2 rather than 2%?)"),
@@ -177,6 +190,7 @@ CODES: dict[str, Code] = {
 GROUPS = {
     "E": "Rules files",
     "D": "Data files of the month",
+    "T": "Statutory policy files (social insurance, housing fund)",
     "W": "Warnings (the month is still paid)",
     "O": "Output files",
     "L": "The ledger",
