@@ -15,6 +15,7 @@ import polars as pl
 
 from csincentive.core.money import ENGINE, PAY, to_fen
 from csincentive.core.month import Month
+from csincentive.core.names import OTHER_DEDUCTIONS, SPECIAL_DEDUCTIONS, YTD_COLUMNS
 from csincentive.statutory.contributions import (
     EMPLOYEE_ITEMS,
     EMPLOYER_ITEMS,
@@ -25,28 +26,8 @@ from csincentive.statutory.policy import Period
 from csincentive.statutory.tax import SEPARATE_BONUS_UNTIL, annual_bonus, cumulative, labor
 from csincentive.statutory.tax import withholding as salary_withholding
 
-# inputs.csv names for the monthly special additional deductions (专项附加扣除).
-SPECIAL_DEDUCTIONS = (
-    "child_education",
-    "infant_care",
-    "elderly_support",
-    "continuing_education",
-    "housing_loan_interest",
-    "housing_rent",
-)
-# Annuity, commercial health insurance, personal pension … (其他扣除).
-OTHER_DEDUCTIONS = "other_deductions"
 # The year so far before this month, as ytd.csv writes it and the ledger records it.
-YTD = (
-    "months_counted",
-    "income",
-    "exempt_income",
-    "social_insurance",
-    "special_deductions",
-    "other_deductions",
-    "tax_withheld",
-)
-TAX_METHODS = ("salary", "labor", "none")
+YTD = YTD_COLUMNS
 # payroll.csv's columns after gross, in order.
 PAYROLL = (*EMPLOYEE_ITEMS, "iit", "net")
 EMPLOYER = tuple(f"employer_{item}" for item in EMPLOYER_ITEMS)
