@@ -44,8 +44,9 @@ LABELS = {
     "iit": "个人所得税",
     "net": "实发工资",
 }
-# What the ledger keeps of each person's year to date after the month (values.parquet).
-RECORDED = {name: f"statutory_{name}" for name in YTD_COLUMNS}
+# What the ledger keeps of each person's year to date after the month (values.parquet):
+# the ytd.csv figures, and each special deduction's (for the filing export's 累计 columns).
+RECORDED = {name: f"statutory_{name}" for name in (*YTD_COLUMNS, *SPECIAL_DEDUCTIONS)}
 _FROM_FRAME = {
     "months_counted": "months_counted",
     "income": "cum_income",
@@ -54,6 +55,7 @@ _FROM_FRAME = {
     "special_deductions": "cum_special_deductions",
     "other_deductions": "cum_other_deductions",
     "tax_withheld": "cum_tax_withheld",
+    **{name: f"cum_{name}" for name in SPECIAL_DEDUCTIONS},
 }
 DEDUCTIONS = (*SPECIAL_DEDUCTIONS, OTHER_DEDUCTIONS)
 
@@ -76,7 +78,7 @@ class NetPay:
     def recorded(self) -> pl.DataFrame:
         """agent_id and the year to date after this month, for the ledger."""
         return self.frame.select(
-            "agent_id", *(pl.col(_FROM_FRAME[n]).alias(RECORDED[n]) for n in YTD_COLUMNS)
+            "agent_id", *(pl.col(_FROM_FRAME[n]).alias(RECORDED[n]) for n in RECORDED)
         )
 
 
@@ -217,9 +219,13 @@ def year_so_far(
     ).select(
         "agent_id",
         pl.lit(None, dtype=pl.Int64).alias("ytd_months_counted"),  # counted from the dates
-        *(pl.col(RECORDED[n]).cast(ENGINE).alias(f"ytd_{n}") for n in YTD_COLUMNS[1:]),
+        *(pl.col(RECORDED[n]).cast(ENGINE).alias(f"ytd_{n}") for n in list(RECORDED)[1:]),
     )
-    csv = has_row.select("agent_id", *(f"ytd_{n}" for n in YTD_COLUMNS))
+    csv = has_row.select(
+        "agent_id",
+        *(f"ytd_{n}" for n in YTD_COLUMNS),
+        *(pl.lit(None, dtype=ENGINE).alias(f"ytd_{n}") for n in SPECIAL_DEDUCTIONS),
+    )
     return pl.concat([csv, from_ledger], how="vertical_relaxed")
 
 
@@ -257,7 +263,7 @@ def _recorded(ledger: Ledger | None, months: list[str], rules_file: str) -> dict
         if not ledger.has(period):
             continue
         values = ledger.values(period)
-        if RECORDED["tax_withheld"] not in values.columns:
+        if any(c not in values.columns for c in RECORDED.values()):
             message = (
                 f"the ledger's {period} was run without [statutory], so it holds no tax"
                 f" withheld: rerun {period} with these rules, or give the year so far in ytd.csv"

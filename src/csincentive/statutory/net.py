@@ -87,8 +87,19 @@ def _this_month(month: Month) -> list[pl.Expr]:
 
 
 def _ytd_named() -> list[pl.Expr]:
-    """ytd_<x> under the names the cumulative step reads (``ytd_exempt``)."""
-    return [pl.col("ytd_exempt_income").alias("ytd_exempt")]
+    """ytd_<x> under the names the cumulative step reads (``ytd_exempt``), and each special
+    deduction's year to date (``cum_<name>``: the filing export lists them one by one)."""
+    salary = pl.col("tax_method") == "salary"
+    return [
+        pl.col("ytd_exempt_income").alias("ytd_exempt"),
+        *(
+            (
+                pl.col(f"ytd_{n}").cast(ENGINE).fill_null(_zero())
+                + pl.when(salary).then(pl.col(n).cast(ENGINE).fill_null(_zero())).otherwise(_zero())
+            ).alias(f"cum_{n}")
+            for n in SPECIAL_DEDUCTIONS
+        ),
+    ]
 
 
 def _totals() -> list[pl.Expr]:
@@ -136,6 +147,7 @@ def _completed(people: pl.DataFrame) -> pl.DataFrame:
             f"ytd_{name}": pl.lit(None, dtype=pl.Int64 if name == "months_counted" else ENGINE)
             for name in YTD
         },
+        **{f"ytd_{name}": pl.lit(None, dtype=ENGINE) for name in SPECIAL_DEDUCTIONS},
     }
     missing = [expr.alias(name) for name, expr in defaults.items() if name not in people.columns]
     return people.with_columns(missing) if missing else people
