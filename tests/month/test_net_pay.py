@@ -77,6 +77,15 @@ def test_without_statutory_the_columns_are_unknown(tmp_path):
     assert codes == {"D104"}  # si_base, hf_base … are typos for a scheme without net pay
 
 
+def test_a_negative_deduction(tmp_path):
+    folder = _month(tmp_path)
+    _edit(folder / "inputs.csv", "N1,child_education,2000", "N1,child_education,-2000")
+    assert _errors(folder) == [
+        "D704 child_education: child_education of N1 is -2000: a deduction is 0 or more —"
+        " correct the row"
+    ]
+
+
 def test_ytd_csv_errors(tmp_path):
     folder = _month(tmp_path, "2026-03")
     (folder / "ytd.csv").write_text(

@@ -141,6 +141,7 @@ CODES: dict[str, Code] = {
     "D701": _error("roster (net pay): hf_rate is not a rate, or outside the policy's range"),
     "D702": _error("roster (net pay): tax_method or bonus_tax is not one of its choices"),
     "D703": _error("roster (net pay): a flag (insured, first_job_this_year …) is not yes or no"),
+    "D704": _error("inputs.csv (net pay): a special or other deduction below 0"),
     "D710": _error("ytd.csv: an unknown column"),
     "D711": _error("ytd.csv: a required column is missing"),
     "D712": _error("ytd.csv: a required value is empty"),

@@ -109,6 +109,7 @@ def net_pay_of(
     period = policy.in_force(month)
     _check_names(rules, rules_file)
     _check_hf_rates(roster, roster_file, period, policy)
+    _check_deductions(computed, roster_file.parent / "inputs.csv")
     ytd_rows = computed.select("agent_id", *(c for c in computed.columns if c.startswith("ytd_")))
     ytd = year_so_far(ledger, month, roster, ytd_rows, str(rules_file), roster_file.parent)
     people = _people(rules, roster, computed).join(ytd, on="agent_id", how="left")
@@ -177,6 +178,24 @@ def _check_hf_rates(
             path="hf_rate",
         )
         for agent, rate, line in outside.select("agent_id", "hf_rate", "line").iter_rows()
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+def _check_deductions(computed: pl.DataFrame, inputs_file: Path) -> None:
+    """D704 for a deduction below 0 in inputs.csv: it would raise the taxable income."""
+    problems = [
+        Diagnostic(
+            str(inputs_file),
+            f"{name} of {agent} is {value.normalize():f}: a deduction is 0 or more — correct"
+            " the row",
+            "D704",
+            path=name,
+        )
+        for name in DEDUCTIONS
+        if name in computed.columns
+        for agent, value in computed.filter(pl.col(name) < 0).select("agent_id", name).iter_rows()
     ]
     if problems:
         raise InputError(problems)
