@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sys
 from decimal import Decimal
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from csincentive.core.money import ENGINE, PAY
 from csincentive.month.engine import Compiler
 from csincentive.rules.model import RuleSet
 
@@ -137,3 +139,71 @@ def run(body: str, frame: pl.LazyFrame) -> pl.DataFrame:
 def money(*values: str) -> list[Decimal]:
     """Exact amounts (the engine tests' name for D)."""
     return [Decimal(v) for v in values]
+
+
+# A statutory policy for tests (tests/statutory, tests/month): round figures chosen so the
+# arithmetic is easy to follow by hand, not any city's. Employee 8% + 2% + 0.5% = 10.5% of
+# a social insurance base of at most 20,000, and a housing fund of 12% of at most 20,000.
+TEST_POLICY = """
+[policy]
+id = "testcity"
+name = "测试城市"
+source = "figures made up for the tests"
+
+[[periods]]
+valid_from = "2026-01-01"
+si_base = { floor = 5000, cap = 20000 }
+hf_base = { floor = 2000, cap = 20000 }
+employee = { pension = "8%", medical = "2%", unemployment = "0.5%", housing_fund = "12%" }
+employer = { pension = "16%", medical = "9%", unemployment = "0.5%", injury = "0.2%", housing_fund = "12%" }
+hf_rate = { min = "5%", max = "12%" }
+"""
+
+
+def statutory_people(**columns: list) -> pl.DataFrame:  # type: ignore[type-arg]
+    """A frame of people for statutory.net.net_pay: A1..An, insured, salary method, hired
+    long ago, no bonus, no deductions, unless `columns` say otherwise (amounts as text)."""
+    n = len(next(iter(columns.values())))
+    money_columns = {"gross", "annual_bonus"}
+    engine_columns = {"si_base", "hf_base", "hf_rate", "other_deductions"} | {
+        "child_education",
+        "infant_care",
+        "elderly_support",
+        "continuing_education",
+        "housing_loan_interest",
+        "housing_rent",
+        "ytd_income",
+        "ytd_exempt_income",
+        "ytd_social_insurance",
+        "ytd_special_deductions",
+        "ytd_other_deductions",
+        "ytd_tax_withheld",
+    }
+    base: dict[str, list] = {  # type: ignore[type-arg]
+        "agent_id": [f"A{i}" for i in range(1, n + 1)],
+        "gross": ["0"] * n,
+        "annual_bonus": ["0"] * n,
+        "si_base": [None] * n,
+        "hf_base": [None] * n,
+        "hf_rate": [None] * n,
+        "insured": [True] * n,
+        "tax_method": ["salary"] * n,
+        "first_job_this_year": [False] * n,
+        "annual_60k": [False] * n,
+        "bonus_merged": [False] * n,
+        "hire_date": [dt.date(2020, 1, 1)] * n,
+        "other_deductions": ["0"] * n,
+    }
+    base.update(columns)
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {}
+    data: dict[str, list] = {}  # type: ignore[type-arg]
+    for name, values in base.items():
+        if name in money_columns | engine_columns:
+            data[name] = [None if v is None else Decimal(v) for v in values]
+            schema[name] = PAY if name in money_columns else ENGINE
+        else:
+            data[name] = values
+    frame = pl.DataFrame(data, schema_overrides=schema)
+    if "ytd_months_counted" in frame.columns:
+        frame = frame.with_columns(pl.col("ytd_months_counted").cast(pl.Int64))
+    return frame

@@ -119,7 +119,7 @@ def test_bad_rules_stop_before_the_month_is_computed():
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "rules.toml:13:1: E101 components.bonus.labl: unknown key 'labl'; did you mean "
-        "'label'? Allowed keys here: applies_to, base, cap, deduct, flag, flag_when, floor, "
+        "'label'? Allowed keys here: annual_bonus, applies_to, base, cap, deduct, flag, flag_when, floor, "
         "format, kind, label, note, pay, prorate, rate, rule, when.",
         "2026-10 was not computed: fix the rules file's errors first.",
         "1 error(s), 0 warning(s); nothing was written.",

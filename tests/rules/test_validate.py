@@ -26,8 +26,8 @@ SHIPPED = ROOT / "rules" / "taobao-presales.toml"
 
 KINDS = "formula, rate, table, marginal, match, rank, ladder, award, matrix"
 RATE_KEYS = (
-    "applies_to, base, cap, deduct, flag, flag_when, floor, format, kind, label, note, pay,"
-    " prorate, rate, rule, when"
+    "annual_bonus, applies_to, base, cap, deduct, flag, flag_when, floor, format, kind, label,"
+    " note, pay, prorate, rate, rule, when"
 )
 NOT_A_NUMBER = '(write 2500, 1.5 or "40%")'
 THEN = "where the row before ends"

@@ -40,6 +40,12 @@ def to_fen(expr: pl.Expr) -> pl.Expr:
     return expr.round(2, mode="half_away_from_zero").cast(PAY)
 
 
+def to_yuan(expr: pl.Expr) -> pl.Expr:
+    """The rounding a statutory policy may ask for instead (a city that rounds its housing
+    fund to the yuan): half away from zero to a whole yuan, kept as PAY."""
+    return expr.round(0, mode="half_away_from_zero").cast(PAY)
+
+
 def plain(value: Decimal) -> str:
     """A number as written, without the engine's trailing zeros or an exponent:
     10.5050000000 → "10.505", 2500.0000000000 → "2500", 0E-10 → "0"."""

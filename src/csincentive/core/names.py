@@ -105,3 +105,46 @@ ATTENDANCE: tuple[Name, ...] = (
 
 BUILTIN: dict[str, Name] = {n.name: n for n in (*METRICS, *ROSTER, *CALENDAR, *ATTENDANCE)}
 ATTENDANCE_NAMES = frozenset(n.name for n in ATTENDANCE)
+
+
+# -- net pay ([statutory] on): the names the roster, inputs.csv and ytd.csv use for it.
+# Optional agents.csv columns, by what each holds (sources/statutory.py reads them).
+STATUTORY_ROSTER: dict[str, str] = {
+    "si_base": "money",  # declared social insurance base (blank: the floor in force)
+    "hf_base": "money",  # declared housing fund base (blank: si_base)
+    "hf_rate": "rate",  # within the policy's range (blank: the policy's rate)
+    "tax_method": "choice",  # salary (blank) | labor (劳务报酬) | none
+    "insured": "flag",  # no: no social insurance and no housing fund this month
+    "first_job_this_year": "flag",  # 公告2020年第13号
+    "annual_60k": "flag",  # 公告2020年第19号
+    "bonus_tax": "choice",  # separate (blank) | merged: how an annual bonus is taxed
+    "id_type": "pii",  # 居民身份证 … (the filing export carries it)
+    "id_number": "pii",
+    "bank_name": "pii",
+    "bank_account": "pii",
+}
+PII_COLUMNS = tuple(n for n, kind in STATUTORY_ROSTER.items() if kind == "pii")
+STATUTORY_CHOICES = {"tax_method": ("salary", "labor", "none"), "bonus_tax": ("separate", "merged")}
+# inputs.csv names for the monthly special additional deductions (专项附加扣除), and the
+# other deductions (annuity, commercial health insurance, personal pension …): known names
+# once [statutory] is on, 0 for a person without a row.
+SPECIAL_DEDUCTIONS = (
+    "child_education",
+    "infant_care",
+    "elderly_support",
+    "continuing_education",
+    "housing_loan_interest",
+    "housing_rent",
+)
+OTHER_DEDUCTIONS = "other_deductions"
+# ytd.csv: the year so far before the month, for each person (months_counted is a count,
+# the rest amounts); the ledger records the same figures after each month.
+YTD_COLUMNS = (
+    "months_counted",
+    "income",
+    "exempt_income",
+    "social_insurance",
+    "special_deductions",
+    "other_deductions",
+    "tax_withheld",
+)

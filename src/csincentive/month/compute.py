@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,13 @@ from csincentive.core.diagnostics import Diagnostic, InputError
 from csincentive.core.display import show_expr
 from csincentive.core.money import PAY, RATIO
 from csincentive.core.month import Month
-from csincentive.core.names import ATTENDANCE_NAMES, CALENDAR, METRICS
+from csincentive.core.names import (
+    ATTENDANCE_NAMES,
+    CALENDAR,
+    METRICS,
+    OTHER_DEDUCTIONS,
+    SPECIAL_DEDUCTIONS,
+)
 from csincentive.formula import parse
 from csincentive.month.accounts import IgnoredAccounts
 from csincentive.month.engine import (
@@ -42,6 +48,7 @@ from csincentive.month.engine import (
 from csincentive.month.figures import AgentFigures, attribute, parse_exports
 from csincentive.month.history import history_frame
 from csincentive.month.metrics import agent_frame
+from csincentive.month.net import NetPay, net_pay_of, split_pii
 from csincentive.month.paychecks import minimum_wage, pay_check_warnings
 from csincentive.month.result import PERSON, MonthResult
 from csincentive.rules.loader import load_rules
@@ -153,13 +160,15 @@ def compute_with_rules(
     with tempfile.TemporaryDirectory(prefix="csincentive-") as work_dir:
         inputs = read_month(
             Path(period_dir),
-            reading(all_versions.inputs),
+            reading(all_versions.inputs, statutory=all_versions.statutory is not None),
             work_dir=Path(work_dir),
             month=month,
             extras_wanted=lambda when: extras_wanted(
                 version_in_force(all_versions, when, rules_path)
             ),
         )
+        roster, pii = split_pii(inputs.roster)  # PII never reaches the month's frames
+        inputs = replace(inputs, roster=roster)
         paying = _paying(all_versions, inputs, rules_path, ledger)
         # What parsing depends on: not ignore_accounts (attribution), so the rerun that
         # follows a D301 finds the exports parsed.
@@ -177,15 +186,27 @@ def compute_with_rules(
             paid = pay(people, figures, paying)
         except pl.exceptions.PolarsError as error:  # not a rule's (E171 names those)
             raise figures_failed(inputs, error) from None
-        return month_result(inputs, figures, people, paid, paying, warnings)
+        net = net_pay_of(
+            paying.rules,
+            rules_path,
+            inputs.month,
+            inputs.roster,
+            inputs.roster_file,
+            paid.computed,
+            pii,
+            paying.ledger,
+        )
+        return month_result(inputs, figures, people, paid, paying, warnings, net)
 
 
 # --------------------------------------------------------------------------- read
 
 
-def reading(inputs: Inputs) -> Reading:
-    """How the rules file's [inputs] reads the period folder."""
+def reading(inputs: Inputs, *, statutory: bool = False) -> Reading:
+    """How the rules file's [inputs] reads the period folder (and, with [statutory] on,
+    the net-pay columns of agents.csv)."""
     return Reading(
+        statutory=statutory,
         column_map=dict(inputs.columns),
         session_gap_minutes=inputs.session_gap_minutes,
         roster_fields=dict(inputs.roster_fields),
@@ -212,10 +233,14 @@ def extras_wanted(rules: RuleSet) -> ExtrasWanted:
     prorated += [minimum.prorate] if minimum else []
     if "worked_days" in prorated:  # the pay checks' bounds are held to the days worked
         used |= {"worked_days", "scheduled_days"}
+    manual = tuple(rules.inputs.manual)
+    if rules.statutory is not None:  # the deductions are known names: no declaration needed
+        manual += tuple(n for n in (*SPECIAL_DEDUCTIONS, OTHER_DEDUCTIONS) if n not in manual)
     return ExtrasWanted(
         attendance=tuple(sorted(used & ATTENDANCE_NAMES)),
         events=tuple(rules.events),
-        manual=tuple(rules.inputs.manual),
+        manual=manual,
+        ytd=rules.statutory is not None,
         manual_required=tuple(rules.inputs.manual_required),
         figures=tuple(n.name for n in METRICS if n.name in used),
     )
@@ -311,11 +336,16 @@ def month_result(
     paid: Paid,
     paying: Paying,
     warnings: list[Diagnostic],
+    net: NetPay | None = None,
 ) -> MonthResult:
     """The frames every report is made from."""
     computed_df, lines_meta = paid.computed, paid.lines_meta
     pay_ids = [line.id for line in lines_meta if line.pays]
     payroll = computed_df.select(*PERSON, *pay_ids, *paying.rules.total_ids)
+    values = values_of(computed_df)
+    if net is not None:  # after the totals: pension … iit, net; the year to date kept
+        payroll = payroll.join(net.payroll_columns(), on="agent_id", how="left")
+        values = values.join(net.recorded(), on="agent_id", how="left")
     active = computed_df.filter((pl.col("sessions") > 0) | (pl.col("orders") > 0))["agent_id"]
     warnings = [
         *warnings,
@@ -334,11 +364,12 @@ def month_result(
         metrics=_metrics(computed_df),
         reconciliation=paid.reconciliation,
         unknown_agents=paid.unknown_agents,
-        values=values_of(computed_df),
+        values=values,
         traces=traces_of(computed_df),
         orders=_orders_out(figures.orders, people.clawed),
         warnings=warnings,
         input_files=inputs.files,
+        net=net,
     )
 
 

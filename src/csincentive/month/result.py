@@ -14,6 +14,7 @@ import polars as pl
 from csincentive.core.diagnostics import Diagnostic
 from csincentive.ledger.store import MonthRecord
 from csincentive.month.engine import CompiledLine
+from csincentive.month.net import STATUTORY_TOTALS, NetPay
 from csincentive.month.orders import per_order_table
 from csincentive.rules.model import RuleSet
 
@@ -51,6 +52,9 @@ class MonthResult:
     traces: pl.DataFrame
     warnings: list[Diagnostic] = field(default_factory=list)
     input_files: dict[str, Path] = field(default_factory=dict)
+    # Net pay, when the rules turn it on ([statutory]): contributions, tax, the year to
+    # date, employer shares per person, and the PII kept apart for bank.csv and the filing.
+    net: NetPay | None = None
 
     @cached_property
     def per_order(self) -> pl.DataFrame:
@@ -60,8 +64,11 @@ class MonthResult:
 
     @property
     def totals(self) -> list[str]:
-        """The totals' ids in payroll order: gross first, then any later ones (net pay …)."""
-        return self.rules.total_ids
+        """The totals' ids in payroll order: gross first, then any later ones (withholdings
+        …), then, with [statutory] on, pension, medical, unemployment, housing_fund, iit
+        and net."""
+        statutory = list(STATUTORY_TOTALS) if self.net is not None else []
+        return [*self.rules.total_ids, *statutory]
 
     @property
     def total_id(self) -> str:

@@ -25,6 +25,7 @@ from csincentive.core.display import show_expr
 from csincentive.core.money import plain
 from csincentive.month.engine import RAW, TRACE, CompiledLine, Read
 from csincentive.month.result import MonthResult
+from csincentive.reports.net_explain import net_steps, net_text
 from csincentive.rules.kinds.base import (
     FIELD_SIZE,
     IN_FIELD,
@@ -127,6 +128,9 @@ class Payslip:
     other: list[Line]  # intermediate values of this person that no pay line above reads
     gross: Decimal
     lines_sum: Decimal
+    # With [statutory] on: gross → contributions → tax → net, as recorded (net_explain.py).
+    net: list[dict[str, Any]] = field(default_factory=list)
+    policy: str = ""
 
     @property
     def adds_up(self) -> bool:
@@ -238,6 +242,8 @@ class _Explainer:
                 (line.amount for line in lines if isinstance(line.amount, Decimal)),
                 Decimal("0.00"),
             ),
+            net=net_steps(self.result, self.agent_id),
+            policy=self.result.net.policy.policy.name if self.result.net else "",
         )
 
     def line(self, cid: str, trail: frozenset[str]) -> Line:
@@ -481,6 +487,7 @@ def as_dict(payslip: Payslip) -> dict[str, Any]:
             "lines_sum": str(payslip.lines_sum),
             "adds_up": payslip.adds_up,
         },
+        **({"net": payslip.net} if payslip.net else {}),
     }
 
 
@@ -584,4 +591,5 @@ def as_text(payslip: Payslip) -> str:
         out.append("")
         out.append("Also computed for this person (not paid, read by no line above):")
         out += _forest(payslip.other, seen)
+    out += net_text(payslip.net, payslip.policy)
     return "\n".join(out)

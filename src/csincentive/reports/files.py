@@ -20,7 +20,9 @@ import polars as pl
 
 from csincentive.core.month import Month
 from csincentive.ledger.disk import write_table
+from csincentive.month.net import LABELS as NET_LABELS
 from csincentive.month.result import MonthResult
+from csincentive.reports.net_files import NET_FILES, write_net_files
 
 XLSX_LINES = 20_000  # above this many pay lines payroll.xlsx points to lines.csv instead
 # ... and above this many orders to attribution.csv: a workbook is written cell by cell, and
@@ -67,7 +69,8 @@ class PayrollFiles:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(self.orders_file if n == "attribution.csv" else n for n in OUTPUT_FILES)
+        names = tuple(self.orders_file if n == "attribution.csv" else n for n in OUTPUT_FILES)
+        return names + (NET_FILES if self.result.net is not None else ())
 
     @property
     def retired(self) -> tuple[str, ...]:
@@ -106,6 +109,8 @@ class PayrollFiles:
         write_csv(result.flags, folder / "flags.csv")
         write_csv(result.warnings_frame(), folder / "warnings.csv")
         write_xlsx(result, folder / "payroll.xlsx")
+        if result.net is not None:  # cost.csv, bank.csv, iit-filing.csv/.xlsx
+            write_net_files(result, folder, write_csv)
 
 
 def payroll_files(result: MonthResult) -> PayrollFiles:
@@ -200,6 +205,8 @@ def write_xlsx(result: MonthResult, path: Path) -> None:
     )
     labels = {line.id: f"{line.label}\n{line.id}" for line in result.lines_meta}
     labels.update({t.id: f"{t.label}\n{t.id}" for t in result.rules.totals})
+    if result.net is not None:
+        labels.update({c: f"{label}\n{c}" for c, label in NET_LABELS.items()})
     sheet = _Sheets(workbook, header, money)
     sheet.add("payroll 工资表", result.payroll, labels, frozenset(result.money_columns))
     if result.lines.height <= XLSX_LINES:

@@ -184,6 +184,14 @@ class Total(Strict):
     expr: str | None = None  # None for the first total; required for every later one
 
 
+class Statutory(Strict):
+    """Net pay on: social insurance, housing fund and income tax withheld by the city's
+    policy — a shipped id ("shanghai": statutory/shanghai.toml beside the rules file) or a
+    path ending in .toml relative to the rules file."""
+
+    policy: str = Field(min_length=1)
+
+
 class RuleSet(Strict):
     # A file that others include (shared awards, shared fines) may leave out the scheme.
     scheme: Scheme | None = None
@@ -200,6 +208,7 @@ class RuleSet(Strict):
     grades: Grades | None = None
     # Warnings on the finished payslips: reference pay ranges (S002-03, rules/paychecks.py).
     checks: Checks = Checks()
+    statutory: Statutory | None = None
     changes: list[Change] = []
     # Parameters written as a percentage ("95%"), so explanations show them that way.
     # Filled from the file itself, never written by hand.
@@ -306,11 +315,13 @@ class RuleSet(Strict):
         attribution = (
             self.attribution if "attribution" in self.model_fields_set else base.attribution
         )
+        statutory = self.statutory if self.statutory is not None else base.statutory
         own_totals = {"total", "totals"} & self.model_fields_set
         totals = self.totals if own_totals else base.totals
         return self.model_copy(
             update={
                 "attribution": attribution,
+                "statutory": statutory,
                 "total": totals[0],
                 "totals": totals,
                 "inputs": inputs,

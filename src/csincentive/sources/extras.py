@@ -16,11 +16,18 @@ import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
 from csincentive.core.money import ENGINE, PAY
+from csincentive.core.month import Month
 from csincentive.sources.attendance import attendance_rate, load_attendance
 from csincentive.sources.events import load_events, no_events, per_agent_events
 from csincentive.sources.manual import load_manual, no_manual, per_agent_manual, required_manual
+from csincentive.sources.statutory import YTD_FILE, YTD_SCHEMA, load_ytd
 
-EXTRA_FILES = {"attendance": "attendance.csv", "events": "events.csv", "manual": "inputs.csv"}
+EXTRA_FILES = {
+    "attendance": "attendance.csv",
+    "events": "events.csv",
+    "manual": "inputs.csv",
+    "ytd": YTD_FILE,
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class ExtrasWanted:
     manual: tuple[str, ...] = ()
     manual_required: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()
+    ytd: bool = False  # [statutory] is on: ytd.csv, when the folder has one
 
 
 NO_EXTRAS = ExtrasWanted()
@@ -94,6 +102,8 @@ def read_extras(
         frame = _with_events(reading, frame, list(wanted.events), year, month)
     if wanted.manual:
         frame = _with_manual(reading, frame, wanted)
+    if wanted.ytd:
+        frame = _with_ytd(reading, frame, Month(year, month))
     if reading.problems:
         raise InputError(reading.problems)
     return Extras(frame=frame, files=reading.files)
@@ -160,6 +170,21 @@ def _with_manual(reading: _Reading, frame: pl.DataFrame, wanted: ExtrasWanted) -
     return frame.join(wide, on="agent_id", how="left").with_columns(
         pl.col(n).fill_null(pl.lit(0, dtype=ENGINE)) for n in names
     )
+
+
+def _with_ytd(reading: _Reading, frame: pl.DataFrame, month: Month) -> pl.DataFrame:
+    """ytd_<column> and ytd_line per person: null for a person without a row (or with no
+    ytd.csv at all), whose year so far then comes from the ledger."""
+    ytd: pl.DataFrame | None = pl.DataFrame(schema=YTD_SCHEMA)
+    if reading.paths["ytd"].is_file():
+        agent_ids = reading.agent_ids
+        ytd = reading.attempt(
+            "ytd",
+            lambda p: load_ytd(p, work_dir=reading.work_dir, agent_ids=agent_ids, month=month),
+        )
+    if ytd is None:
+        return frame
+    return frame.join(ytd, on="agent_id", how="left")
 
 
 def _missing_attendance(path: Path, names: list[str]) -> Diagnostic:

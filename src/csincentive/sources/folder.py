@@ -56,6 +56,7 @@ class Reading:
     roster_fields: Mapping[str, RosterFieldType] = field(default_factory=dict)
     message_rules: MessageRules = MessageRules()
     max_amount: Decimal = MAX_AMOUNT
+    statutory: bool = False  # [statutory] is on: agents.csv may hold the net-pay columns
 
 
 @dataclass
@@ -205,6 +206,7 @@ def _roster(path: Path, reading: Reading, work_dir: Path) -> pl.DataFrame:
         work_dir=work_dir,
         column_map=reading.column_map,
         extra_fields=reading.roster_fields,
+        statutory=reading.statutory,
     )
 
 

@@ -39,6 +39,7 @@ from csincentive.sources.small import (
     short_row,
     width_of,
 )
+from csincentive.sources.statutory import STATUTORY_DTYPES, statutory_cell
 
 ROSTER_REQUIRED = ("agent_id", "name", "team", "role", "grade", "hire_date")
 ROSTER_OPTIONAL = ("probation_end", "chat_nick", "leave_date", "target")
@@ -75,22 +76,26 @@ def load_roster(
     work_dir: Path,
     column_map: Mapping[str, str] | None = None,
     extra_fields: ExtraFields = (),
+    statutory: bool = False,
 ) -> pl.DataFrame:
     """agents.csv → eager, typed roster; every bad row is reported in one InputError.
 
     `extra_fields` are the columns a rules file needs (e.g. education, si_base), each
-    required: name → "text", "number" or "money" (a plain list of names is all text)."""
+    required: name → "text", "number" or "money" (a plain list of names is all text).
+    `statutory` (the rules' [statutory] is on): the optional net-pay columns are known too
+    (sources/statutory.py), each typed, absent ones empty."""
     fields = _field_types(extra_fields)
+    optional = STATUTORY_DTYPES if statutory else {}
     display = str(path)
     readable = ensure_utf8(path, work_dir, display=display)
     header = read_header(readable, display)
-    columns = roster_columns(header, column_map, display, fields)
+    columns = roster_columns(header, column_map, display, fields, optional)
     width = width_of(header)
     records: list[dict[str, object]] = []
     problems: list[Diagnostic] = []
     for line, cells in csv_rows(readable):
         row = cells_by_name(cells, columns.values())
-        record, row_problems = check_roster_row(display, line, row, columns, fields)
+        record, row_problems = check_roster_row(display, line, row, columns, fields, optional)
         records.append({**record, "line": line})
         problems += row_problems + short_row(display, line, cells, header, width)
     problems += _repeated(display, records, columns.get("agent_id"), "D204")
@@ -103,7 +108,11 @@ def load_roster(
         )
     if problems:
         raise InputError(sorted(problems, key=lambda d: (d.line or 0, d.col or 0)))
-    schema = {**ROSTER_SCHEMA, **{name: FIELD_DTYPES[kind] for name, kind in fields.items()}}
+    schema = {
+        **ROSTER_SCHEMA,
+        **{name: FIELD_DTYPES[kind] for name, kind in fields.items()},
+        **optional,
+    }
     data = {name: [record.get(name) for record in records] for name in schema}
     return pl.DataFrame(data, schema=schema)
 
@@ -119,10 +128,13 @@ def roster_columns(
     column_map: Mapping[str, str] | None,
     display: str,
     extra_fields: Mapping[str, RosterFieldType],
+    optional: Collection[str] = (),
 ) -> dict[str, Column]:
     """Roster columns are a closed set (plus the fields a rules file declares under
-    [inputs] roster_fields): unknown ones are typos until proven otherwise."""
-    known = {name: () for name in (*ROSTER_REQUIRED, *ROSTER_OPTIONAL, *extra_fields)}
+    [inputs] roster_fields, and the net-pay columns when [statutory] is on): unknown ones
+    are typos until proven otherwise."""
+    names = (*ROSTER_REQUIRED, *ROSTER_OPTIONAL, *extra_fields, *optional)
+    known: dict[str, tuple[str, ...]] = {name: () for name in names}
     resolved = resolve_columns(header, known, column_map, display)
     problems = resolved.problems
     for index, raw in resolved.unknown:
@@ -171,11 +183,13 @@ def check_roster_row(
     row: dict[str, str],
     columns: Mapping[str, Column],
     extra_fields: Mapping[str, RosterFieldType],
+    optional: Collection[str] = (),
 ) -> tuple[dict[str, object], list[Diagnostic]]:
     """Parse one roster row; return the typed values and every problem in it."""
     problems = _RowProblems(display, line, columns)
     out: dict[str, object] = {name: row.get(name) or None for name in columns}
-    for name in (*ROSTER_REQUIRED, *(n for n in columns if n not in ROSTER_SCHEMA)):
+    extra = (n for n in columns if n not in ROSTER_SCHEMA and n not in optional)
+    for name in (*ROSTER_REQUIRED, *extra):
         if not row.get(name):
             problems.add(name, "D201", "required value is empty — fill it in")
     role = (row.get("role") or "").lower()
@@ -198,6 +212,10 @@ def check_roster_row(
     for name, kind in {"target": "money", **extra_fields}.items():
         if kind != "text" and row.get(name):
             out[name] = _typed_cell(problems, name, kind, row[name])
+    for name in (n for n in optional if n in columns):
+        out[name], code, message = statutory_cell(name, row.get(name, ""))
+        if code is not None and message is not None:
+            problems.add(name, code, message)
     return out, problems.found
 
 

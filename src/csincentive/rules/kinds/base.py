@@ -63,6 +63,9 @@ class ComponentBase(Strict):
     flag_when: FormulaText | None = None
     flag: str | None = None
     note: str = ""
+    # 全年一次性奖金: with [statutory] on, this line is taxed on its own by the monthly table
+    # (财税〔2018〕164号), unless the person's bonus_tax is "merged".
+    annual_bonus: bool = False
 
     def formula_fields(self) -> dict[Loc, str]:
         """Every formula of the component by its path inside it, e.g. ("expr",) or
