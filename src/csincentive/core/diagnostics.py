@@ -76,6 +76,15 @@ CODES: dict[str, Code] = {
     "E181": _error("a history function needs earlier months the ledger does not have"),
     "E182": _error("an earlier month in the ledger did not record a figure a rule reads"),
     "E190": _error("the month is earlier than the scheme's valid_from"),
+    "E200": _error("a scorecard's weights do not add up to 100%"),
+    "E201": _error("some scorecard items have a weight and others do not"),
+    "E202": _error("a linear scorecard item's worst and best are the same value"),
+    "E203": _error(
+        "a scorecard item is not scored one way: neither or both of bands and worst/best, or"
+        " only one of worst and best"
+    ),
+    "E204": _error("a scorecard item's cap is below 0, or its max is not above 0"),
+    "E205": _error("a scorecard without per_point is paid (a score is not money)"),
     # -- D: the month's data files
     "D100": _error("the period is not a month (YYYY-MM)"),
     "D101": _error("the month's folder or one of its required files is missing"),

@@ -38,13 +38,15 @@ from csincentive.rules.kinds.base import (
     ComponentBase,
     Picks,
     Ranks,
+    Scores,
+    companion_name,
     dec,
     recorded,
     scope_mask,
 )
 from csincentive.rules.locate import dotted
 from csincentive.rules.model import RuleSet, formula_fields
-from csincentive.rules.names import scheme_names
+from csincentive.rules.names import companions, scheme_names
 
 WHY = "__why"
 FLAG = "__flag"
@@ -107,6 +109,7 @@ class CompiledLine:
     reads: tuple[Read, ...] = ()
     picks: Picks | None = None  # a table or a matrix: the trace has the row reached
     ranks: Ranks | None = None  # a rank or an award: the trace has each person's place
+    scores: Scores | None = None  # a scorecard: the trace has each item's points
 
 
 class Compiler:
@@ -116,6 +119,7 @@ class Compiler:
         self.rules = rules
         self.order = dependency_order(rules)
         self.names = scheme_names(rules)
+        self.companions = companions(rules)
 
     # -- names --------------------------------------------------------------------------
     def resolve(self, name: str) -> pl.Expr:
@@ -186,6 +190,7 @@ class Compiler:
                     reads=tuple(read for read, _ in self.reads(component)),
                     picks=compiled.picks,
                     ranks=compiled.ranks,
+                    scores=compiled.scores,
                 )
             )
         return out
@@ -202,9 +207,8 @@ class Compiler:
         for cid in self.order:
             component = self.rules.components[cid]
             amount, why, raw = self.component(cid, component)
-            steps.append(
-                [Step([amount.alias(cid), why.alias(cid + WHY), raw.alias(cid + RAW)], cid)]
-            )
+            columns = [amount.alias(cid), why.alias(cid + WHY), raw.alias(cid + RAW)]
+            steps.append([Step([*columns, *self.extras(cid, component)], cid)])
             if component.flag_when and component.flag:
                 # After the amount, so a flag can read its own component's value.
                 raised = self.formula(component.flag_when).fill_null(False)
@@ -267,6 +271,20 @@ class Compiler:
         why = pl.when(applies).then(why).otherwise(pl.lit(None, dtype=pl.Utf8))
         return amount, why, raw
 
+    def extras(self, cid: str, component: ComponentBase) -> list[pl.Expr]:
+        """A kind's companions (kpi_grade): none where the line does not apply or its
+        `when` fails."""
+        compiled = self.compiled[cid]
+        shown = scope_mask(component.applies_to)
+        if compiled.field is not None:
+            shown = shown & compiled.field
+        if component.when and compiled.columns:
+            shown = shown & self.formula(component.when).fill_null(False)
+        return [
+            pl.when(shown).then(expr).alias(companion_name(cid, suffix))
+            for suffix, expr in compiled.columns.items()
+        ]
+
     # -- what explain renders -----------------------------------------------------------
     def trace(self, cid: str) -> pl.Expr | None:
         """``<id>__trace``: each value the component read and what its kind recorded, for
@@ -314,6 +332,8 @@ class Compiler:
             return "team aggregate"
         if text in self.rules.components:
             return "component"
+        if text in self.companions:
+            return self.companions[text][1].meaning
         if text in self.rules.params:
             return "parameter"
         events = self.rules.events
@@ -363,12 +383,15 @@ class Compiler:
 
 def dependency_order(rules: RuleSet) -> list[str]:
     """Components in file order, each after the components it reads (validated acyclic)."""
+    # A companion (kpi_grade) is read from the component that gives it.
+    owner = {cid: cid for cid in rules.components}
+    owner.update({name: cid for name, (cid, _) in companions(rules).items()})
     reads: dict[str, set[str]] = {}
     for cid, component in rules.components.items():
-        names: set[str] = set()
+        names: set[str] = set(component.field_reads().values())  # a match on kpi_grade
         for text in formula_fields(component).values():
             names |= this_month_names(parse(text))  # year_sum_before(x) needs no x yet
-        reads[cid] = {n for n in names if n in rules.components and n != cid}
+        reads[cid] = {owner[n] for n in names if n in owner and owner[n] != cid}
     order: list[str] = []
     placed: set[str] = set()
 

@@ -20,6 +20,7 @@ from csincentive.rules.kinds import (
     matrix,
     rank,
     rate,
+    scorecard,
     table,
 )
 from csincentive.rules.kinds.base import ComponentBase, Kind
@@ -34,6 +35,7 @@ KINDS: tuple[Kind, ...] = (
     ladder.KIND,
     award.KIND,
     matrix.KIND,
+    scorecard.KIND,
 )
 
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
