@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BROKEN = Path(__file__).resolve().parent / "broken"
 SHIPPED = ROOT / "rules" / "taobao-presales.toml"
 
-KINDS = "formula, rate, table, marginal, match, rank, ladder, award, matrix, scorecard"
+KINDS = "formula, rate, table, marginal, match, rank, ladder, award, matrix, scorecard, pool"
 RATE_KEYS = (
     "applies_to, base, cap, deduct, flag, flag_when, floor, format, kind, label, note, pay,"
     " prorate, rate, rule, when"
@@ -173,6 +173,26 @@ EXPECTED: dict[str, list[str]] = {
         "10:1: E152 components.kpi: component 'kpi' gives 'kpi_grade' (the grade of 月度KPI),"
         " which is also a parameter; rename one of them"
     ],
+    # Pools (S003-01/02).
+    "E210_pool_below_0": [
+        "10:1: E210 components.pool.amount: a pool's amount is 0 or more; a fine is a component"
+        " with deduct = true"
+    ],
+    "E211_pool_amount_per_person": [
+        "10:1: E211 components.pool.amount: a pool's amount is one value for everyone sharing"
+        " it, but 'net_sales' is each person's own value; use a parameter, or team_sum(…) with"
+        ' per = "team"',
+        "16:1: E211 components.team_pool.amount: a pool's amount is one value for everyone"
+        ' sharing it, but team_sum(net_sales) is one value per team: write per = "team" to'
+        " share a pool in each team",
+    ],
+    "E212_pool_with_when": [
+        "12:1: E212 components.pool.when: a pool's shares add up to the pool, and when would"
+        " change a share after it is allocated; write the condition as eligible (the shares of"
+        " those not eligible go to the others)",
+        "13:1: E212 components.pool.cap: a pool's shares add up to the pool, and cap would"
+        ' change a share after it is allocated; cap the basis instead (basis = "min(kpi, 100)")',
+    ],
     # A whole row is unreachable: point at its `{` (col 3).
     "W133_after_open_row": [
         "14:3: warning: W133 components.coef.rows[2]: unreachable: the row before has no"
@@ -248,6 +268,7 @@ def test_every_check_has_a_broken_file() -> None:
     codes |= {"E130", "E131", "E132", "W133", "E152", "E153", "W140"}
     codes |= {"E105", "E107", "E108", "E113", "E114", "E115"}  # the limits (issue 11)
     codes |= {"E200", "E201", "E202", "E203", "E204", "E205"}  # scorecards (issue 12)
+    codes |= {"E210", "E211", "E212"}  # pools (issue 12)
     assert codes <= {name.split("_")[0] for name in EXPECTED}
     for name in EXPECTED:  # each single-check file reports its own code
         code = name.split("_")[0]

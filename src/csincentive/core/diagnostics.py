@@ -85,6 +85,10 @@ CODES: dict[str, Code] = {
     ),
     "E204": _error("a scorecard item's cap is below 0, or its max is not above 0"),
     "E205": _error("a scorecard without per_point is paid (a score is not money)"),
+    "E210": _error("a pool's amount is below 0"),
+    "E211": _error("a pool's amount reads a value that differs from person to person"),
+    "E212": _error("a pool has when, cap, floor or prorate (they would break Σ shares = pool)"),
+    "E213": _error("a pool's amount is not one value for everyone sharing it, in the month"),
     # -- D: the month's data files
     "D100": _error("the period is not a month (YYYY-MM)"),
     "D101": _error("the month's folder or one of its required files is missing"),
@@ -150,6 +154,8 @@ CODES: dict[str, Code] = {
     "W133": _warning("a tier row can never be reached"),
     "W140": _warning("a rate above 1 (×2 rather than 2%?)"),
     "W201": _warning("roster: a person not employed in the month paid (hired after, left before)"),
+    "W210": _warning("a pool is not shared: Σ basis of the eligible is 0"),
+    "W211": _warning("a pool is below 0 in the month: nothing is shared"),
     "W301": _warning(
         "a chat account not in the roster won no order; its sessions count for nobody"
     ),

@@ -18,6 +18,7 @@ from csincentive.rules.kinds import (
     marginal,
     match,
     matrix,
+    pool,
     rank,
     rate,
     scorecard,
@@ -36,6 +37,7 @@ KINDS: tuple[Kind, ...] = (
     award.KIND,
     matrix.KIND,
     scorecard.KIND,
+    pool.KIND,
 )
 
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}

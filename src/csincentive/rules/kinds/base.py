@@ -161,6 +161,18 @@ class Scores:
 
 
 @dataclass(frozen=True)
+class Shares:
+    """A pool: the trace records the pool, the person's basis, the total basis and the
+    share with its remainder fen (see rules/kinds/pool.py)."""
+
+    basis: str  # the formula, as printed
+    unit: str  # of the basis
+    eligible: str  # the condition, as printed; "" when everyone is
+    per: str  # all or team
+    order: str  # how the remainder fen go, in words
+
+
+@dataclass(frozen=True)
 class Compiled:
     """One kind's part of a component: its amount before the common keys (cap, floor,
     proration, deduct, when, applies_to) and the rounding, its explanation, and the
@@ -171,10 +183,15 @@ class Compiled:
     records: dict[str, pl.Expr] = field(default_factory=dict)
     # The companions' values (ComponentBase.companions), by name.
     columns: dict[str, pl.Expr] = field(default_factory=dict)
+    # Problems found while computing, by code (W… a warning, E… an error that stops the
+    # month): per person the message, null where there is none; one diagnostic per
+    # distinct message (a pool's problem is its team's, said once).
+    problems: dict[str, pl.Expr] = field(default_factory=dict)
     field: pl.Expr | None = None  # rank and award: outside the field there is no line
     picks: Picks | None = None
     ranks: Ranks | None = None
     scores: Scores | None = None
+    shares: Shares | None = None
 
 
 class Report:
