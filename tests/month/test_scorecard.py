@@ -4,10 +4,12 @@ per point. Every expected value is worked by hand from the rule text in the comm
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 from helpers import agents, engine_rules, money, run
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from csincentive.month.engine import TRACE, WHY, Compiler
 
@@ -229,9 +231,38 @@ expr = 'kpi_grade == "金牌"'
 
 
 def test_no_grade_where_the_line_does_not_apply():
-    # applies_to agents only: the supervisor S has no score line and no grade.
+    # applies_to agents only: the supervisor (A4) has no score line and no grade; with
+    # when = "conversion >= 45%" A3 (40%) scores 0 and has no grade either.
     body = SHEET.replace("pay = false\n", 'pay = false\napplies_to = { role = ["agent"] }\n', 1)
     frame = people().with_columns(role=pl.Series(["agent", "agent", "agent", "supervisor"]))
     out = run(body, frame)
     assert out["kpi_grade"].to_list() == ["铜牌", "铜牌", "待改进", None]
     assert out["kpi" + WHY][3] is None
+    gated = body.replace("pay = false\n", 'pay = false\nwhen = "conversion >= 45%"\n', 1)
+    out = run(gated, frame)
+    assert out["kpi"].to_list() == [Decimal(68), Decimal("74.99"), Decimal(0), Decimal(0)]
+    assert out["kpi_grade"].to_list() == ["铜牌", "铜牌", None, None]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.integers(min_value=-(10**4), max_value=10**4),
+    st.integers(min_value=-(10**4), max_value=10**4),
+    st.integers(min_value=1, max_value=200),
+)
+def test_property_linear_points_are_the_exact_share_rounded_once(value, worst, best, top):
+    """Points = (value − worst) / (best − worst) × max, clamped to [0, max] and rounded
+    half-up to 0.01 point: checked against plain Decimal arithmetic (values to 0.001)."""
+    assume(worst != best)
+    v, w, b = Decimal(value) / 1000, Decimal(worst) / 100, Decimal(best) / 100
+    body = f"""
+[components.kpi]
+label = "k"
+kind = "scorecard"
+pay = false
+items = [{{ label = "i", value = "x", worst = {w}, best = {b}, max = {top} }}]
+"""
+    [points] = run(body, agents(x=[v]))["kpi"].to_list()
+    exact = min(max((v - w) / (b - w) * top, Decimal(0)), Decimal(top))
+    assert points == exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
