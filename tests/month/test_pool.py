@@ -130,7 +130,7 @@ def test_nobody_with_a_basis_means_nobody_is_paid_and_a_warning():
         (
             "W210",
             "warning",
-            "奖金池: Σ basis of the eligible is 0, so the pool of 500.00 is not shared; check the"
+            "奖金池: Σ score of the eligible is 0, so the pool of 500.00 is not shared; check the"
             " eligibility condition and the basis",
         )
     ]

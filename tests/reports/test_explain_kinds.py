@@ -142,7 +142,7 @@ def test_a_pool_nobody_shares_is_a_warning_of_the_month(result: MonthResult, rul
     [warning] = [d for d in result.warnings if d.code == "W210"]
     assert warning.render() == (
         f"{rules_file}:{line_no(rules_file, '[components.star_pool]')}:1: warning: W210"
-        " components.star_pool: 服务之星奖金池: Σ basis of the eligible is 0, so the pool of"
+        " components.star_pool: 服务之星奖金池: Σ kpi of the eligible is 0, so the pool of"
         " 200.00 is not shared; check the eligibility condition and the basis"
     )
 

@@ -219,7 +219,8 @@ def _problems(
         '); write it from parameters or, with per = "team", from team figures (team_sum …)',
     )
     unshared = _words(
-        *(where, team, ": Σ basis of the eligible is 0, so the pool of ", pool),
+        *(where, team, f": Σ {rendered(component.basis)} of the eligible is 0, so the pool of "),
+        pool,
         " is not shared; check the eligibility condition and the basis",
     )
     below = _words(where, team, ": the pool is ", pool, ", below 0; nothing is shared")
