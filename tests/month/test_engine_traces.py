@@ -47,6 +47,8 @@ SAMPLES = {
     "award": 'by = "x"\namount = 50',
     "matrix": 'row = "education"\ncolumn = "x"\nbands = [{ below = 5 }, { from = 5 }]\n'
     'cells = { "本科" = [1, 2] }\ndefault = 0',
+    "scorecard": 'items = [{ label = "i", value = "x", worst = 0, best = 10 }]\npay = false',
+    "pool": 'amount = 100\nbasis = "x"',
 }
 
 

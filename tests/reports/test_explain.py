@@ -149,6 +149,7 @@ def test_json_of_one_line_is_exact(result: MonthResult):
         "flag": None,
         "row": None,
         "ranking": None,
+        "breakdown": None,
         "inputs": [
             {
                 "name": "net_sales",

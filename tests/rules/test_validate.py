@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BROKEN = Path(__file__).resolve().parent / "broken"
 SHIPPED = ROOT / "rules" / "taobao-presales.toml"
 
-KINDS = "formula, rate, table, marginal, match, rank, ladder, award, matrix"
+KINDS = "formula, rate, table, marginal, match, rank, ladder, award, matrix, scorecard, pool"
 RATE_KEYS = (
     "annual_bonus, applies_to, base, cap, deduct, flag, flag_when, floor, format, kind, label,"
     " note, pay, prorate, rate, rule, when"
@@ -126,6 +126,73 @@ EXPECTED: dict[str, list[str]] = {
         '13:19: E132 components.coef.rows[1].below: bounds do not ascend: from "40%" is not'
         " below \"30%\"; 'below' must be greater than 'from'"
     ],
+    # Scorecards (S003-01): the inline `items` list starts on line 11 (its key).
+    "E200_weights_not_100": [
+        '11:1: E200 components.kpi.items: the weights add up to 90% ("30%" + "60%"); they'
+        " must add up to 100%"
+    ],
+    # The second item's `{` is at col 3 of line 13.
+    "E201_weight_on_some_items": [
+        "13:3: E201 components.kpi.items[1]: items[1] has no weight but items[0] has one: give"
+        " every item a weight (together 100%), or none (the points then add up as they are)"
+    ],
+    "E202_worst_equals_best": [
+        '16:1: E202 components.kpi.items[0].best: worst and best are both "2%": no points can be'
+        " spread between them; give a best above the worst (higher is better) or below it"
+        " (lower is better, e.g. a complaint rate)"
+    ],
+    # An item without scoring points at its [[components.kpi.items]] header (line 12); one
+    # with both at its `worst` (line 20); one without `best` at its header (line 22).
+    "E203_item_without_scoring": [
+        "12:1: E203 components.kpi.items[0]: item '接待量' has no scoring: add bands ="
+        " [{ from = …, below = …, points = … }, …] or a linear scale with worst = … and best = …",
+        "20:1: E203 components.kpi.items[1].worst: item '转化率' has both bands and worst/best;"
+        " keep one way of scoring it",
+        "22:1: E203 components.kpi.items[2]: item '满意度' is scored linearly but has no best;"
+        " add best = …",
+    ],
+    "E204_cap_below_0": [
+        "17:1: E204 components.kpi.items[0].cap: cap -5 is below 0; cap is the most points the"
+        " item may score: write 0 or more, or remove it"
+    ],
+    # The component's table header, line 7.
+    "E205_score_paid": [
+        "7:1: E205 components.kpi: a scorecard's total is a score, not money: add pay = false"
+        " to use it as a score (a pool's basis, a formula), or per_point = … to pay money per"
+        " point"
+    ],
+    # The gap and the overlap checks of tables, on grades (line 11) and an item's bands
+    # (line 16); in both lines the second row's `from` is at col 43.
+    "E130_scorecard_band_gap": [
+        "11:43: E131 components.kpi.grades[1].from: overlap: values from 70 up to 80 match two"
+        " rows; start this row at from = 80, where the row before ends",
+        '16:43: E130 components.kpi.items[0].bands[1].from: gap: values from "40%" up to "50%"'
+        f' match no row; start this row at from = "40%", {THEN}',
+    ],
+    "E152_grade_name_taken": [
+        "10:1: E152 components.kpi: component 'kpi' gives 'kpi_grade' (the grade of 月度KPI),"
+        " which is also a parameter; rename one of them"
+    ],
+    # Pools (S003-01/02).
+    "E210_pool_below_0": [
+        "10:1: E210 components.pool.amount: a pool's amount is 0 or more; a fine is a component"
+        " with deduct = true"
+    ],
+    "E211_pool_amount_per_person": [
+        "10:1: E211 components.pool.amount: a pool's amount is one value for everyone sharing"
+        " it, but 'net_sales' is each person's own value; use a parameter, or team_sum(…) with"
+        ' per = "team"',
+        "16:1: E211 components.team_pool.amount: a pool's amount is one value for everyone"
+        ' sharing it, but team_sum(net_sales) is one value per team: write per = "team" to'
+        " share a pool in each team",
+    ],
+    "E212_pool_with_when": [
+        "12:1: E212 components.pool.when: a pool's shares add up to the pool, and when would"
+        " change a share after it is allocated; write the condition as eligible (the shares of"
+        " those not eligible go to the others)",
+        "13:1: E212 components.pool.cap: a pool's shares add up to the pool, and cap would"
+        ' change a share after it is allocated; cap the basis instead (basis = "min(kpi, 100)")',
+    ],
     # A whole row is unreachable: point at its `{` (col 3).
     "W133_after_open_row": [
         "14:3: warning: W133 components.coef.rows[2]: unreachable: the row before has no"
@@ -200,6 +267,8 @@ def test_every_check_has_a_broken_file() -> None:
     codes = {"E100", "E101", "E102", "E103", "E104", "E110", "E111", "E112", "E120"}
     codes |= {"E130", "E131", "E132", "W133", "E152", "E153", "W140"}
     codes |= {"E105", "E107", "E108", "E113", "E114", "E115"}  # the limits (issue 11)
+    codes |= {"E200", "E201", "E202", "E203", "E204", "E205"}  # scorecards (issue 12)
+    codes |= {"E210", "E211", "E212"}  # pools (issue 12)
     assert codes <= {name.split("_")[0] for name in EXPECTED}
     for name in EXPECTED:  # each single-check file reports its own code
         code = name.split("_")[0]

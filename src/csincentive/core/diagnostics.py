@@ -76,6 +76,19 @@ CODES: dict[str, Code] = {
     "E181": _error("a history function needs earlier months the ledger does not have"),
     "E182": _error("an earlier month in the ledger did not record a figure a rule reads"),
     "E190": _error("the month is earlier than the scheme's valid_from"),
+    "E200": _error("a scorecard's weights do not add up to 100%"),
+    "E201": _error("some scorecard items have a weight and others do not"),
+    "E202": _error("a linear scorecard item's worst and best are the same value"),
+    "E203": _error(
+        "a scorecard item is not scored one way: neither or both of bands and worst/best, or"
+        " only one of worst and best"
+    ),
+    "E204": _error("a scorecard item's cap is below 0, or its max is not above 0"),
+    "E205": _error("a scorecard without per_point is paid (a score is not money)"),
+    "E210": _error("a pool's amount is below 0"),
+    "E211": _error("a pool's amount reads a value that differs from person to person"),
+    "E212": _error("a pool has when, cap, floor or prorate (they would break Σ shares = pool)"),
+    "E213": _error("a pool's amount is not one value for everyone sharing it, in the month"),
     "E220": _error("a pay range matches on a key that is not a roster text field"),
     "E221": _error("a pay range's min is above its max"),
     "E222": _error("a pay range has neither min nor max"),
@@ -180,6 +193,8 @@ CODES: dict[str, Code] = {
     "W133": _warning("a tier row can never be reached"),
     "W140": _warning("a rate above 1 (×2 rather than 2%?)"),
     "W201": _warning("roster: a person not employed in the month paid (hired after, left before)"),
+    "W210": _warning("a pool is not shared: Σ basis of the eligible is 0"),
+    "W211": _warning("a pool is below 0 in the month: nothing is shared"),
     "W213": _warning("a person's base is below the minimum wage ([scheme] minimum_wage)"),
     "W214": _warning("a person's pay is outside a reference pay range ([[checks.pay_range]])"),
     "W301": _warning(

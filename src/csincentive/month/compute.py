@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.core.diagnostics import Diagnostic, InputError, errors_only
 from csincentive.core.display import show_expr
 from csincentive.core.money import PAY, RATIO
 from csincentive.core.month import Month
@@ -42,6 +42,7 @@ from csincentive.month.engine import (
     Compiler,
     Step,
     is_overflow,
+    problems_of,
     traces_of,
     values_of,
 )
@@ -109,6 +110,7 @@ class Paid:
     reconciliation: pl.DataFrame
     unknown_agents: pl.DataFrame
     lines_meta: list[CompiledLine]
+    problems: list[Diagnostic]  # the warnings the kinds found while computing (W210 …)
 
 
 def compute_month(
@@ -323,7 +325,10 @@ def pay(people: People, figures: AgentFigures, paying: Paying) -> Paid:
         raise
     lines_meta = compiler.lines()
     _raise_on_missing_values(computed, lines_meta, paying.rules_file)
-    return Paid(computed, reconciled_df, unknown_df, lines_meta)
+    problems = problems_of(computed, lines_meta, paying.rules, str(paying.rules_file))
+    if errors_only(problems):
+        raise InputError(errors_only(problems))
+    return Paid(computed, reconciled_df, unknown_df, lines_meta, problems)
 
 
 # --------------------------------------------------------------------------- reports
@@ -349,6 +354,7 @@ def month_result(
     active = computed_df.filter((pl.col("sessions") > 0) | (pl.col("orders") > 0))["agent_id"]
     warnings = [
         *warnings,
+        *paid.problems,
         *employment_warnings(inputs.roster, str(inputs.roster_file), inputs.month, active),
         *figures.warnings(paid.reconciliation, paid.unknown_agents),
         *pay_check_warnings(computed_df, paying.rules, paying.rules_file),

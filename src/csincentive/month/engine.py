@@ -19,6 +19,7 @@ from functools import cached_property
 
 import polars as pl
 
+from csincentive.core.diagnostics import Diagnostic
 from csincentive.core.display import show_expr
 from csincentive.core.money import ENGINE, PAY, to_fen
 from csincentive.core.names import ATTENDANCE, CALENDAR, METRICS, ROSTER
@@ -38,18 +39,22 @@ from csincentive.rules.kinds.base import (
     ComponentBase,
     Picks,
     Ranks,
+    Scores,
+    Shares,
+    companion_name,
     dec,
     recorded,
     scope_mask,
 )
 from csincentive.rules.locate import dotted
 from csincentive.rules.model import RuleSet, formula_fields
-from csincentive.rules.names import scheme_names
+from csincentive.rules.names import companions, scheme_names
 
 WHY = "__why"
 FLAG = "__flag"
 RAW = "__raw"  # the amount before the one rounding, for `explain`
 TRACE = "__trace"  # what the computation of a line went through, for `explain`
+PROBLEM = "__problem_"  # + a code: a kind's problem found while computing, per person
 # prorate = … → (days counted, out of, words for the explanation)
 PRORATION = {
     "days_employed": ("days_employed", "days_in_month", "days employed"),
@@ -107,6 +112,9 @@ class CompiledLine:
     reads: tuple[Read, ...] = ()
     picks: Picks | None = None  # a table or a matrix: the trace has the row reached
     ranks: Ranks | None = None  # a rank or an award: the trace has each person's place
+    scores: Scores | None = None  # a scorecard: the trace has each item's points
+    shares: Shares | None = None  # a pool: the trace has the share and its remainder
+    problems: tuple[str, ...] = ()  # the codes of the problems the kind looks for
 
 
 class Compiler:
@@ -116,6 +124,7 @@ class Compiler:
         self.rules = rules
         self.order = dependency_order(rules)
         self.names = scheme_names(rules)
+        self.companions = companions(rules)
 
     # -- names --------------------------------------------------------------------------
     def resolve(self, name: str) -> pl.Expr:
@@ -186,6 +195,9 @@ class Compiler:
                     reads=tuple(read for read, _ in self.reads(component)),
                     picks=compiled.picks,
                     ranks=compiled.ranks,
+                    scores=compiled.scores,
+                    shares=compiled.shares,
+                    problems=tuple(compiled.problems),
                 )
             )
         return out
@@ -202,9 +214,8 @@ class Compiler:
         for cid in self.order:
             component = self.rules.components[cid]
             amount, why, raw = self.component(cid, component)
-            steps.append(
-                [Step([amount.alias(cid), why.alias(cid + WHY), raw.alias(cid + RAW)], cid)]
-            )
+            columns = [amount.alias(cid), why.alias(cid + WHY), raw.alias(cid + RAW)]
+            steps.append([Step([*columns, *self.extras(cid, component)], cid)])
             if component.flag_when and component.flag:
                 # After the amount, so a flag can read its own component's value.
                 raised = self.formula(component.flag_when).fill_null(False)
@@ -267,6 +278,22 @@ class Compiler:
         why = pl.when(applies).then(why).otherwise(pl.lit(None, dtype=pl.Utf8))
         return amount, why, raw
 
+    def extras(self, cid: str, component: ComponentBase) -> list[pl.Expr]:
+        """A kind's companions (kpi_grade: none where the line does not apply or its
+        `when` fails) and the problems it found (<id>__problem_<code>)."""
+        compiled = self.compiled[cid]
+        shown = scope_mask(component.applies_to)
+        if compiled.field is not None:
+            shown = shown & compiled.field
+        if component.when and compiled.columns:
+            shown = shown & self.formula(component.when).fill_null(False)
+        out = [
+            pl.when(shown).then(expr).alias(companion_name(cid, suffix))
+            for suffix, expr in compiled.columns.items()
+        ]
+        out += [expr.alias(cid + PROBLEM + code) for code, expr in compiled.problems.items()]
+        return out
+
     # -- what explain renders -----------------------------------------------------------
     def trace(self, cid: str) -> pl.Expr | None:
         """``<id>__trace``: each value the component read and what its kind recorded, for
@@ -314,6 +341,8 @@ class Compiler:
             return "team aggregate"
         if text in self.rules.components:
             return "component"
+        if text in self.companions:
+            return self.companions[text][1].meaning
         if text in self.rules.params:
             return "parameter"
         events = self.rules.events
@@ -363,12 +392,15 @@ class Compiler:
 
 def dependency_order(rules: RuleSet) -> list[str]:
     """Components in file order, each after the components it reads (validated acyclic)."""
+    # A companion (kpi_grade) is read from the component that gives it.
+    owner = {cid: cid for cid in rules.components}
+    owner.update({name: cid for name, (cid, _) in companions(rules).items()})
     reads: dict[str, set[str]] = {}
     for cid, component in rules.components.items():
-        names: set[str] = set()
+        names: set[str] = set(component.field_reads().values())  # a match on kpi_grade
         for text in formula_fields(component).values():
             names |= this_month_names(parse(text))  # year_sum_before(x) needs no x yet
-        reads[cid] = {n for n in names if n in rules.components and n != cid}
+        reads[cid] = {owner[n] for n in names if n in owner and owner[n] != cid}
     order: list[str] = []
     placed: set[str] = set()
 
@@ -388,12 +420,41 @@ def dependency_order(rules: RuleSet) -> list[str]:
 def values_of(computed: pl.DataFrame) -> pl.DataFrame:
     """Every figure of a computed month per person, without the explanations, flags and
     traces: what the ledger keeps."""
-    return computed.select(c for c in computed.columns if not c.endswith((WHY, FLAG, TRACE)))
+    return computed.select(
+        c for c in computed.columns if not c.endswith((WHY, FLAG, TRACE)) and PROBLEM not in c
+    )
 
 
 def traces_of(computed: pl.DataFrame) -> pl.DataFrame:
     """agent_id and every ``<id>__trace`` of a computed month (what ``explain`` reads)."""
     return computed.select("agent_id", *(c for c in computed.columns if c.endswith(TRACE)))
+
+
+def problems_of(
+    computed: pl.DataFrame, meta: list[CompiledLine], rules: RuleSet, rules_file: str
+) -> list[Diagnostic]:
+    """The problems the kinds found while computing the month (a pool nobody shares …), at
+    the component that found them: one per distinct message, in agent_id order."""
+    found: list[Diagnostic] = []
+    people = computed.sort("agent_id")
+    for line in meta:
+        written = rules.written.get(line.id)
+        at = written.at() if written is not None else None
+        for code in line.problems:
+            messages = people[line.id + PROBLEM + code].drop_nulls().unique(maintain_order=True)
+            for message in messages:
+                found.append(
+                    Diagnostic(
+                        at.file if at is not None else rules_file,
+                        message,
+                        code,
+                        at.line if at is not None else None,
+                        at.col if at is not None else None,
+                        f"components.{line.id}",
+                        "warning" if code.startswith("W") else "error",
+                    )
+                )
+    return found
 
 
 __all__ = [
@@ -403,6 +464,7 @@ __all__ = [
     "Step",
     "is_overflow",
     "dependency_order",
+    "problems_of",
     "traces_of",
     "values_of",
 ]

@@ -25,6 +25,7 @@ from csincentive.core.display import show_expr
 from csincentive.core.money import plain
 from csincentive.month.engine import RAW, TRACE, CompiledLine, Read
 from csincentive.month.result import MonthResult
+from csincentive.reports.breakdown import Breakdown, breakdown_dict, breakdown_of, breakdown_text
 from csincentive.reports.net_explain import net_steps, net_text
 from csincentive.rules.kinds.base import (
     FIELD_SIZE,
@@ -111,6 +112,7 @@ class Line:
     inputs: list[Input] = field(default_factory=list)
     row: RowReached | None = None
     ranking: Ranking | None = None
+    breakdown: Breakdown | None = None  # a scorecard's items, a pool's share
 
 
 @dataclass
@@ -269,6 +271,7 @@ class _Explainer:
             inputs=[self._input(cid, i, read, trace, trail) for i, read in enumerate(meta.reads)],
             row=_row_reached(meta, trace, written) if applies else None,
             ranking=self._ranking(meta, trace) if applies else None,
+            breakdown=breakdown_of(self.result, self.agent_id, meta, written) if applies else None,
         )
 
     def _input(self, cid: str, i: int, read: Read, trace: Trace, trail: frozenset[str]) -> Input:
@@ -455,6 +458,7 @@ def line_dict(line: Line) -> dict[str, Any]:
         "flag": line.flag,
         "row": _row_dict(line.row),
         "ranking": _ranking_dict(line.ranking),
+        "breakdown": breakdown_dict(line.breakdown),
         "inputs": [
             {
                 "name": item.name,
@@ -539,6 +543,7 @@ def _line_box(line: Line, seen: set[str], used_in: list[str] | None = None) -> _
         box.details.append(f"row reached: {where}, {row.index + 1} of {row.of}{place}")
     if line.ranking is not None:
         box.details += _ranking_text(line.ranking)
+    box.details += breakdown_text(line.breakdown)
     if line.flag:
         box.details.append(f"flag: {line.flag}")
     for item in line.inputs:

@@ -29,7 +29,7 @@ from csincentive.rules.kinds import kind_of
 from csincentive.rules.kinds.base import Checking, ComponentBase, Loc, Report
 from csincentive.rules.locate import SourceMap
 from csincentive.rules.model import RuleSet
-from csincentive.rules.names import scheme_names
+from csincentive.rules.names import companions, scheme_names
 from csincentive.rules.paychecks import check_pay_checks
 
 _KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
@@ -49,9 +49,12 @@ def check_meaning(
     context = context or rules
     names = scheme_names(context)
     known = {n: "component" if n in context.components else "name" for n in names}
+    # The component each component id and companion (kpi_grade) is read from.
+    owners = {cid: cid for cid in context.components}
+    owners.update({name: cid for name, (cid, _) in companions(context).items()})
     _check_ids(rules, report)
     _check_totals(rules, report, known)
-    edges = _check_formulas(rules, report, known, names)
+    edges = _check_formulas(rules, report, known, names, owners)
     _check_cycles(rules, report, edges)
     for cid, component in rules.components.items():
         checking = Checking(report, ("components", cid), names, context.components)
@@ -104,6 +107,14 @@ def _check_ids(rules: RuleSet, report: Report) -> None:
         if cid in rules.total_ids:
             message = f"component id '{cid}' is the total's id; rename the component"
             report.add("E152", loc, message)
+    for name, (cid, spec) in companions(rules).items():
+        clash = _clash(rules, name)
+        if clash:
+            message = (
+                f"component '{cid}' gives '{name}' ({spec.meaning}), which is {clash};"
+                " rename one of them"
+            )
+            report.add("E152", ("components", cid), message)
     for i, total in enumerate(rules.total_ids):
         where = (*_total_loc(report, i), "id")
         if total in BUILTIN or total in rules.params:
@@ -112,6 +123,17 @@ def _check_ids(rules: RuleSet, report: Report) -> None:
         elif total in rules.total_ids[:i]:
             first = rules.total_ids.index(total)
             report.add("E152", where, f"total id '{total}' is also totals[{first}]'s; rename one")
+
+
+def _clash(rules: RuleSet, name: str) -> str:
+    """What else a name is (a built-in, a parameter, a component, a total), or ''."""
+    if name in BUILTIN:
+        return "a built-in name"
+    if name in rules.params:
+        return "also a parameter"
+    if name in rules.components:
+        return "also a component id"
+    return "also a total's id" if name in rules.total_ids else ""
 
 
 def _total_loc(report: Report, i: int) -> Loc:
@@ -173,13 +195,18 @@ def _check_id(report: Report, loc: Loc, name: str, what: str) -> None:
 
 
 def _check_formulas(
-    rules: RuleSet, report: Report, known: dict[str, str], names: Mapping[str, builtin.Name]
+    rules: RuleSet,
+    report: Report,
+    known: dict[str, str],
+    names: Mapping[str, builtin.Name],
+    owners: dict[str, str],
 ) -> dict[str, set[str]]:
     """Parse every formula; unknown names get a did-you-mean. Returns component → the
-    components it reads, for the cycle check."""
+    components it reads (a companion such as kpi_grade: its component), for the cycle
+    check."""
     edges: dict[str, set[str]] = {}
     for cid, component in rules.components.items():
-        edges[cid] = set()
+        edges[cid] = {owners[n] for n in component.field_reads().values() if n in owners}
         for field, text in component.formula_fields().items():
             loc = ("components", cid, *field)
             try:
@@ -194,12 +221,12 @@ def _check_formulas(
                 if name not in known:
                     report.add("E110", loc, _unknown_name(name, known), offset=offsets[name])
                 elif (
-                    known[name] == "component"
+                    name in owners
                     and name in this_month
-                    and not (name == cid and field == ("flag_when",))
+                    and not (owners[name] == cid and field == ("flag_when",))
                 ):
                     # A flag may read its own component's amount: it is raised afterwards.
-                    edges[cid].add(name)
+                    edges[cid].add(owners[name])
     return edges
 
 

@@ -4,7 +4,18 @@ manual inputs, extra roster fields and components, each with the unit it is show
 from __future__ import annotations
 
 from csincentive.core.names import BUILTIN, Name, Unit
+from csincentive.rules.kinds.base import companion_name
 from csincentive.rules.model import RuleSet
+
+
+def companions(rules: RuleSet) -> dict[str, tuple[str, Name]]:
+    """Each value a component gives beside its amount (a scorecard's grade, kpi_grade), by
+    the name a formula reads it by: the component's id and the name's unit and meaning."""
+    return {
+        companion_name(cid, suffix): (cid, Name(companion_name(cid, suffix), unit, meaning))
+        for cid, component in rules.components.items()
+        for suffix, (unit, meaning) in component.companions().items()
+    }
 
 
 def scheme_names(rules: RuleSet) -> dict[str, Name]:
@@ -26,4 +37,5 @@ def scheme_names(rules: RuleSet) -> dict[str, Name]:
         if component.format:
             unit = "ratio" if component.format == "percent" else component.format
         names[cid] = Name(cid, unit, component.label)
+    names.update({name: spec for name, (_, spec) in companions(rules).items()})
     return names

@@ -18,8 +18,10 @@ from csincentive.rules.kinds import (
     marginal,
     match,
     matrix,
+    pool,
     rank,
     rate,
+    scorecard,
     table,
 )
 from csincentive.rules.kinds.base import ComponentBase, Kind
@@ -34,6 +36,8 @@ KINDS: tuple[Kind, ...] = (
     ladder.KIND,
     award.KIND,
     matrix.KIND,
+    scorecard.KIND,
+    pool.KIND,
 )
 
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}

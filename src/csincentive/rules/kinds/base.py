@@ -16,7 +16,7 @@ import polars as pl
 from csincentive.core.diagnostics import Diagnostic, Severity
 from csincentive.core.display import show_number
 from csincentive.core.money import ENGINE, plain
-from csincentive.core.names import Name
+from csincentive.core.names import Name, Unit
 from csincentive.formula import parse, render
 from csincentive.rules.locate import SourceMap, dotted
 from csincentive.rules.values import Display, FormulaText, NumberOrFormula, Strict
@@ -86,6 +86,17 @@ class ComponentBase(Strict):
         """Amounts written as a parameter's name, by their path inside the component."""
         return {}
 
+    def companions(self) -> dict[str, tuple[Unit, str]]:
+        """Values the component gives beside its amount, each a name later formulas can
+        read (a scorecard's grade is ``<id>_grade``), by suffix: (unit, meaning). The
+        kind's ``Compiled.columns`` computes them by the same suffix."""
+        return {}
+
+
+def companion_name(cid: str, suffix: str) -> str:
+    """The name a formula reads a component's companion by: kpi_grade."""
+    return f"{cid}_{suffix}"
+
 
 def amounts_named(key: str, values: list[Decimal | str]) -> dict[Loc, str]:
     """The parameter names among a list of amounts (prizes, ladder amounts)."""
@@ -127,6 +138,44 @@ class Ranks:
 
 
 @dataclass(frozen=True)
+class ScoredItem:
+    """One item of a scorecard as its explanation shows it: how it scores (bands, with the
+    words of each band, or linear between worst and best) and its weight."""
+
+    label: str
+    value: str  # the formula, as explanations print it
+    unit: str  # of the value, to show it
+    weight: Decimal | None  # None: the points add up as they are
+    bands: tuple[str, ...] = ()  # each band's interval in words; () for a linear item
+    worst: Decimal | None = None
+    best: Decimal | None = None
+    max: Decimal = Decimal(100)
+    cap: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A scorecard: the trace records each item's value, band and points, the total and
+    the grade reached (see rules/kinds/scorecard.py)."""
+
+    items: tuple[ScoredItem, ...]
+    grades: tuple[str, ...]  # each grade row's interval in words
+    per_point: str  # money per point, as printed; "" when the value is the score
+
+
+@dataclass(frozen=True)
+class Shares:
+    """A pool: the trace records the pool, the person's basis, the total basis and the
+    share with its remainder fen (see rules/kinds/pool.py)."""
+
+    basis: str  # the formula, as printed
+    unit: str  # of the basis
+    eligible: str  # the condition, as printed; "" when everyone is
+    per: str  # all or team
+    order: str  # how the remainder fen go, in words
+
+
+@dataclass(frozen=True)
 class Compiled:
     """One kind's part of a component: its amount before the common keys (cap, floor,
     proration, deduct, when, applies_to) and the rounding, its explanation, and the
@@ -135,9 +184,17 @@ class Compiled:
     amount: pl.Expr
     why: pl.Expr
     records: dict[str, pl.Expr] = field(default_factory=dict)
+    # The companions' values (ComponentBase.companions), by name.
+    columns: dict[str, pl.Expr] = field(default_factory=dict)
+    # Problems found while computing, by code (W… a warning, E… an error that stops the
+    # month): per person the message, null where there is none; one diagnostic per
+    # distinct message (a pool's problem is its team's, said once).
+    problems: dict[str, pl.Expr] = field(default_factory=dict)
     field: pl.Expr | None = None  # rank and award: outside the field there is no line
     picks: Picks | None = None
     ranks: Ranks | None = None
+    scores: Scores | None = None
+    shares: Shares | None = None
 
 
 class Report:
