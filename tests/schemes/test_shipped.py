@@ -28,6 +28,7 @@ def test_every_scheme_is_shipped():
         "part-time",
         "points-30",
         "sales-cs-education",
+        "taobao-growth",
         "taobao-presales-quarterly",
         "taobao-presales",
         "warning-ladder",
