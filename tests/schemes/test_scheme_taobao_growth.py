@@ -118,6 +118,7 @@ import polars as pl
 import pytest
 from helpers import D, line, moved_month
 
+from csincentive.core.diagnostics import InputError
 from csincentive.ledger.store import Ledger
 from csincentive.month.compute import compute_month
 
@@ -375,11 +376,14 @@ def test_the_streak_gift_is_once_a_period(tmp_path: Path, october):
     assert amounts(november, "most_improved_award", agents) == ["0.00"] * 9
 
 
-def test_october_without_september_in_the_ledger_pays_no_growth(tmp_path: Path):
-    # As the rules file says: change(…, 0) stands in for a last month the ledger does not
-    # have, so run the months in order. October alone: no growth, no improvement, runs of
-    # at most this month (S000-15, S000-16).
-    alone = compute_month(EXAMPLE / "2026-10", RULES, ledger=Ledger(tmp_path / "ledger"))
-    assert alone.payroll["growth_reward"].to_list() == D(*["0.00"] * 10)
-    assert alone.payroll["gross"].sum() == Decimal("34787.94") - Decimal("600.00")
-    assert amounts(alone, "on_target_streak_award", OCTOBER[:-1]) == ["0.00"] * 9
+def test_october_without_september_in_the_ledger_is_refused(tmp_path: Path):
+    # change(…, 0)'s fallback stands in for a person without a last month and for the
+    # month before the scheme's valid_from (2026-09-01), never for a month the scheme
+    # should have paid: October alone, with no September in the ledger, would pay no
+    # growth to anyone without a word (S000-15), so it stops with E181 at the formula.
+    with pytest.raises(InputError) as raised:
+        compute_month(EXAMPLE / "2026-10", RULES, ledger=Ledger(tmp_path / "ledger"))
+    [problem] = raised.value.diagnostics
+    assert problem.code == "E181" and Path(problem.file).name == "taobao-growth.toml"
+    assert "reads 2026-09, and the ledger" in problem.message
+    assert "run 2026-09 first (the fallback stands in for people" in problem.message
