@@ -29,10 +29,6 @@ RULES = ROOT / "rules"
 # Rows marked planned: the shipped files being built for issue 12. Take an id out when its
 # file lands and its row says implemented (the test below fails until both are done).
 PLANNED = {
-    "S002-01",  # grade-pay.toml: base by the four grades, tenure steps
-    "S002-02",  # grade-pay.toml: promotion criteria and the raise
-    "S002-03",  # grade-pay.toml: reference pay range per role (a check)
-    "S002-06",  # grade-pay.toml: night-shift and education allowances
     "S003-01",  # contact-centre-scorecard.toml: the KPI scorecard
     "S003-02",  # contact-centre-scorecard.toml: the bonus pool and the special awards
     "S004-04",  # contact-centre-scorecard.toml: the monthly appraisal's reward
