@@ -172,6 +172,8 @@ class Change(Strict):
     params: dict[str, Number] = {}
     events: dict[str, Event] = {}
     components: dict[str, Component] = {}
+    # Where this change's components are written (recorded by the loader, as RuleSet's).
+    written: dict[str, Written] = Field(default_factory=dict, exclude=True)
 
 
 class Total(Strict):
@@ -280,6 +282,7 @@ class RuleSet(Strict):
                 "params": {**self.params, **change.params},
                 "events": {**self.events, **change.events},
                 "components": {**self.components, **change.components},
+                "written": {**self.written, **change.written},
             }
         )
 
