@@ -35,10 +35,6 @@ PLANNED = {
     "S002-02",  # grade-pay.toml: promotion criteria and the raise
     "S002-03",  # grade-pay.toml: reference pay range per role (a check)
     "S002-06",  # grade-pay.toml: night-shift and education allowances
-    "S003-01",  # contact-centre-scorecard.toml: the KPI scorecard
-    "S003-02",  # contact-centre-scorecard.toml: the bonus pool and the special awards
-    "S004-04",  # contact-centre-scorecard.toml: the monthly appraisal's reward
-    "S004-05",  # contact-centre-scorecard.toml: the appraisal KPIs as a scorecard
 }
 # Procedure or principle, with nothing to compute (the table's note says why).
 NOT_COMPUTABLE = {"S000-17", "S001-08", "S002-11", "S002-15", "S003-03"}
