@@ -26,14 +26,8 @@ COVERAGE = ROOT / "docs" / "coverage.md"
 SCHEMES = ROOT.parent / "shared" / "SCHEMES.md"
 RULES = ROOT / "rules"
 
-# Rows marked planned: the shipped files being built for issue 12. Take an id out when its
-# file lands and its row says implemented (the test below fails until both are done).
-PLANNED = {
-    "S003-01",  # contact-centre-scorecard.toml: the KPI scorecard
-    "S003-02",  # contact-centre-scorecard.toml: the bonus pool and the special awards
-    "S004-04",  # contact-centre-scorecard.toml: the monthly appraisal's reward
-    "S004-05",  # contact-centre-scorecard.toml: the appraisal KPIs as a scorecard
-}
+# Rows marked planned: ids whose shipped file is still being built (none left since issue 12).
+PLANNED: set[str] = set()
 # Procedure or principle, with nothing to compute (the table's note says why).
 NOT_COMPUTABLE = {"S000-17", "S001-08", "S002-11", "S002-15", "S003-03"}
 # Done by csincentive itself, whatever the rules file: the month is the assessment cycle.

@@ -24,6 +24,7 @@ def test_every_scheme_is_shipped():
     assert [r.stem for r in RULES] == [
         "awards",
         "callcenter-points",
+        "contact-centre-scorecard",
         "grade-pay",
         "net-pay",
         "part-time",
