@@ -123,11 +123,16 @@ def _without_rows(
     for row in missing.iter_rows(named=True):
         message = (
             f"{row['agent_id']} {row['name']} has no row in {report.file.name}, but chats.csv "
-            f"and orders.csv give them {row['sessions']} sessions and {row['orders']} orders — "
+            f"and orders.csv give them {_count(row['sessions'], 'session')} and "
+            f"{_count(row['orders'], 'order')} — "
             "check the report covers every agent (a filter on a group?) and their chat_nick"
         )
         out.append(report.problem(message, "W407", severity="warning"))
     return out
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
 def _shown(kind: str, value: float) -> str:
