@@ -228,6 +228,19 @@ def test_a_sum_row_that_the_rows_do_not_add_up_to(tmp_path: Path):
     ]
 
 
+def test_a_workbook_of_another_month_is_located_at_its_title(tmp_path: Path):
+    def september(book, sheet):  # type: ignore[no-untyped-def]
+        grouped(book, sheet)
+        sheet.write(2, 0, "统计时间：2026-09-01 至 2026-09-30")  # A3
+
+    path = workbook(tmp_path, september)
+    assert problems(path, tmp_path) == [
+        f"{path}:售前绩效!A3: D838 the report covers 2026-09-01 – 2026-09-30, but the month "
+        "paid is 2026-10 — download it for 2026-10-01 – 2026-10-31: the whole month, nothing "
+        "else"
+    ]
+
+
 def test_an_unreadable_and_an_empty_workbook(tmp_path: Path):
     broken = tmp_path / "agent_report.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a workbook")

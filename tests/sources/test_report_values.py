@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from csincentive.sources.report_values import bare_rate_above_one, cleaned, not_final, parse
 
@@ -99,3 +101,15 @@ def test_cells_not_counted_yet():
         False,
         False,
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(hours=st.integers(0, 99), minutes=st.integers(0, 59), seconds=st.integers(0, 59))
+def test_any_duration_in_words_or_as_a_clock(hours: int, minutes: int, seconds: int):
+    # 7小时41分52秒 = 7 × 3600 + 41 × 60 + 52, written with or without the hours and minutes
+    # 赤兔 leaves out when they are 0, and as H:MM:SS.
+    total = float(hours * 3600 + minutes * 60 + seconds)
+    worded = (
+        (f"{hours}小时" if hours else "") + (f"{minutes}分" if minutes else "") + f"{seconds}秒"
+    )
+    assert read("seconds", [worded, f"{hours}:{minutes:02d}:{seconds:02d}"]) == [total, total]

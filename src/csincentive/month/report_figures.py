@@ -93,7 +93,8 @@ class ReportFigures:
 
     @property
     def chat_stats(self) -> pl.DataFrame:
-        return self._side(CHAT_SIDE, [n for n in GIVEN_RATES if n in self.rows.columns]).collect()
+        given = tuple(n for n in GIVEN_RATES if n in self.rows.columns)
+        return self._side(CHAT_SIDE, given).collect()
 
     @property
     def orders(self) -> pl.DataFrame:
@@ -102,7 +103,7 @@ class ReportFigures:
     def sales_stats(self) -> pl.LazyFrame:
         return self._side(SALES_SIDE)
 
-    def _side(self, names: dict[str, Any], given: list[str] = []) -> pl.LazyFrame:  # noqa: B006
+    def _side(self, names: dict[str, Any], given: tuple[str, ...] = ()) -> pl.LazyFrame:
         """The roster people's rows: agent_key and each figure (null where the report has
         none: the month counts it 0), then the rates the report gives as they are."""
         columns = self.rows.columns

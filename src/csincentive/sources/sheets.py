@@ -41,11 +41,13 @@ class Grid:
         self, line: int | None, col: int | None = None
     ) -> tuple[str, int | None, int | None]:
         """(file, line, col) of a cell (col 0-based), or of a row when col is None: the
-        line and column of a CSV file, or for a workbook ``file:Sheet!C12`` as the file."""
+        line and column of a CSV file, or for a workbook ``file:Sheet!C12`` as the file
+        (a row at its first column; the whole file when line is None)."""
         if self.sheet is None:
             return str(self.path), line, None if col is None else col + 1
-        cell = f"!{column_letters(col or 0)}{line}" if line is not None else ""
-        return f"{self.path}:{self.sheet}{cell}", None, None
+        if line is None:  # the whole file
+            return str(self.path), None, None
+        return f"{self.path}:{self.sheet}!{column_letters(col or 0)}{line}", None, None
 
     def diagnostic(
         self,
