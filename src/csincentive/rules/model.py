@@ -127,6 +127,10 @@ class Inputs(Strict):
     max_amount: Decimal = Field(
         default=Decimal(1_000_000), gt=0, le=Decimal(10**12), decimal_places=2
     )
+    # A per-agent report (agent_report.xlsx) beside chats.csv and orders.csv is compared
+    # with the figures made from them: a difference above this share of the report's figure
+    # (for a rate: these points) is a warning (W406, docs/inputs.md).
+    report_tolerance: Number = Field(default=Decimal("0.02"), ge=0, le=1)
 
 
 class Event(Strict):
