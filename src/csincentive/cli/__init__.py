@@ -18,6 +18,7 @@ from csincentive.cli import (
     rank,
     reopen,
     run,
+    schema,
     validate,
 )
 from csincentive.cli.options import guarded
@@ -41,6 +42,7 @@ for command in (
     compare.compare,
     explain.explain,
     grades.grades,
+    schema.schema,
 ):
     app.command()(guarded(command))  # an unexpected error: a report, never a traceback
 
