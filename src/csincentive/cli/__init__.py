@@ -15,6 +15,7 @@ from csincentive.cli import (
     explain,
     grades,
     names,
+    payslips,
     rank,
     reopen,
     run,
@@ -41,6 +42,7 @@ for command in (
     reopen.reopen,
     compare.compare,
     explain.explain,
+    payslips.payslips,
     grades.grades,
     schema.schema,
 ):

@@ -229,6 +229,7 @@ CODES: dict[str, Code] = {
     # -- U: command-line usage
     "U100": _error("--by names no metric, component or total"),
     "U101": _error("no such person in the roster (or a name shared by several)"),
+    "U120": _error("payslips of a sealed month whose inputs or rules now pay a line differently"),
     # -- G: the quarterly grade review
     "G100": _error("the rules file has no [grades] table"),
     "G101": _error("the review needs months the ledger does not have"),

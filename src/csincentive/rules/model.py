@@ -202,6 +202,7 @@ class Outputs(Strict):
     # writing within 3 days of the notice, answered within a week).
     appeal_days: int = Field(default=3, ge=1, le=90)
     appeal_to: str = ""  # whom an appeal goes to, e.g. "客服主管" (blank: not named)
+    paper: Literal["A4", "A5"] = "A4"  # the page size a printed payslip is laid out for
 
 
 class RuleSet(Strict):
