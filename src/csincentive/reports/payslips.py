@@ -147,29 +147,38 @@ NET_LABELS_EN = {
     "net": "Net pay",
 }
 
-STYLE = """
+PAGE_STYLE = """
 :root { color-scheme: light; }
 body { font-family: FONTS; margin: 0 auto; max-width: 180mm; padding: 8mm; color: #1f2328;
   font-size: 10.5pt; line-height: 1.45; }
-h1 { font-size: 15pt; margin: 0 0 2mm; }
-h2 { font-size: 11.5pt; margin: 5mm 0 1.5mm; border-bottom: 1px solid #d0d7de; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #d0d7de; padding: 1mm 2mm; text-align: left; vertical-align: top; }
-thead th { background: #eef4fb; }
-td.amount, td.value { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-.negative { color: #b42318; }
-.rule { color: #57606a; font-size: 9pt; white-space: nowrap; }
-.how { color: #424a53; font-size: 9pt; }
-dl.person { display: grid; grid-template-columns: repeat(4, auto 1fr); gap: 1mm 3mm; margin: 0; }
-dl.person dt { color: #57606a; } dl.person dd { margin: 0; font-weight: 600; }
-tr.total th, tr.total td { font-weight: 700; background: #f6f8fa; }
-tr.net th, tr.net td { font-weight: 700; font-size: 12pt; background: #e6f4ea; }
-ul.flags { color: #9a6700; margin: 0; padding-left: 5mm; }
-p.note { border: 1px dashed #8c959f; padding: 2mm 3mm; font-size: 9.5pt; }
-footer { color: #8c959f; font-size: 8.5pt; margin-top: 4mm; }
 @page { size: PAPER; margin: 10mm; }
-@media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; }
-  tr { break-inside: avoid; } }
+@media print { body { padding: 0; max-width: none; } }
+"""
+# Scoped to .payslip, so that the month report can hold the same payslips.
+SLIP_STYLE = """
+.payslip h1 { font-size: 15pt; margin: 0 0 2mm; }
+.payslip h2 { font-size: 11.5pt; margin: 5mm 0 1.5mm; border-bottom: 1px solid #d0d7de;
+  break-after: avoid; }
+.payslip table { border-collapse: collapse; width: 100%; }
+.payslip th, .payslip td { border: 1px solid #d0d7de; padding: 1mm 2mm; text-align: left;
+  vertical-align: top; }
+.payslip tr { break-inside: avoid; }
+.payslip thead th { background: #eef4fb; }
+.payslip td.amount, .payslip td.value { text-align: right; white-space: nowrap;
+  font-variant-numeric: tabular-nums; }
+.payslip .negative { color: #b42318; }
+.payslip .rule { color: #57606a; font-size: 9pt; white-space: nowrap; }
+.payslip .how { color: #424a53; font-size: 9pt; }
+.payslip dl.person { display: grid; grid-template-columns: repeat(4, auto 1fr);
+  gap: 1mm 3mm; margin: 0; }
+.payslip dl.person dt { color: #57606a; }
+.payslip dl.person dd { margin: 0; font-weight: 600; }
+.payslip tr.total th, .payslip tr.total td { font-weight: 700; background: #f6f8fa; }
+.payslip tr.net th, .payslip tr.net td { font-weight: 700; font-size: 12pt;
+  background: #e6f4ea; }
+.payslip ul.flags { color: #9a6700; margin: 0; padding-left: 5mm; }
+.payslip p.note { border: 1px dashed #8c959f; padding: 2mm 3mm; font-size: 9.5pt; }
+.payslip footer { color: #8c959f; font-size: 8.5pt; margin-top: 4mm; }
 """
 
 PAGE = """<!DOCTYPE html>
@@ -181,15 +190,16 @@ PAGE = """<!DOCTYPE html>
 <style>⟦style⟧</style>
 </head>
 <body>
-<main class="payslip">
+⟦body⟧</body>
+</html>
+"""
+BODY = """<main class="payslip">
 <h1>⟦title⟧</h1>
 <dl class="person">⟦person⟧</dl>
 ⟦lines⟧⟦values⟧⟦totals⟧⟦metrics⟧⟦flags⟧<h2>⟦question_head⟧</h2>
 <p class="note">⟦appeal⟧</p>
 <footer>⟦made_by⟧</footer>
 </main>
-</body>
-</html>
 """
 
 
@@ -203,24 +213,43 @@ def language(result: MonthResult) -> str:
 def payslip_pages(result: MonthResult, lang: str | None = None) -> pl.DataFrame:
     """agent_id, file (payslips/<agent_id>-<name>.html) and the page, one row per person
     of the payroll, by agent_id."""
-    words = LABELS[lang or language(result)]
-    people = result.payroll.select("agent_id").sort("agent_id")
+    lang = lang or language(result)
+    bodies = payslip_bodies(result, lang)
+    page = fill(
+        PAGE,
+        lang=pl.lit(html_lang(lang)),
+        title=pl.col("title"),
+        style=pl.lit(payslip_style(result, page=True)),
+        body=pl.col("body"),
+    )
+    return bodies.select("agent_id", "file", page.alias("html"))
+
+
+def html_lang(lang: str) -> str:
+    return "zh-CN" if lang == "zh" else "en"
+
+
+def payslip_bodies(result: MonthResult, lang: str | None = None) -> pl.DataFrame:
+    """agent_id, name, file, title and the payslip itself (``<main class="payslip">``),
+    one row per person by agent_id: the page's body, which the month report holds too."""
+    lang = lang or language(result)
+    words = LABELS[lang]
+    people = result.payroll.select(*result.person_columns)
     parts = [
         _lines_section(result, words, pays=True),
         _lines_section(result, words, pays=False),
-        _totals_section(result, lang or language(result), words),
-        _metrics_section(result, lang or language(result), words),
+        _totals_section(result, lang, words),
+        _metrics_section(result, lang, words),
         _flags_section(result, words),
+        _bank(result, words),
     ]
     for part in parts:
         people = people.join(part, on="agent_id", how="left")
-    person = _person(result, words)
-    page = fill(
-        PAGE,
-        lang=pl.lit("zh-CN" if (lang or language(result)) == "zh" else "en"),
-        title=pl.lit(escape(_title(result, words))) + pl.lit(" — ") + escaped(pl.col("name")),
-        style=pl.lit(_style(result)),
-        person=person,
+    title = pl.lit(escape(_title(result, words)) + " — ") + escaped(pl.col("name"))
+    body = fill(
+        BODY,
+        title=title,
+        person=_person(result, words),
         lines=pl.col("lines"),
         values=pl.col("values"),
         totals=pl.col("totals"),
@@ -230,9 +259,9 @@ def payslip_pages(result: MonthResult, lang: str | None = None) -> pl.DataFrame:
         appeal=pl.lit(escape(_appeal(result, words))),
         made_by=pl.lit(escape(_made_by(result, words))),
     )
-    frame = people.join(result.payroll.select(*result.person_columns), on="agent_id")
-    frame = frame.join(_bank(result, words), on="agent_id", how="left")
-    return frame.sort("agent_id").select("agent_id", file_name().alias("file"), page.alias("html"))
+    return people.sort("agent_id").select(
+        "agent_id", "name", file_name().alias("file"), title.alias("title"), body.alias("body")
+    )
 
 
 def file_name() -> pl.Expr:
@@ -246,9 +275,11 @@ def _title(result: MonthResult, words: dict[str, str]) -> str:
     return f"{result.rules.title} {result.period} {words['payslip']}".strip()
 
 
-def _style(result: MonthResult) -> str:
+def payslip_style(result: MonthResult, *, page: bool) -> str:
+    """The payslip's CSS; ``page``: with the rules for a page of its own (body, paper)."""
     paper = result.rules.outputs.paper
-    return STYLE.replace("FONTS", FONTS).replace("PAPER", paper).strip()
+    style = (PAGE_STYLE if page else "") + SLIP_STYLE
+    return style.replace("FONTS", FONTS).replace("PAPER", paper).strip()
 
 
 def _appeal(result: MonthResult, words: dict[str, str]) -> str:
