@@ -18,6 +18,7 @@ from csincentive.cli import (
     payslips,
     rank,
     reopen,
+    report,
     run,
     schema,
     validate,
@@ -43,6 +44,7 @@ for command in (
     compare.compare,
     explain.explain,
     payslips.payslips,
+    report.report,
     grades.grades,
     schema.schema,
 ):
