@@ -19,7 +19,7 @@ from decimal import Decimal
 import polars as pl
 
 import csincentive
-from csincentive.core.money import PAY
+from csincentive.core.money import PAY, round_fen
 from csincentive.ledger.store import Ledger
 from csincentive.month.result import MonthResult
 from csincentive.reports import charts
@@ -190,7 +190,7 @@ def _month_row(
             "period": [period],
             "people": [people],
             "cost": [cost],
-            "per_head": [(cost / people).quantize(Decimal("0.01")) if people else Decimal(0)],
+            "per_head": [round_fen(cost / people) if people else Decimal(0)],
             "conversion": [float(paying) / float(inquiring) if inquiring else 0.0],
         },
         schema_overrides={"cost": PAY, "per_head": PAY},
@@ -254,7 +254,7 @@ def _cards(result: MonthResult, words: dict[str, str]) -> str:
     cards = [
         (words["people"], f"{people}"),
         (words["gross"], f"{gross:,.2f}"),
-        (words["per_head"], f"{(gross / people if people else Decimal(0)):,.2f}"),
+        (words["per_head"], f"{round_fen(gross / people) if people else Decimal(0):,.2f}"),
     ]
     if "net" in sums:
         cards.append((words["net"], f"{sums['net']:,.2f}"))
