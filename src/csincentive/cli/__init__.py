@@ -14,6 +14,7 @@ from csincentive.cli import (
     compare,
     explain,
     grades,
+    init,
     names,
     payslips,
     rank,
@@ -34,6 +35,7 @@ app = typer.Typer(
 
 # In the order `--help` lists them.
 for command in (
+    init.init,
     run.run,
     check.check,
     validate.validate,
