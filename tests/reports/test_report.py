@@ -118,3 +118,13 @@ def test_the_command_writes_a_self_contained_page(tmp_path: Path):
     again = invoke("report", str(month), "--rules", str(MONTH_RULES))
     assert again.exit_code == 1 and "O100" in again.output
     assert invoke("report", str(month), "--rules", str(MONTH_RULES), "--force").exit_code == 0
+
+
+def test_the_report_in_english(result: MonthResult):
+    page = month_report(result, ledger_history(result, None), "en", render=stand_in)
+    assert '<html lang="en">' in page
+    assert "<figcaption>Cost by component</figcaption>" in page
+    assert "<figcaption>转化率排名奖: ranked by conversion (role=agent)</figcaption>" in page
+    assert '<div class="k">Gross</div><div class="v">12,627.17</div>' in page
+    assert "<h2>Pay lines</h2>" in page  # the payslips inside, in English too
+    assert "月度报告" not in page and "工资明细" not in page

@@ -15,8 +15,6 @@ The words a person reads on the page are in ``LABELS``, one table per language."
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 
 import csincentive
@@ -164,6 +162,7 @@ SLIP_STYLE = """
   vertical-align: top; }
 .payslip tr { break-inside: avoid; }
 .payslip thead th { background: #eef4fb; }
+.payslip tbody th { width: 11em; font-weight: 600; }
 .payslip td.amount, .payslip td.value { text-align: right; white-space: nowrap;
   font-variant-numeric: tabular-nums; }
 .payslip .negative { color: #b42318; }
@@ -424,8 +423,3 @@ def _flags_section(result: MonthResult, words: dict[str, str]) -> pl.DataFrame:
     return flags.select(
         "agent_id", (pl.lit(head) + pl.col("_items") + pl.lit("</ul>\n")).alias("flags")
     )
-
-
-def page_of(pages: pl.DataFrame, agent_id: str) -> dict[str, Any]:
-    """One person's row of ``payslip_pages`` (for a caller that wants one page)."""
-    return pages.filter(pl.col("agent_id") == agent_id).row(0, named=True)
