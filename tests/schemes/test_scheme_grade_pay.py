@@ -284,13 +284,13 @@ def test_october_worked_by_hand(run):
 def test_explanations(run):
     october = run["results"]["2026-10"]
     assert line(october, "G05", "grade_change")["explanation"] == (
-        "change(grade_level) with change(grade_level)=2; last_month(grade_level)=2 = 2"
+        "change(grade_level, 0) with change(grade_level, 0)=2; last_month(grade_level)=2 = 2"
     )
     assert line(october, "G05", "promotion_raise")["explanation"] == (
-        "if(grade_change < 0, 0, last_month(promotion_raise) + last_month(base + "
-        "promotion_raise) * if(grade_change >= 2, raise_two_levels, if(grade_change == 1, "
-        "raise_one_level, 0))) with grade_change=2; last_month(promotion_raise)=0.00; "
-        "last_month(base + promotion_raise)=3600.00; raise_two_levels=25%; "
+        "if(grade_change < 0, 0, last_month(promotion_raise, 0) + last_month(base + "
+        "promotion_raise, 0) * if(grade_change >= 2, raise_two_levels, if(grade_change == 1, "
+        "raise_one_level, 0))) with grade_change=2; last_month(promotion_raise, 0)=0.00; "
+        "last_month(base + promotion_raise, 0)=3600.00; raise_two_levels=25%; "
         "raise_one_level=10% × 31/31 days employed = 900.00"
     )
     # A new hire had no grade last month: no change, whatever the grade (本月入职).
@@ -359,13 +359,15 @@ def test_november_keeps_raises_adds_a_further_one_and_ends_a_demoted_ones(run, t
 
 def test_a_month_without_last_month_is_refused(tmp_path):
     # From the scheme's second month on, a missing last month is never read as "no
-    # promotion" (every raise would silently be 0): run the months in order.
+    # promotion" (every raise would silently be 0), fallback or not: run the months in
+    # order.
     folder = tmp_path / "2026-10"
     shutil.copytree(EXAMPLE / "2026-10", folder)
     with pytest.raises(InputError) as caught:
         compute_month(folder, RULES, ledger=Ledger(tmp_path / "ledger"))
     [problem] = caught.value.diagnostics
-    assert problem.code == "E181"
+    assert (problem.code, problem.line) == ("E181", 136)  # grade_change's expr
+    assert "run 2026-09 first (the fallback stands in for people" in problem.message
     assert problem.message.startswith(
         "components.grade_change uses change(grade_level), which reads 2026-09, and the ledger"
     )

@@ -301,11 +301,11 @@ def test_metrics_worked_by_hand(october):
 
 def test_post_pay_below_the_minimum_wage_is_warned(october):
     # S000-16: A9's contract post pay 2400 × 20/31 = 1548.39 is below the minimum wage held
-    # to the same 20 days, 2690 × 20/31 = 1735.48; line 30 of the rules is minimum_wage.
+    # to the same 20 days, 2690 × 20/31 = 1735.48; line 31 of the rules is minimum_wage.
     assert [(w.code, w.line, w.path, w.message) for w in october.warnings] == [
         (
             "W213",
-            30,
+            31,
             "scheme.minimum_wage",
             "A9 小唐: post_pay 1548.39 is below the minimum wage 1735.48 = 2690.00 × 20/31 "
             "days employed (S000-16); pay at least 1735.48, or correct the rule or the roster",

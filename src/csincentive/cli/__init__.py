@@ -14,10 +14,14 @@ from csincentive.cli import (
     compare,
     explain,
     grades,
+    init,
     names,
+    payslips,
     rank,
     reopen,
+    report,
     run,
+    schema,
     validate,
 )
 from csincentive.cli.options import guarded
@@ -31,6 +35,7 @@ app = typer.Typer(
 
 # In the order `--help` lists them.
 for command in (
+    init.init,
     run.run,
     check.check,
     validate.validate,
@@ -40,7 +45,10 @@ for command in (
     reopen.reopen,
     compare.compare,
     explain.explain,
+    payslips.payslips,
+    report.report,
     grades.grades,
+    schema.schema,
 ):
     app.command()(guarded(command))  # an unexpected error: a report, never a traceback
 

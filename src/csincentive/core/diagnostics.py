@@ -257,6 +257,10 @@ CODES: dict[str, Code] = {
     # -- U: command-line usage
     "U100": _error("--by names no metric, component or total"),
     "U101": _error("no such person in the roster (or a name shared by several)"),
+    "U120": _error("payslips of a sealed month whose inputs or rules now pay a line differently"),
+    "U121": _error("init --from names no shipped scheme"),
+    "U122": _error("init: the folder is not named like a month and no --month is given"),
+    "U123": _error("init: a file the starter would write exists already (pass --force)"),
     # -- G: the quarterly grade review
     "G100": _error("the rules file has no [grades] table"),
     "G101": _error("the review needs months the ledger does not have"),

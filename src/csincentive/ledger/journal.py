@@ -51,6 +51,7 @@ from csincentive.core.diagnostics import InputError
 PREFIX = ".publish-"  # <scheme folder>/.publish-<period>.json
 STAGED = "staged"
 COMMITTED = "committed"
+ASIDE = ".replaced-"  # in a staging folder: a folder of the out folder its files replace
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,12 @@ class FileMove:
         for name in self.names:
             source = self.staged / name
             if source.exists():  # not moved yet (an earlier attempt may have moved it)
-                os.replace(source, self.into / name)
+                target = self.into / name
+                if source.is_dir() and target.is_dir():
+                    # A folder of files (payslips/) cannot be renamed over another: the old
+                    # one is set aside in the staging folder, which goes once all is moved.
+                    os.replace(target, self.staged / f"{ASIDE}{name}")
+                os.replace(source, target)
         for name in self.retired:
             (self.into / name).unlink(missing_ok=True)
 

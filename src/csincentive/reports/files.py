@@ -23,6 +23,7 @@ from csincentive.ledger.disk import write_table
 from csincentive.month.net import LABELS as NET_LABELS
 from csincentive.month.result import MonthResult
 from csincentive.reports.net_files import NET_FILES, write_net_files
+from csincentive.reports.payslip_files import PAYSLIP_FILES, write_payslips
 
 XLSX_LINES = 20_000  # above this many pay lines payroll.xlsx points to lines.csv instead
 # ... and above this many orders to attribution.csv: a workbook is written cell by cell, and
@@ -70,7 +71,8 @@ class PayrollFiles:
     @property
     def names(self) -> tuple[str, ...]:
         names = tuple(self.orders_file if n == "attribution.csv" else n for n in OUTPUT_FILES)
-        return names + (NET_FILES if self.result.net is not None else ())
+        names += NET_FILES if self.result.net is not None else ()
+        return names + (PAYSLIP_FILES if self.result.rules.outputs.payslips else ())
 
     @property
     def retired(self) -> tuple[str, ...]:
@@ -111,6 +113,8 @@ class PayrollFiles:
         write_xlsx(result, folder / "payroll.xlsx")
         if result.net is not None:  # cost.csv, bank.csv, iit-filing.csv/.xlsx
             write_net_files(result, folder, write_csv)
+        if result.rules.outputs.payslips:  # [outputs] payslips = true
+            write_payslips(result, folder)
 
 
 def payroll_files(result: MonthResult) -> PayrollFiles:

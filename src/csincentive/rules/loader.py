@@ -131,9 +131,7 @@ def _check_file(file: _File, walk: _Walk) -> tuple[RuleSet | None, list[Diagnost
         change.model_copy(update={"written": source.components_written(shown, ("changes", i))})
         for i, change in enumerate(own.changes)
     ]
-    own = own.model_copy(
-        update={"written": source.components_written(shown), "changes": changes}
-    )
+    own = own.model_copy(update={"written": source.components_written(shown), "changes": changes})
     minimum = own.scheme.minimum_wage if own.scheme else None
     locate_checks(own.checks, minimum, source, str(file.shown))
 

@@ -198,6 +198,19 @@ class Statutory(Strict):
     policy: str = Field(min_length=1)
 
 
+class Outputs(Strict):
+    """What a month writes besides the payroll files, and what a payslip says."""
+
+    # `run` also writes 工资条.xlsx and payslips/<agent_id>-<name>.html (as
+    # `csincentive payslips` does).
+    payslips: bool = False
+    # The note on every payslip on how to raise a question (S000-17, S001-08: an appeal in
+    # writing within 3 days of the notice, answered within a week).
+    appeal_days: int = Field(default=3, ge=1, le=90)
+    appeal_to: str = ""  # whom an appeal goes to, e.g. "客服主管" (blank: not named)
+    paper: Literal["A4", "A5"] = "A4"  # the page size a printed payslip is laid out for
+
+
 class RuleSet(Strict):
     # A file that others include (shared awards, shared fines) may leave out the scheme.
     scheme: Scheme | None = None
@@ -215,6 +228,7 @@ class RuleSet(Strict):
     # Warnings on the finished payslips: reference pay ranges (S002-03, rules/paychecks.py).
     checks: Checks = Checks()
     statutory: Statutory | None = None
+    outputs: Outputs = Outputs()
     changes: list[Change] = []
     # Parameters written as a percentage ("95%"), so explanations show them that way.
     # Filled from the file itself, never written by hand.
@@ -323,12 +337,14 @@ class RuleSet(Strict):
             self.attribution if "attribution" in self.model_fields_set else base.attribution
         )
         statutory = self.statutory if self.statutory is not None else base.statutory
+        outputs = self.outputs if "outputs" in self.model_fields_set else base.outputs
         own_totals = {"total", "totals"} & self.model_fields_set
         totals = self.totals if own_totals else base.totals
         return self.model_copy(
             update={
                 "attribution": attribution,
                 "statutory": statutory,
+                "outputs": outputs,
                 "total": totals[0],
                 "totals": totals,
                 "inputs": inputs,
