@@ -5,9 +5,10 @@ rules file's keys when its first lines carry ``#:schema ./csincentive.schema.jso
 The models stay the one definition of a rules file; the schema only describes them, with
 four corrections the models cannot say themselves: the loader's own bookkeeping
 (``percent_params``, ``written``, ``files``) is never written by hand, a TOML date is a
-string in JSON (``"format": "date"``), and ``[inputs] roster_fields`` may also be written
-as a list, and a pay range's match keys are any roster field. `csincentive schema` prints it; ``rules/csincentive.schema.json`` is that output,
-kept in step by a test. The loader, not the schema, is the judge: a file the schema accepts
+string in JSON (``"format": "date"``), ``[inputs] roster_fields`` may also be written as a
+list, and a pay range matches on any roster field written beside its keys. `csincentive
+schema` prints it; ``rules/csincentive.schema.json`` is that output, kept in step by a
+test. The loader, not the schema, is the judge: a file the schema accepts
 may still fail a check across keys (a cycle, a gap between tiers)."""
 
 from __future__ import annotations
