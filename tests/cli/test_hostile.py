@@ -258,6 +258,6 @@ def test_usage_errors_and_exits_pass_through(month: Path):
 
 def test_every_command_goes_through_the_catch_all():
     commands = [info.callback for info in app.registered_commands]
-    assert len(commands) == 10
+    assert len(commands) == 11
     assert all(getattr(c, "__wrapped__", None) is not None for c in commands)
     assert all(c.__name__ == c.__wrapped__.__name__ for c in commands)  # type: ignore[union-attr]

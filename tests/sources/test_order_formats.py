@@ -25,12 +25,15 @@ HEADER_2017 = (
 )
 # … and the later one: 支付单号 and 支付详情 after 买家支付宝账号; 确认收货时间, 打款商家金额
 # and 主订单编号 added at the tail (EXPORTS.md, "Later").
-HEADER_LATER = HEADER_2017.replace(
-    '"买家支付宝账号",', '"买家支付宝账号","支付单号","支付详情",'
-) + ',"确认收货时间","打款商家金额","主订单编号"'
+HEADER_LATER = (
+    HEADER_2017.replace('"买家支付宝账号",', '"买家支付宝账号","支付单号","支付详情",')
+    + ',"确认收货时间","打款商家金额","主订单编号"'
+)
 
 
-def _later_row(order: str, buyer: str, paid: str, status: str, created: str, at: str, refund: str) -> str:
+def _later_row(
+    order: str, buyer: str, paid: str, status: str, created: str, at: str, refund: str
+) -> str:
     cells = {name.strip('"').strip(): '""' for name in HEADER_LATER.split(",")}
     cells |= {
         "订单编号": f'="{order}"',
@@ -52,7 +55,15 @@ def test_the_later_order_report_header_reads_as_the_2017_one(tmp_path: Path) -> 
     """The inserted columns move every column after them; the columns are found by name,
     and 主订单编号 (the same number again) is not read as a second order id."""
     rows = [
-        _later_row("4100001", "tb_1", "49.90", "交易成功", "2026-10-05 09:00:00", "2026-10-05 09:01:00", "0.00"),
+        _later_row(
+            "4100001",
+            "tb_1",
+            "49.90",
+            "交易成功",
+            "2026-10-05 09:00:00",
+            "2026-10-05 09:01:00",
+            "0.00",
+        ),
         _later_row("4100002", "tb_2", "0.00", "等待买家付款", "2026/10/6 9:30", "", ""),
     ]
     path = tmp_path / "orders.csv"
@@ -82,20 +93,50 @@ def _item(sub: str, order: str, title: str, price: str, status: str, paid: str, 
           created: str, at: str, buyer: str) -> str:  # fmt: skip
     return (
         f'="{sub}",="{order}",{title},{price},1,,颜色分类:黑色,,{status},SKU-{sub[-2:]},'
-        f'{paid},{"退款成功" if refund != "0.00" else ""},{refund},{created},{at},6000{sub[-2:]},'
+        f"{paid},{'退款成功' if refund != '0.00' else ''},{refund},{created},{at},6000{sub[-2:]},"
         f",,,{buyer}"
     )
 
 
 ITEMS = [
     # order 4100001: two items, one refunded in full — paid 100.00 + 50.00, refunded 50.00
-    _item("410000101", "4100001", "连衣裙", "100.00", "交易成功", "100.00", "0.00",
-          "2026-10-05 09:00:00", "2026-10-05 09:02:00", "tb_1"),  # fmt: skip
-    _item("410000102", "4100001", "腰带", "50.00", "交易关闭", "50.00", "50.00",
-          "2026-10-05 09:00:00", "2026-10-05 09:02:00", "tb_1"),  # fmt: skip
+    _item(
+        "410000101",
+        "4100001",
+        "连衣裙",
+        "100.00",
+        "交易成功",
+        "100.00",
+        "0.00",
+        "2026-10-05 09:00:00",
+        "2026-10-05 09:02:00",
+        "tb_1",
+    ),  # fmt: skip
+    _item(
+        "410000102",
+        "4100001",
+        "腰带",
+        "50.00",
+        "交易关闭",
+        "50.00",
+        "50.00",
+        "2026-10-05 09:00:00",
+        "2026-10-05 09:02:00",
+        "tb_1",
+    ),  # fmt: skip
     # order 4100002: one item, unpaid
-    _item("410000201", "4100002", "收纳盒", "19.90", "等待买家付款", "0.00", "0.00",
-          "2026-10-06 20:00:00", "", "tb_2"),  # fmt: skip
+    _item(
+        "410000201",
+        "4100002",
+        "收纳盒",
+        "19.90",
+        "等待买家付款",
+        "0.00",
+        "0.00",
+        "2026-10-06 20:00:00",
+        "",
+        "tb_2",
+    ),  # fmt: skip
 ]
 
 

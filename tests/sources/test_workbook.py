@@ -94,7 +94,11 @@ def test_the_roster_from_a_workbook_reports_each_bad_cell_at_its_address(
 
 
 def test_a_missing_column_is_reported_on_the_header_row(tmp_path: Path) -> None:
-    rows = [["标题"], [c for c in ROSTER if c != "grade"], *([r[:4] + r[5:] for r in roster_rows()[1:]])]
+    rows = [
+        ["标题"],
+        [c for c in ROSTER if c != "grade"],
+        *([r[:4] + r[5:] for r in roster_rows()[1:]]),
+    ]
     folder = month_with(tmp_path, "agents", rows)
     found = errors(lambda: read_month(folder, work_dir=tmp_path / "w"))
     assert found == [
@@ -149,7 +153,15 @@ def _typed(cell: str | None) -> object:
 
 
 def _orders(*lines: list[object]) -> list[list[object]]:
-    header = ["order_id", "buyer", "created_at", "paid_at", "paid_amount", "status", "refund_amount"]
+    header = [
+        "order_id",
+        "buyer",
+        "created_at",
+        "paid_at",
+        "paid_amount",
+        "status",
+        "refund_amount",
+    ]
     return [header, *lines]
 
 
@@ -157,7 +169,15 @@ def test_a_formula_is_read_as_the_value_excel_computed(tmp_path: Path) -> None:
     paid = dt.datetime(2026, 10, 5, 11, 5)
     rows = _orders(
         ["o01", "b1", dt.datetime(2026, 10, 5, 11), paid, 150.0, "交易成功", ("=E2-E2", 0)],
-        ["o02", "b2", dt.datetime(2026, 10, 11, 9), paid.replace(day=11), ("=E2*2", 300.0), "交易成功", 0],
+        [
+            "o02",
+            "b2",
+            dt.datetime(2026, 10, 11, 9),
+            paid.replace(day=11),
+            ("=E2*2", 300.0),
+            "交易成功",
+            0,
+        ],
     )
     folder = month_with(tmp_path, "orders", rows)
     inputs = read_month(folder, work_dir=tmp_path / "w")
@@ -204,7 +224,9 @@ def test_an_empty_sheet_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_sheet_named_in_the_rules_is_read(tmp_path: Path) -> None:
-    folder = month_with(tmp_path, "agents", [["说明：工资表在第二页"]], more={"工资表": roster_rows()})
+    folder = month_with(
+        tmp_path, "agents", [["说明：工资表在第二页"]], more={"工资表": roster_rows()}
+    )
     inputs = read_month(folder, Reading(sheet={"agents": "工资表"}), work_dir=tmp_path / "w")
     assert inputs.roster["agent_id"].to_list() == ["S1", "A1", "A2", "A3", "A4", "A5"]
     assert inputs.workbooks["agents"].sheet.name == "工资表"
@@ -219,8 +241,7 @@ def test_a_csv_and_a_workbook_of_one_input_are_refused(tmp_path: Path) -> None:
     folder = month_with(tmp_path, "agents", roster_rows())
     shutil.copy(MONTH / "agents.csv", folder / "agents.csv")
     assert errors(lambda: read_month(folder, work_dir=tmp_path / "w")) == [
-        f"{folder}: D805 the folder has agents.csv and agents.xlsx for one input — keep one "
-        "of them"
+        f"{folder}: D805 the folder has agents.csv and agents.xlsx for one input — keep one of them"
     ]
 
 

@@ -201,8 +201,7 @@ def compute_with_rules(
             pii,
             paying.ledger,
         )
-        warnings = [*warnings, *inputs.notes]
-        result = month_result(inputs, figures, people, paid, paying, warnings, net)
+        result = month_result(inputs, figures, people, paid, paying, warnings + inputs.notes, net)
         return replace(result, warnings=inputs.located(result.warnings))
 
 

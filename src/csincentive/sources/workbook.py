@@ -226,12 +226,14 @@ def _layout(path: Path, sheet: str) -> _Layout:
     except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
         return _Layout()
     first = _FIRST_VALUE.search(data)
+    # A plain search first: most sheets have neither, and the patterns would try every cell.
     merges = tuple(
         (int(m[2]), int(m[4]), column_number(m[1].decode()), column_number(m[3].decode()))
-        for m in _MERGE.finditer(data)
+        for m in (_MERGE.finditer(data) if b"<mergeCell " in data else ())
     )
     errors = tuple(
-        (int(m[2]), column_number(m[1].decode()), m[3].decode()) for m in _ERROR.finditer(data)
+        (int(m[2]), column_number(m[1].decode()), m[3].decode())
+        for m in (_ERROR.finditer(data) if b't="e"' in data else ())
     )
     return _Layout(int(first[1]) if first else 1, merges, errors)
 
