@@ -19,7 +19,8 @@ from csincentive.sources.workbook import csv_copy, read_sheet
 
 MONTH = ROOT / "tests" / "months" / "2026-10"
 RULES = ROOT / "tests" / "months" / "taobao-presales.toml"
-ROSTER = ["agent_id", "name", "team", "role", "grade", "hire_date", "chat_nick", "target"]
+ROSTER = ["agent_id", "name", "team", "role", "grade", "hire_date", "probation_end", "chat_nick"]
+ROSTER += ["leave_date", "target"]
 
 
 def errors(call) -> list[str]:  # type: ignore[no-untyped-def]
@@ -42,9 +43,7 @@ def roster_rows() -> list[list[object]]:
     frame = pl.read_csv(MONTH / "agents.csv", infer_schema=False)
     out: list[list[object]] = [ROSTER]
     for row in frame.iter_rows(named=True):
-        hired = dt.date.fromisoformat(row["hire_date"])
-        target = float(row["target"]) if row["target"] else None
-        out.append([*(row[c] for c in ROSTER[:5]), hired, row["chat_nick"], target])
+        out.append([_typed(row[c]) if c != "agent_id" else row[c] for c in ROSTER])
     return out
 
 
@@ -75,6 +74,22 @@ def test_a_grouped_header_over_two_rows_takes_the_lower_names(tmp_path: Path) ->
     assert list(sheet.header) == ["客服", "询单人数", "询单->最终付款人数", "销售额"]
     assert (sheet.header_row, sheet.header_rows, sheet.rows) == (2, 2, (3,))
     assert sheet.frame.row(0) == ("云杉:小美", "132", "60", "12,800.00")
+
+
+def test_a_merged_header_cell_over_rows_of_data_is_one_header_row(tmp_path: Path) -> None:
+    """A merged 备注 over two columns with text under it: the text is data (it names no
+    column the reader knows), not a second header row."""
+    rows = [
+        ["agent", "buyer", "start_time", "备注", None],
+        ["云杉:小美", "b1", "2026-10-05 09:00:00", "老客", "复购"],
+    ]
+    path = workbook(tmp_path / "chats.xlsx", rows, merges=("D1:E1",))
+    sheet = read_sheet(path, known=Reading().known("chats"))
+    assert (sheet.header_rows, sheet.rows, sheet.frame["agent"].to_list()) == (
+        1,
+        (2,),
+        ["云杉:小美"],
+    )
 
 
 def test_the_roster_from_a_workbook_reports_each_bad_cell_at_its_address(
@@ -250,3 +265,36 @@ def test_the_copy_puts_each_row_on_the_line_of_its_sheet_row(tmp_path: Path) -> 
     sheet = read_sheet(workbook(tmp_path / "x.xlsx", rows))
     text = csv_copy(sheet, tmp_path / "w").copy.read_text(encoding="utf-8")
     assert text.split("\n") == ["a,b", "", "", "1,line break", ",", "3,4", ""]
+
+
+def test_the_rules_file_names_the_sheet(tmp_path: Path) -> None:
+    """[inputs] sheet in the rules file: the roster is read from 工资表, the month paid as
+    from agents.csv; a sheet name that is empty is a rules error."""
+    folder = month_with(tmp_path, "agents", [["说明"]], more={"工资表": roster_rows()})
+    (tmp_path / "shipped").symlink_to(ROOT / "rules")
+    rules = tmp_path / "rules.toml"
+    text = RULES.read_text(encoding="utf-8").replace(
+        "[inputs]\n", '[inputs]\nsheet = { agents = "工资表" }\n'
+    )
+    rules.write_text(text, encoding="utf-8")
+    assert compute_month(folder, rules).payroll.equals(compute_month(MONTH, RULES).payroll)
+    rules.write_text(text.replace('{ agents = "工资表" }', '""'), encoding="utf-8")
+    assert [e.split(": ")[1].split()[0] for e in errors(lambda: compute_month(folder, rules))] == [
+        "E103"
+    ]
+
+
+def test_dates_typed_in_excel_are_dates_and_located(tmp_path: Path) -> None:
+    """hire_date and leave_date typed as dates (serials with a date format): read as the
+    dates they show, and a leave before the hire is reported at the leave's cell."""
+    rows = roster_rows()
+    rows[2][8] = dt.date(2024, 12, 31)  # A1, hired 2025-01-01: row 3, column I
+    folder = month_with(tmp_path, "agents", rows)
+    assert errors(lambda: read_month(folder, work_dir=tmp_path / "w")) == [
+        f"{folder}/agents.xlsx:Sheet1!I3: D209 leave_date: leave_date 2024-12-31 is before "
+        "hire_date 2025-01-01 — correct one of them (days employed would be 0 and every "
+        "prorated line nothing)"
+    ]
+    rows[2][8] = None
+    inputs = read_month(month_with(tmp_path / "ok", "agents", rows), work_dir=tmp_path / "v")
+    assert inputs.roster["hire_date"][1] == dt.date(2025, 1, 1)

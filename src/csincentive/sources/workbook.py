@@ -136,7 +136,8 @@ def read_sheet(path: Path, sheet: str | None = None, *, known: Collection[str] =
     at = _header_at(top, known, display, name)
     merges = [m for m in layout.merges if m[2] >= first_col]
     offset = layout.first_row  # sheet row of the grid's row 0
-    rows_in_header = _header_rows(top, at, merges, offset, first_col)
+    wanted = {_norm(k) for k in known}
+    rows_in_header = _header_rows(top, at, merges, offset, first_col, wanted)
     header = _header_names(top, at, rows_in_header, merges, offset, first_col)
     body = grid.slice(at + rows_in_header)
     body = _filled(body, merges, offset + at + rows_in_header, first_col)
@@ -283,6 +284,7 @@ def _header_rows(
     merges: Sequence[tuple[int, int, int, int]],
     offset: int,
     first_col: int,
+    known: Collection[str] = (),
 ) -> int:
     """2 when merged cells make a grouped header (one spans the header row and the row
     under it, or a merged cell of the header row stands over cells of text), else 1."""
@@ -296,7 +298,11 @@ def _header_rows(
         if bottom > row:
             return 2
         under = [below[c - first_col] for c in range(left, right + 1) if c - first_col < len(below)]
-        if right > left and any(under) and all(not _looks_numeric(u) for u in under if u):
+        textual = any(under) and all(not _looks_numeric(u) for u in under if u)
+        # A row of people under a merged header cell is text too: with the reader's names
+        # known, the row under it must name one of its columns to be a header.
+        named = not known or any(_norm(u) in known for u in below if u)
+        if right > left and textual and named:
             return 2
     return 1
 
