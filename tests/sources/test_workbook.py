@@ -298,3 +298,32 @@ def test_dates_typed_in_excel_are_dates_and_located(tmp_path: Path) -> None:
     rows[2][8] = None
     inputs = read_month(month_with(tmp_path / "ok", "agents", rows), work_dir=tmp_path / "v")
     assert inputs.roster["hire_date"][1] == dt.date(2025, 1, 1)
+
+
+def test_an_old_format_workbook_is_read_like_a_new_one(tmp_path: Path) -> None:
+    """tests/fixtures/agents.xls (Excel 97–2003, a title row, typed dates): the month is
+    paid as from agents.csv, and a row's problem is at its cell."""
+    folder = tmp_path / "2026-10"
+    shutil.copytree(MONTH, folder)
+    (folder / "agents.csv").unlink()
+    shutil.copy(ROOT / "tests" / "fixtures" / "agents.xls", folder / "agents.xls")
+    assert compute_month(folder, RULES).payroll.equals(compute_month(MONTH, RULES).payroll)
+    sheet = read_sheet(folder / "agents.xls", known=ROSTER)
+    assert (sheet.name, sheet.header_row, sheet.rows[0]) == ("工资表", 2, 3)
+    assert sheet.cell(5, 3) == "D5"
+
+
+def test_a_problem_the_month_finds_is_at_the_workbook_row(tmp_path: Path) -> None:
+    """An account nobody on the roster has wins an order (D301): found by the month, not
+    by a reader, and still reported at its row of chats.xlsx — the row under a title row,
+    one below chats.csv's line 23."""
+    frame = pl.read_csv(MONTH / "chats.csv", infer_schema=False)
+    rows: list[list[object]] = [["接待记录"], frame.columns]
+    rows += [[_typed(cell) for cell in row] for row in frame.iter_rows()]
+    folder = month_with(tmp_path, "chats", rows)
+    found = errors(lambda: compute_month(folder, ROOT / "rules" / "taobao-presales.toml"))
+    assert [f.split(" — ")[0] for f in found] == [
+        f"{folder}/chats.xlsx:Sheet1!A24: D301 agent: chat account '云杉:临时工' matches no "
+        "agent_id or chat_nick in the roster, and 1 order worth 77.00 is credited to it (1 "
+        "session), paid to nobody"
+    ]
