@@ -27,7 +27,7 @@ from csincentive.sources.parsing import (
 MESSAGE_REQUIRED = ("time", "buyer", "agent", "sender")
 # 千牛's per-message export (客户名, 消息序号, 发送时间, 发送内容, 发送账号, 账号类型) names no
 # agent column: each line has its sending account (发送账号) and the account's kind (账号类型),
-# and the agent of a buyer's line is the agent account nearest it in that buyer's chat.
+# and a buyer's line is the chat of the agent who answers it (agents_from_accounts).
 QIANNIU_REQUIRED = ("time", "buyer", "account", "sender")
 # Lines 千牛 writes itself whatever their sender: a transfer to another agent, a message
 # taken back, read receipts. Matched against the content (Rust regex); never a message.
@@ -108,13 +108,14 @@ def _is_system(rules: MessageRules) -> pl.Expr:
 
 def agents_from_accounts(messages: pl.LazyFrame) -> pl.LazyFrame:
     """千牛's per-message export: the agent of each line. An agent's line (账号类型 客服 …)
-    is its sending account's; a buyer's or a system line is the agent account nearest
-    before it in that buyer's chat, else the first after it (a buyer who wrote first). A
-    buyer no agent ever answered has no agent: those lines are dropped (nobody's chat)."""
+    is its sending account's; a buyer's or a system line belongs to the agent whose line
+    comes next in that buyer's chat — the one who answered it, after a transfer the agent
+    it was transferred to — else to the last agent before it (a question left unanswered).
+    A buyer no agent ever answered has no agent: those lines are dropped (nobody's chat)."""
     mine = _is_agent(pl.col("account")).fill_null(False)
     agent = pl.when(mine).then(pl.col("account"))
     order = [pl.col(parsed("time")), pl.col("line")]
-    nearest = agent.forward_fill().backward_fill().over("buyer", order_by=order)
+    nearest = agent.backward_fill().forward_fill().over("buyer", order_by=order)
     flagged = pl.col(ROW_PROBLEM) if ROW_PROBLEM in messages.collect_schema() else pl.lit(False)
     return messages.with_columns(nearest.alias("agent")).filter(
         pl.col("agent").is_not_null() | flagged.fill_null(False)
