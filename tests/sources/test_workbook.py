@@ -327,3 +327,19 @@ def test_a_problem_the_month_finds_is_at_the_workbook_row(tmp_path: Path) -> Non
         "agent_id or chat_nick in the roster, and 1 order worth 77.00 is credited to it (1 "
         "session), paid to nobody"
     ]
+
+
+def test_styled_empty_cells_above_the_table_do_not_move_its_rows(tmp_path: Path) -> None:
+    """Formatting left on empty cells above the table (a bold A1) holds no value: the
+    table's rows are still counted from the sheet's row 1."""
+    import xlsxwriter
+
+    path = tmp_path / "chats.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    page = book.add_worksheet()
+    page.write_blank(0, 0, None, book.add_format({"bold": True}))
+    page.write_row(2, 0, ["agent", "buyer", "start_time"])
+    page.write_row(3, 0, ["云杉:小美", "b1", "2026-10-05 09:00:00"])
+    book.close()
+    sheet = read_sheet(path)
+    assert (sheet.header_row, sheet.rows, sheet.cell(4, 2)) == (3, (4,), "C4")

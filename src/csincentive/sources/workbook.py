@@ -208,7 +208,10 @@ _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _ERROR = re.compile(
     rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>.*?</f>)?<v>([^<]*)</v>'
 )
-_FIRST_VALUE = re.compile(rb'<c r="[A-Z]+(\d+)"[^>]*?>(?:(?!</c>).)*?<(?:v|is)>', re.DOTALL)
+# The first cell holding a value (not a styled empty one, <c r="A1" s="1"/>).
+_FIRST_VALUE = re.compile(
+    rb'<c r="[A-Z]+(\d+)"[^>]*?(?<!/)>(?:(?!</c>|<c ).)*?<(?:v|is)>', re.DOTALL
+)
 _NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
