@@ -77,3 +77,18 @@ def test_a_grouped_header_and_a_missing_column_are_shown(tmp_path: Path):
         f"{path}:Sheet1!3: D103 buyer: missing required column 'buyer' (or one of: 买家, 客户名, 买家昵称, "
         "买家旺旺, 顾客) — add it, or map your header to it with column_map={'your header': 'buyer'}"
     )
+
+
+def test_a_per_agent_report_is_described_as_its_reader_finds_it():
+    """agent_report.xlsx is read by the report's own reader (sources.agent_report): the
+    tool, the two header rows, each figure's column, the period of its title."""
+    report = EXAMPLES / "taobao-report" / "2026-10" / "agent_report.xlsx"
+    result = invoke("inspect", str(report))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:4] == [
+        f"{report}: agent report (赤兔 售前绩效)",
+        "  xlsx, sheet 售前绩效; header on rows 4-5; 7 rows",
+        "  dates 2026-10-01 … 2026-10-31 (months 2026-10)",
+        "  summary rows left out: 13, 14",
+    ]
+    assert "D 询单->最终付款人数 → paying_buyers" in result.output

@@ -359,3 +359,34 @@ def test_a_component_may_read_its_own_last_month_but_not_its_change(tmp_path: Pa
     cyclic = SHOWN.replace("last_month(carried, 0) + 1", "last_month(accrual, carried)")
     _, problems = check_rules(rules_file(tmp_path, cyclic))
     assert [p.code for p in problems] == ["E120"]
+
+
+def test_an_error_in_a_dated_change_points_at_the_change(tmp_path: Path):
+    # bonus is redefined from 2026-10 by [[changes]]: its E181 names the change's expr
+    # (line 17 of the file below, after the ignore line helpers add), not the base
+    # version's (line 10).
+    text = """[scheme]
+id = "t"
+name = "T"
+valid_from = "2026-01-01"
+
+[components.bonus]
+label = "奖"
+kind = "formula"
+expr = "100"
+
+[[changes]]
+valid_from = "2026-10-01"
+
+[changes.components.bonus]
+label = "奖"
+kind = "formula"
+expr = "last_month(bonus) + 1"
+"""
+    rules = rules_file(tmp_path, text)
+    lines = rules.read_text(encoding="utf-8").splitlines()
+    expected = lines.index('expr = "last_month(bonus) + 1"') + 1
+    with pytest.raises(InputError) as raised:
+        compute_month(MONTH, rules, ledger=Ledger(tmp_path / "ledger"))
+    [problem] = raised.value.diagnostics
+    assert (problem.code, problem.line, problem.col) == ("E181", expected, 1)

@@ -26,20 +26,8 @@ COVERAGE = ROOT / "docs" / "coverage.md"
 SCHEMES = ROOT.parent / "shared" / "SCHEMES.md"
 RULES = ROOT / "rules"
 
-# Rows marked planned: the shipped files being built for issue 12. Take an id out when its
-# file lands and its row says implemented (the test below fails until both are done).
-PLANNED = {
-    "S000-15",  # taobao-growth.toml: growth reward, positive reviews, exam, suggestions
-    "S000-16",  # taobao-growth.toml: post pay ≥ minimum wage, best service, most improved
-    "S002-01",  # grade-pay.toml: base by the four grades, tenure steps
-    "S002-02",  # grade-pay.toml: promotion criteria and the raise
-    "S002-03",  # grade-pay.toml: reference pay range per role (a check)
-    "S002-06",  # grade-pay.toml: night-shift and education allowances
-    "S003-01",  # contact-centre-scorecard.toml: the KPI scorecard
-    "S003-02",  # contact-centre-scorecard.toml: the bonus pool and the special awards
-    "S004-04",  # contact-centre-scorecard.toml: the monthly appraisal's reward
-    "S004-05",  # contact-centre-scorecard.toml: the appraisal KPIs as a scorecard
-}
+# Rows marked planned: ids whose shipped file is still being built (none left since issue 12).
+PLANNED: set[str] = set()
 # Procedure or principle, with nothing to compute (the table's note says why).
 NOT_COMPUTABLE = {"S000-17", "S001-08", "S002-11", "S002-15", "S003-03"}
 # Done by csincentive itself, whatever the rules file: the month is the assessment cycle.

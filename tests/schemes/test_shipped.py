@@ -18,16 +18,23 @@ RULES = sorted((ROOT / "rules").glob("*.toml"))
 EXAMPLES = [(ROOT / "examples" / "2026-10", ROOT / "rules" / "taobao-presales.toml")] + [
     (sorted((ROOT / "examples" / rules.stem).glob("20??-??"))[0], rules) for rules in RULES
 ]
+# A month paid from a per-agent report (赤兔 售前绩效) under the Taobao pre-sales scheme.
+EXAMPLES.append(
+    (ROOT / "examples" / "taobao-report" / "2026-10", ROOT / "rules" / "taobao-presales.toml")
+)
 
 
 def test_every_scheme_is_shipped():
     assert [r.stem for r in RULES] == [
         "awards",
         "callcenter-points",
+        "contact-centre-scorecard",
+        "grade-pay",
         "net-pay",
         "part-time",
         "points-30",
         "sales-cs-education",
+        "taobao-growth",
         "taobao-presales-quarterly",
         "taobao-presales",
         "warning-ladder",

@@ -152,3 +152,27 @@ def test_where_a_rules_files_policy_points(tmp_path):
     with pytest.raises(InputError) as caught:
         policy_path(rules, "my city")
     assert caught.value.diagnostics[0].code == "T110"
+
+
+def test_validate_checks_the_policy_a_rules_file_names(tmp_path: Path):
+    # `validate` reads the rules file's [statutory] policy too: a broken policy is found
+    # before any month is run, at the policy's own line (T104: valid_from on line 13 of
+    # the shipped example policy, copied beside the rules file and broken).
+    from typer.testing import CliRunner
+
+    from csincentive.cli import app
+
+    root = Path(__file__).resolve().parents[2]
+    rules = tmp_path / "net-pay.toml"
+    rules.write_text((root / "rules" / "net-pay.toml").read_text("utf-8"), encoding="utf-8")
+    (tmp_path / "statutory").mkdir()
+    policy = (root / "rules" / "statutory" / "example.toml").read_text("utf-8")
+    assert policy.splitlines()[12].startswith("valid_from = ")
+    lines = policy.splitlines()
+    lines[12] = 'valid_from = "soon"'
+    (tmp_path / "statutory" / "example.toml").write_text("\n".join(lines) + "\n", "utf-8")
+    result = CliRunner().invoke(app, ["validate", str(rules)])
+    assert result.exit_code == 1
+    assert f"{tmp_path}/statutory/example.toml:13:1: T104 periods[0].valid_from" in result.output
+    ok = CliRunner().invoke(app, ["validate", str(root / "rules" / "net-pay.toml")])
+    assert ok.exit_code == 0, ok.output

@@ -23,6 +23,9 @@ OUTCOME_WORDS = {
     "outside_window": "outside the window (last chat too old)",
     "unpaid": "unpaid (no 付款时间)",
     "other_month": "paid in another month",
+    # a month paid from a per-agent report (赤兔 / 生意参谋): its rows, by whose they are
+    "reported": "a roster person's row of the report: paid on its figures",
+    "not_in_roster": "an account of the report not in the roster (no sales): paid to nobody",
 }
 
 
@@ -103,7 +106,8 @@ def month_summary(console: Console, result: MonthResult) -> None:
             OUTCOME_WORDS, default=result.reconciliation["outcome"]
         )
     )
-    console.print(frame_table(recon, "Orders reconciliation"))
+    report = "source" in recon.columns  # the figures came from a per-agent report
+    console.print(frame_table(recon, "Report rows" if report else "Orders reconciliation"))
     if result.flags.height:
         flags = result.flags.select("agent_id", "name", "label", "rule", "flag")
         console.print(frame_table(flags, "Flags for review (nothing was done about them)"))

@@ -14,7 +14,8 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="Rules files to check.")],
     json_output: JsonOption = False,
 ) -> None:
-    """Check rules files: shape, names, cycles, tier tables, likely mistakes.
+    """Check rules files: shape, names, cycles, tier tables, likely mistakes, and the
+    statutory policy a file's [statutory] names.
 
     Every problem is printed as file:line:col: CODE path: message. Exit 0 when every file is
     valid (warnings allowed), 1 otherwise.
@@ -24,10 +25,14 @@ def validate(
     import csincentive.cli.render as render
     from csincentive.core.diagnostics import errors_only
     from csincentive.rules.loader import check_rules
+    from csincentive.statutory.policy import policy_problems
 
     found = []
     for file in files:
-        found.extend(check_rules(file)[1])
+        rules, problems = check_rules(file)
+        found.extend(problems)
+        if rules is not None and rules.statutory is not None:
+            found.extend(policy_problems(file, rules.statutory.policy))
     if json_output:
         render.stdout().print(render.as_json([d.as_dict() for d in found]), markup=False)
     else:

@@ -182,6 +182,23 @@ CODES: dict[str, Code] = {
     "D804": _error("a workbook cell holds an Excel error (#DIV/0!, #N/A …) in a column read"),
     "D805": _error("the folder holds one input twice: as a CSV and as a workbook"),
     "D806": _error("宝贝报表: the item lines of one order name different buyers or creation times"),
+    "D830": _error("agent report: no header row naming each agent's account and figures"),
+    "D831": _error("agent report: two columns with the same header"),
+    "D832": _error("agent report: a figure not counted yet (延迟统计 …): download it again later"),
+    "D833": _error("agent report: a value cannot be read (a count, an amount, a duration, a rate)"),
+    "D834": _error("agent report: a negative count, amount or duration"),
+    "D835": _error("agent report: a rate written as a bare number above 1 (45.2 for 45.2%)"),
+    "D836": _error("agent report: an account on two rows (daily rows, or an agent twice)"),
+    "D837": _error("agent report: a row of figures without an account"),
+    "D838": _error("agent report: the period in its title is not the month paid"),
+    "D839": _error("agent report: the agents' rows do not add up to its 汇总 (sum) row"),
+    "D840": _error("agent report: no agent rows under the header"),
+    "D841": _error("agent report: the rules read a figure the report does not have"),
+    "D842": _error("agent report: not a readable workbook or CSV file"),
+    "D843": _error(
+        "agent report: an account matching no roster agent_id or chat_nick has sales (or list"
+        " it under [inputs] ignore_accounts)"
+    ),
     # -- T: statutory policy files (social insurance, housing fund)
     "T100": _error("a statutory policy file does not exist or cannot be read"),
     "T101": _error("a statutory policy file is not valid TOML"),
@@ -212,6 +229,17 @@ CODES: dict[str, Code] = {
     "W304": _warning("an ignore_accounts entry is a roster person's agent_id or chat_nick"),
     "W305": _warning("an ignore_accounts entry is no chat account of the month"),
     "W400": _warning("a workbook's summary rows (汇总, 合计, 均值 …) were left out"),
+    "W405": _warning(
+        "agent report: an account not in the roster, without sales; its figures count for nobody"
+    ),
+    "W406": _warning(
+        "agent report beside chats and orders: a figure of an agent differs beyond"
+        " [inputs] report_tolerance"
+    ),
+    "W407": _warning(
+        "agent report beside chats and orders: a person with chats or orders has no report row"
+    ),
+    "W408": _warning("agent report: a roster agent employed in the month has no row (figures 0)"),
     # -- O: output files
     "O100": _error("an output file already exists (pass --force to replace it)"),
     "O101": _error("the output files cannot be written"),

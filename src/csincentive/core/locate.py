@@ -117,12 +117,17 @@ class SourceMap:
             return self.value_position(path)
         return self._line_col(chars[max(0, min(offset, len(chars) - 1))])
 
-    def components_written(self, file: str) -> dict[str, Written]:
-        """Every ``[components.<id>]`` of this file with the positions of its keys."""
+    def components_written(self, file: str, within: Path = ()) -> dict[str, Written]:
+        """Every ``[components.<id>]`` of this file with the positions of its keys (those
+        of a dated change: ``within=("changes", i)``)."""
         found: dict[str, dict[Path, tuple[int, int]]] = {}
+        depth = len(within)
         for path, offset in self.keys.items():
-            if len(path) >= 2 and path[0] == "components" and isinstance(path[1], str):
-                found.setdefault(path[1], {})[path[2:]] = self._line_col(offset)
+            if path[:depth] != within:
+                continue
+            rest = path[depth:]
+            if len(rest) >= 2 and rest[0] == "components" and isinstance(rest[1], str):
+                found.setdefault(rest[1], {})[rest[2:]] = self._line_col(offset)
         return {cid: Written(file, positions) for cid, positions in found.items()}
 
     def line_rest(self, line: int, col: int) -> str:

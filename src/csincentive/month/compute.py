@@ -34,7 +34,6 @@ from csincentive.core.names import (
     SPECIAL_DEDUCTIONS,
 )
 from csincentive.formula import parse
-from csincentive.month.accounts import IgnoredAccounts
 from csincentive.month.engine import (
     FLAG,
     WHY,
@@ -46,7 +45,7 @@ from csincentive.month.engine import (
     traces_of,
     values_of,
 )
-from csincentive.month.figures import AgentFigures, attribute, parse_exports
+from csincentive.month.figures import AgentFigures, month_figures
 from csincentive.month.history import history_frame
 from csincentive.month.metrics import agent_frame
 from csincentive.month.net import NetPay, net_pay_of, split_pii
@@ -175,17 +174,8 @@ def compute_with_rules(
         roster, pii = split_pii(inputs.roster)  # PII never reaches the month's frames
         inputs = replace(inputs, roster=roster)
         paying = _paying(all_versions, inputs, rules_path, ledger)
-        # What parsing depends on: not ignore_accounts (attribution), so the rerun that
-        # follows a D301 finds the exports parsed.
-        reading_settings = paying.rules.inputs.model_dump_json(exclude={"ignore_accounts"})
-        settings = f"{reading_settings} {inputs.month}"
-        parsed = parse_exports(inputs, settings, progress)
-        if recording and ledger is not None:
-            ledger.hash_early(list(inputs.files.values()))
-        listed = tuple(paying.rules.inputs.ignore_accounts)
-        ignoring = IgnoredAccounts(listed, rules_path, paying.rules.files)
-        figures = attribute(parsed, inputs, paying.rules.attribution, progress, ignoring)
-        del parsed  # a month's sessions: nothing below reads them
+        hashing = ledger if recording else None  # starts hashing the inputs once read
+        figures = month_figures(inputs, paying.rules, rules_path, progress, recording=hashing)
         people = per_person(inputs, figures, paying, progress)
         try:
             paid = pay(people, figures, paying)
@@ -361,7 +351,7 @@ def month_result(
         *warnings,
         *paid.problems,
         *employment_warnings(inputs.roster, str(inputs.roster_file), inputs.month, active),
-        *figures.warnings(paid.reconciliation, paid.unknown_agents),
+        *figures.warnings(paid.reconciliation, paid.unknown_agents, computed_df),
         *pay_check_warnings(computed_df, paying.rules, paying.rules_file),
     ]
     return MonthResult(
@@ -488,7 +478,8 @@ def figures_failed(inputs: MonthInputs, error: Exception) -> InputError:
         "check it for amounts or counts far larger than the shop's, then run again; if "
         "the export looks right, please report it"
     )
-    files = [inputs.exports[name] for name in ("chats", "orders") if name in inputs.exports]
+    names = ("chats", "orders", "agent_report")
+    files = [inputs.exports[name] for name in names if name in inputs.exports]
     return InputError([Diagnostic(str(path), message, code="D303") for path in files])
 
 

@@ -10,16 +10,19 @@ Two stages, each one Polars plan collected once:
 * attribute — the month's chat figures and attribution, the two passes over the big
   frames.
 
-What the pay stages read of the result is :class:`AgentFigures`: a per-agent report (赤兔,
-生意参谋) read as a second kind of source would give the same, without orders to credit.
+What the pay stages read of the result is :class:`AgentFigures`; a per-agent report (赤兔,
+生意参谋) gives the same without orders to credit (month.report_figures), and one beside the
+raw exports is compared with them (month.report_compare). ``month_figures`` makes the
+figures from whichever source the folder has.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
 
@@ -34,10 +37,17 @@ from csincentive.month.metrics import (
     sales_metrics,
     unknown_agents,
 )
-from csincentive.rules.model import Attribution
+from csincentive.month.report_compare import report_differences
+from csincentive.month.report_figures import report_figures, report_rows
+from csincentive.rules.model import Attribution, RuleSet
+from csincentive.sources.agent_report import AgentReport
 from csincentive.sources.cache import parsed_cache
-from csincentive.sources.folder import MonthInputs
+from csincentive.sources.chats import ChatFormat
+from csincentive.sources.folder import ChatsAndOrders, FromReport, MonthInputs
 from csincentive.sources.parsing import ROW_PROBLEM, ProblemCheck, unreadable
+
+if TYPE_CHECKING:
+    from csincentive.ledger.store import Ledger
 
 # Chats are held as what attribution and distinct buyers need: the account (an Enum code,
 # see resolve_accounts), the buyer only as a 64-bit hash (buyer_key) and the start. Every
@@ -81,11 +91,43 @@ class AgentFigures(Protocol):
         """(reconciliation, unknown accounts): collected together with the pay."""
         ...
 
-    def warnings(self, reconciled: pl.DataFrame, unknown: pl.DataFrame) -> list[Diagnostic]:
-        """What to tell the user about these figures, once the audits are collected.
-        Raises InputError when they cannot be paid as they are (an account not in the
-        roster won orders: D301)."""
+    def warnings(
+        self, reconciled: pl.DataFrame, unknown: pl.DataFrame, people: pl.DataFrame
+    ) -> list[Diagnostic]:
+        """What to tell the user about these figures, once the audits are collected and
+        ``people`` (every person's figures) computed. Raises InputError when they cannot
+        be paid as they are (an account not in the roster won orders: D301, D843)."""
         ...
+
+
+def month_figures(
+    inputs: MonthInputs,
+    rules: RuleSet,
+    rules_file: Path,
+    progress: Callable[[str], None],
+    *,
+    recording: Ledger | None = None,
+) -> AgentFigures:
+    """The month's per-agent figures under ``rules`` from the folder's source: a per-agent
+    report as it is, or chats + orders parsed (see parse_exports) and attributed, with a
+    report beside them compared within [inputs] report_tolerance. The ledger the month is
+    about to be recorded in, if any, starts hashing the inputs once they are read."""
+    listed = tuple(rules.inputs.ignore_accounts)
+    ignoring = IgnoredAccounts(listed, rules_file, rules.files)
+    read = (lambda: recording.hash_early(list(inputs.files.values()))) if recording else None
+    if isinstance(inputs.figures, FromReport):
+        if read is not None:
+            read()
+        return report_figures(inputs.figures.report, inputs.roster, ignoring)
+    # What parsing depends on: not ignore_accounts (attribution) nor report_tolerance (the
+    # comparison with a report), so the rerun that follows a D301 finds the exports parsed.
+    exclude = {"ignore_accounts", "report_tolerance"}
+    settings = f"{rules.inputs.model_dump_json(exclude=exclude)} {inputs.month}"
+    parsed = parse_exports(inputs, settings, progress)
+    if read is not None:
+        read()
+    tolerance = rules.inputs.report_tolerance
+    return attribute(parsed, inputs, rules.attribution, progress, ignoring, tolerance)
 
 
 # --------------------------------------------------------------------------- parse
@@ -126,7 +168,7 @@ def parse_exports(
 def read_exports(inputs: MonthInputs) -> ParsedExports:
     """The chats, their sums per account and the orders, parsed with every row validated,
     in one read of each file."""
-    source, files, (year, month) = inputs.figures, inputs.exports, inputs.month
+    source, files, (year, month) = _raw(inputs), inputs.exports, inputs.month
     # Accounts are few and chats many: the account is read as a categorical (a 32-bit
     # code per chat) and resolved to its agent once per account (resolve_accounts).
     sessions = source.chats.with_columns(pl.col("agent").cast(pl.Categorical), buyer_key())
@@ -152,6 +194,12 @@ def read_exports(inputs: MonthInputs) -> ParsedExports:
         raise InputError.single(str(files["chats"]), message, code="D302") from None
     sums_df = sums_df.sort("agent_key", "relative_month")
     return ParsedExports(chats_df, sums_df, orders_df.drop(ROW_PROBLEM, strict=False))
+
+
+def _raw(inputs: MonthInputs) -> ChatsAndOrders:
+    if not isinstance(inputs.figures, ChatsAndOrders):  # month_figures reads reports itself
+        raise TypeError("the month's figures come from a report, not from chats and orders")
+    return inputs.figures
 
 
 def _sizes(files: dict[str, Path]) -> str:
@@ -217,6 +265,9 @@ class Attributed:
     files: dict[str, Path]
     roster: pl.DataFrame
     ignoring: IgnoredAccounts
+    chat_format: ChatFormat = "session"
+    report: AgentReport | None = None  # beside the exports: compared with their figures
+    tolerance: Decimal = Decimal("0.02")
 
     def sales_stats(self) -> pl.LazyFrame:
         return sales_metrics(self.orders.lazy())
@@ -225,12 +276,19 @@ class Attributed:
         orders = self.orders.lazy()
         return reconciliation(orders), unknown_agents(self.sums.lazy(), orders)
 
-    def warnings(self, reconciled: pl.DataFrame, unknown: pl.DataFrame) -> list[Diagnostic]:
+    def warnings(
+        self, reconciled: pl.DataFrame, unknown: pl.DataFrame, people: pl.DataFrame
+    ) -> list[Diagnostic]:
         chats_file = str(self.files.get("chats", "chats.csv"))
         accounts = account_diagnostics(unknown, self.roster, chats_file, self.ignoring)
         if errors_only(accounts):  # with the accounts' warnings: a mistyped ignore explains one
             raise InputError(sorted(accounts, key=lambda d: d.severity != "error"))
-        return accounts + _empty_month_warnings(self.files, self.month, self.sums, reconciled)
+        empty = _empty_month_warnings(self.files, self.month, self.sums, reconciled)
+        if self.report is None:
+            return accounts + empty
+        rows = report_rows(self.report, self.roster, self.ignoring.accounts)
+        compared = report_differences(self.report, rows, people, self.chat_format, self.tolerance)
+        return accounts + empty + compared
 
 
 def attribute(
@@ -239,9 +297,11 @@ def attribute(
     settings: Attribution,
     progress: Callable[[str], None],
     ignoring: IgnoredAccounts = NOTHING_IGNORED,
+    tolerance: Decimal = Decimal("0.02"),
 ) -> Attributed:
     """The month's chat figures, and every order credited to a chat or not (attribution);
-    orders won by an account ``ignoring`` lists are ignored_account."""
+    orders won by an account ``ignoring`` lists are ignored_account. A report beside the
+    exports is compared with them within ``tolerance`` (report_compare)."""
     year, month = inputs.month
     progress(f"attributing {parsed.orders.height:,} orders to {parsed.chats.height:,} chats …")
     chats = parsed.chats.lazy()
@@ -257,8 +317,18 @@ def attribute(
         judge_by=settings.judge_by,
         ignored=ignoring.keys,
     ).collect()
+    source = _raw(inputs)
     return Attributed(
-        chat_stats, orders, parsed.sums, inputs.month, inputs.exports, inputs.roster, ignoring
+        chat_stats,
+        orders,
+        parsed.sums,
+        inputs.month,
+        inputs.exports,
+        inputs.roster,
+        ignoring,
+        source.chat_format,
+        source.report,
+        tolerance,
     )
 
 

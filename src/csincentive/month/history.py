@@ -256,9 +256,20 @@ class _LastMonth:
         frame = self.frames.get(call.argument.text)
         if frame is None:
             frame = self.frames[call.argument.text] = self._read(call, value, known)
-        if not call.fallback:
+        # A fallback stands in for a person without a last month, and for the month before
+        # the scheme's first; never for a month the scheme should have paid and the ledger
+        # lacks (a month forgotten would silently pay no growth at all).
+        if not call.fallback or self._month_missing():
             self._refuse_the_unknown(cid, where, call, frame.filter(pl.col(known).is_null()))
         return value, None if value in done else frame.select("agent_id", value, known)
+
+    def _before_the_scheme(self) -> bool:
+        scheme = self.rules.scheme
+        return scheme is not None and Month.parse(self.period) < Month.of(scheme.valid_from)
+
+    def _month_missing(self) -> bool:
+        """Last month is one the scheme should have paid, and the ledger does not have it."""
+        return not self.ledger.has(self.period) and not self._before_the_scheme()
 
     def _read(self, call: HistoryCall, value: str, known: str) -> pl.DataFrame:
         people = self.people
@@ -310,10 +321,16 @@ class _LastMonth:
             code = "L110"
         else:
             scheme = self.rules.scheme
-            if scheme is not None and Month.parse(self.period) < Month.of(scheme.valid_from):
+            if scheme is not None and self._before_the_scheme():
                 missing = (
                     f"a month before the scheme's valid_from ({scheme.valid_from}), which no "
                     f"run recorded: {fallback}"
+                )
+            elif call.fallback:
+                missing = (
+                    f"and the ledger ({self.ledger.root}) does not have it: run {self.period}"
+                    " first (the fallback stands in for people without a last month and for"
+                    " the month before the scheme's valid_from, not for a month not run)"
                 )
             else:
                 missing = (

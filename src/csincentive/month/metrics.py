@@ -267,6 +267,15 @@ def agent_frame(
         "slow_responses",
     ]
     zero_money = pl.lit(Decimal(0), dtype=PAY)
+    # A per-agent report gives conversion and satisfaction as rates (month.report_figures):
+    # taken as given; from chats and orders they are made from the counts.
+    given = set(chat_stats.collect_schema()) & {"conversion", "satisfaction"}
+    zero = pl.lit(Decimal(0), dtype=ENGINE)
+
+    def rate(name: str, numerator: str, denominator: str) -> pl.Expr:
+        made = pl.col(name).fill_null(zero) if name in given else ratio(numerator, denominator)
+        return made.alias(name)
+
     frame = (
         roster.lazy()
         .join(chat_stats, left_on="agent_id", right_on="agent_key", how="left")
@@ -279,11 +288,11 @@ def agent_frame(
         )
         .with_columns(
             (pl.col("sales") - pl.col("refunds")).cast(PAY).alias("net_sales"),
-            ratio("paying_buyers", "inquiring_buyers").alias("conversion"),
+            rate("conversion", "paying_buyers", "inquiring_buyers"),
             ratio("refunds", "sales").alias("refund_rate"),
             ratio("sales", "orders").alias("avg_order_value"),
-            ratio("satisfied_sessions", "rated_sessions").alias("satisfaction"),
-            pl.col("answer_ratio").fill_null(pl.lit(Decimal(0), dtype=ENGINE)),
+            rate("satisfaction", "satisfied_sessions", "rated_sessions"),
+            pl.col("answer_ratio").fill_null(zero),
             *calendar_columns(year, month, probation_months),
         )
     )

@@ -126,7 +126,12 @@ def _check_file(file: _File, walk: _Walk) -> tuple[RuleSet | None, list[Diagnost
         return None, [d for d in limits if (d.code, d.path) not in seen] + shape
     if limits:
         return None, limits
-    own = own.model_copy(update={"written": source.components_written(str(file.shown))})
+    shown = str(file.shown)
+    changes = [
+        change.model_copy(update={"written": source.components_written(shown, ("changes", i))})
+        for i, change in enumerate(own.changes)
+    ]
+    own = own.model_copy(update={"written": source.components_written(shown), "changes": changes})
     minimum = own.scheme.minimum_wage if own.scheme else None
     locate_checks(own.checks, minimum, source, str(file.shown))
 

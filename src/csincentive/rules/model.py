@@ -132,6 +132,10 @@ class Inputs(Strict):
     sheet: (
         Annotated[str, Field(min_length=1)] | dict[str, Annotated[str, Field(min_length=1)]] | None
     ) = None
+    # A per-agent report (agent_report.xlsx) beside chats.csv and orders.csv is compared
+    # with the figures made from them: a difference above this share of the report's figure
+    # (for a rate: these points) is a warning (W406, docs/inputs.md).
+    report_tolerance: Number = Field(default=Decimal("0.02"), ge=0, le=1)
 
 
 class Event(Strict):
@@ -177,6 +181,8 @@ class Change(Strict):
     params: dict[str, Number] = {}
     events: dict[str, Event] = {}
     components: dict[str, Component] = {}
+    # Where this change's components are written (recorded by the loader, as RuleSet's).
+    written: dict[str, Written] = Field(default_factory=dict, exclude=True)
 
 
 class Total(Strict):
@@ -285,6 +291,7 @@ class RuleSet(Strict):
                 "params": {**self.params, **change.params},
                 "events": {**self.events, **change.events},
                 "components": {**self.components, **change.components},
+                "written": {**self.written, **change.written},
             }
         )
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.sources.agent_report import PERIOD, SUMMARY_ROWS
 from csincentive.sources.attendance import ATTENDANCE_ALIASES, ATTENDANCE_REQUIRED
 from csincentive.sources.chats import CHAT_ALIASES, SESSION_REQUIRED
 from csincentive.sources.encoding import cr_only, detect_encoding, ensure_utf8
@@ -26,7 +27,9 @@ from csincentive.sources.manual import MANUAL_ALIASES, MANUAL_REQUIRED
 from csincentive.sources.messages import MESSAGE_REQUIRED, QIANNIU_REQUIRED
 from csincentive.sources.orders import ORDER_ALIASES, ORDER_REQUIRED
 from csincentive.sources.parsing import DATETIME_FORMATS
+from csincentive.sources.report_header import find_header
 from csincentive.sources.roster import ROSTER_OPTIONAL, ROSTER_REQUIRED
+from csincentive.sources.sheets import column_letters, read_grid
 from csincentive.sources.statutory import STATUTORY_DTYPES, YTD_ALIASES
 from csincentive.sources.workbook import csv_copy, is_workbook, read_sheet
 
@@ -103,6 +106,8 @@ def inspect_file(path: Path, column_map: Mapping[str, str] | None = None) -> Ins
 
 
 def _inspected(path: Path, work: Path, column_map: Mapping[str, str] | None) -> Inspection:
+    if path.stem == "agent_report":
+        return _report(path, work, column_map)
     suffix = path.suffix.lower().lstrip(".")
     found = Inspection(
         str(path), suffix if suffix in ("xlsx", "xlsm", "xls", "parquet") else "csv", "unknown"
@@ -251,3 +256,41 @@ def _count(found: Inspection, readable: Path, header: Sequence[str], at: Mapping
     if first is not None:
         found.first, found.last = str(first), str(last)
         found.months = list(months)
+
+
+def _report(path: Path, work: Path, column_map: Mapping[str, str] | None) -> Inspection:
+    """A per-agent report (agent_report.xlsx): described as its own reader finds it
+    (sources.report_header) — the tool that wrote it, the header rows, each figure's
+    column, the period in its title, the summary rows it leaves out."""
+    grid = read_grid(path, work)
+    header = find_header(grid, column_map)
+    suffix = path.suffix.lower().lstrip(".")
+    found = Inspection(str(path), suffix, "agent report", header.tool, sheet=grid.sheet)
+    if grid.sheet is None:
+        found.encoding, found.line_ends = detect_encoding(path), _line_ends(path)
+    found.header_row, found.header_rows = grid.lines[header.rows[-1]], len(header.rows)
+    place = column_letters if grid.sheet else (lambda i: str(i + 1))
+    written = {header.account[0]: header.account[1]}
+    written |= {i: text for i, text in header.figures.values()}
+    read = {header.account[0]: "agent"} | {i: name for name, (i, _) in header.figures.items()}
+    rows = [grid.rows[i] for i in header.rows]
+    for index in range(max(len(row) for row in rows)):
+        cells = [row[index].strip() for row in rows if index < len(row) and row[index].strip()]
+        text = written.get(index, cells[-1] if cells else "")
+        if text or index in read:
+            found.columns.append(Mapped(place(index), text, read.get(index)))
+    for index in range(header.first_data_row, len(grid.rows)):
+        row = grid.rows[index]
+        first = next((c.strip() for c in row if c.strip()), "")
+        account = row[header.account[0]].strip() if header.account[0] < len(row) else ""
+        if first in SUMMARY_ROWS or account in SUMMARY_ROWS:
+            found.summary_rows.append(grid.lines[index])
+        elif account:
+            found.rows += 1
+    title = " ".join(cell for row in grid.rows[: header.rows[0]] for cell in row)
+    period = PERIOD.search(title)
+    if period:
+        y1, m1, d1, y2, m2, d2 = (int(n) for n in period.groups())
+        found.first, found.last = f"{y1}-{m1:02d}-{d1:02d}", f"{y2}-{m2:02d}-{d2:02d}"
+        found.months = sorted({f"{y1}-{m1:02d}", f"{y2}-{m2:02d}"})
+    return found

@@ -1,9 +1,11 @@
 """A period folder (``examples/2026-10/``) → :class:`MonthInputs`, in one call.
 
 The folder holds ``agents.csv`` (the roster), the exports the per-agent figures are made
-from — today ``chats.csv`` and ``orders.csv`` (the Taobao 订单报表 as downloaded), read by
-:class:`ChatsAndOrders` — and the optional small files the rules use (attendance, events,
-manual figures). Problems come back in two tiers:
+from — ``chats.csv`` and ``orders.csv`` (the Taobao 订单报表 as downloaded), read by
+:class:`ChatsAndOrders`, or a per-agent report ``agent_report.xlsx`` (赤兔 / 生意参谋), read
+by :class:`FromReport`; with both, the figures are made from the chats and orders and the
+report is read beside them to be compared — and the optional small files the rules use
+(attendance, events, manual figures). Problems come back in two tiers:
 
 * file-level problems (missing file or column, unknown roster column, ambiguous chat
   format…) and every roster row problem raise one :class:`InputError` listing everything;
@@ -26,6 +28,7 @@ import polars as pl
 from csincentive.core.diagnostics import Diagnostic, InputError
 from csincentive.core.month import Month
 from csincentive.core.names import RosterFieldType
+from csincentive.sources.agent_report import AgentReport, read_agent_report, report_path
 from csincentive.sources.chats import CHAT_ALIASES, ChatFormat, load_chats
 from csincentive.sources.extras import NO_EXTRAS, Extras, ExtrasWanted, read_extras
 from csincentive.sources.messages import MessageRules
@@ -77,21 +80,32 @@ class Reading:
 class ChatsAndOrders:
     """The per-agent figures' source when they are made from the raw exports: the chat
     sessions and the order report, both lazy with their row checks. The month credits
-    each order to a chat (attribution) and counts per agent from both.
-
-    It is one kind of per-agent source (see PerAgentSource); a per-agent report (赤兔,
-    生意参谋) that already holds each agent's figures would be another, read by its own
-    module here and turned into the same per-agent figures by the month."""
+    each order to a chat (attribution) and counts per agent from both. A per-agent report
+    in the folder as well is ``report``: the month compares its figures with its own."""
 
     chats: pl.LazyFrame
     chat_format: ChatFormat
     orders: pl.LazyFrame
     checks: list[ProblemCheck] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)  # chats, orders
+    report: AgentReport | None = None
 
 
-# Every kind of source the per-agent figures can come from (one today).
-PerAgentSource = ChatsAndOrders
+@dataclass
+class FromReport:
+    """The per-agent figures' source when a per-agent report (赤兔 售前绩效, 生意参谋
+    客服绩效 / 客服销售) is the month's only export: each agent's figures as the report
+    gives them, no orders to credit."""
+
+    report: AgentReport
+
+    @property
+    def files(self) -> dict[str, Path]:
+        return {"agent_report": self.report.file}
+
+
+# Every kind of source the per-agent figures can come from.
+PerAgentSource = ChatsAndOrders | FromReport
 
 
 @dataclass
@@ -121,8 +135,12 @@ class MonthInputs:
 
     @property
     def files(self) -> dict[str, Path]:
-        """Every file read, by logical name: roster, exports, then the small files."""
-        return {**self.exports, **self.extras.files}
+        """Every file read, by logical name: roster, exports, a report compared with them,
+        then the small files."""
+        figures, beside = self.figures, {}
+        if isinstance(figures, ChatsAndOrders) and figures.report is not None:
+            beside = {"agent_report": figures.report.file}
+        return {**self.exports, **beside, **self.extras.files}
 
 
 def read_month(
@@ -142,7 +160,8 @@ def read_month(
     rules is in force, and so which small files are read, depends on it."""
     folder, work_dir = Path(folder), Path(work_dir)
     files = _input_files(folder)
-    when = _month_and_files(folder, files, month)
+    report = report_path(folder)
+    when = _month_and_files(folder, files, month, report)
     books = Workbooks(work_dir / "sheets", reading.sheet)
     with relocated(books.copies):
         problems: list[Diagnostic] = []
@@ -150,12 +169,16 @@ def read_month(
         if readable is None:
             raise InputError(problems)
         roster = _gathered(problems, lambda: _roster(readable["agents"], reading, work_dir))
-        figures = _gathered(problems, lambda: _chats_and_orders(readable, reading, work_dir))
+        figures = _gathered(problems, lambda: _figures(readable, report, when, reading, work_dir))
         if problems or roster is None or figures is None:
             raise InputError(problems)
-        figures.files = {"chats": files["chats"], "orders": files["orders"]}
+        if isinstance(figures, ChatsAndOrders):  # the workbooks, not the copies read
+            figures.files = {"chats": files["chats"], "orders": files["orders"]}
         wanted = extras_wanted(when)
-        empty = header_only(readable, wanted.figures)
+        if isinstance(figures, FromReport):
+            empty = figures.report.missing(wanted.figures)
+        else:
+            empty = header_only(readable, wanted.figures)
         if empty:
             raise InputError(empty)
         extras = read_extras(
@@ -233,23 +256,28 @@ def _gathered(problems: list[Diagnostic], read: Callable[[], T]) -> T | None:
 
 
 def _month_and_files(
-    folder: Path, files: Mapping[str, Path], month: tuple[int, int] | None
+    folder: Path, files: Mapping[str, Path], month: tuple[int, int] | None, report: Path | None
 ) -> Month:
-    """The month paid, once the folder and its three files are known to be there."""
+    """The month paid, once the folder and its files are known to be there: the roster,
+    and chats + orders unless a per-agent report stands in for both."""
     if not folder.is_dir():
         message = "no such folder — give the month's folder (agents.csv, chats.csv, orders.csv)"
         raise InputError.single(str(folder), message, code="D101")
     problems: list[Diagnostic] = []
     when = _gathered(problems, lambda: period_month(folder, month))
-    for path in files.values():
-        if not path.is_file():
-            problems.append(
-                Diagnostic(
-                    file=str(path),
-                    code="D101",
-                    message=f"file not found — put {path.name} in {folder}",
-                )
+    exports = [files["chats"], files["orders"]]
+    there = [path.is_file() for path in exports]
+    for path in [files["agents"], *exports]:
+        if path.is_file() or (report is not None and not any(there)):
+            continue
+        message = f"file not found — put {path.name} in {folder}"
+        if report is not None:
+            given = exports[there.index(True)].name
+            message = (
+                f"file not found — put {path.name} beside {given} to compare them with "
+                f"{report.name}, or take {given} out to pay from {report.name} alone"
             )
+        problems.append(Diagnostic(file=str(path), code="D101", message=message))
     if problems or when is None:
         raise InputError(problems)
     return when
@@ -263,6 +291,35 @@ def _roster(path: Path, reading: Reading, work_dir: Path) -> pl.DataFrame:
         extra_fields=reading.roster_fields,
         statutory=reading.statutory,
     )
+
+
+def _figures(
+    files: Mapping[str, Path],
+    report: Path | None,
+    month: Month,
+    reading: Reading,
+    work_dir: Path,
+) -> PerAgentSource:
+    """The per-agent figures' source: the report alone, or chats + orders (with the report
+    beside them, when the folder has one), every file's problems gathered together."""
+    problems: list[Diagnostic] = []
+    read = None
+    if report is not None:
+        read = _gathered(
+            problems,
+            lambda: read_agent_report(
+                report, month, work_dir=work_dir, column_map=reading.column_map
+            ),
+        )
+        if not files["chats"].is_file():
+            if read is None:
+                raise InputError(problems)
+            return FromReport(read)
+    raw = _gathered(problems, lambda: _chats_and_orders(files, reading, work_dir))
+    if problems or raw is None:
+        raise InputError(problems)
+    raw.report = read
+    return raw
 
 
 def _chats_and_orders(

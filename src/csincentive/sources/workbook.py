@@ -4,8 +4,8 @@ rows, merged cells filled, every cell still named by where it is (``agents.xlsx:
 Read with fastexcel (Rust calamine, what Polars' ``read_excel`` uses): every cell as text,
 dates as ``YYYY-MM-DD HH:MM:SS`` (calamine turns a date-formatted serial into a date), a
 formula as the value Excel last computed. What the reader does not give is read from the
-sheet's XML (xlsx only): the row the cells start on, the merged ranges and the cells whose
-value is an error (``#DIV/0!``, ``#N/A`` …).
+sheet's XML (xlsx only): the merged ranges and the cells whose value is an error
+(``#DIV/0!``, ``#N/A`` …).
 
 A sheet becomes a CSV copy (:func:`csv_copy`) that every reader of this package reads as
 it reads a CSV export: the header on line 1, then each data row on the line whose number is
@@ -121,7 +121,8 @@ def read_sheet(path: Path, sheet: str | None = None, *, known: Collection[str] =
     reader = _open(path, display)
     names = tuple(reader.sheet_names)
     name = _sheet_name(names, sheet, display)
-    loaded = reader.load_sheet(name, header_row=None, dtypes="string")
+    # skip_rows=0: the grid starts at the sheet's row 1 (else at its first row with a value).
+    loaded = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
     grid = loaded.to_polars()
     if grid.width == 0 or grid.height == 0:
         message = (
@@ -135,7 +136,7 @@ def read_sheet(path: Path, sheet: str | None = None, *, known: Collection[str] =
     top = _texts(grid.head(HEADER_SEARCH_ROWS + 1))
     at = _header_at(top, known, display, name)
     merges = [m for m in layout.merges if m[2] >= first_col]
-    offset = layout.first_row  # sheet row of the grid's row 0
+    offset = 1  # the sheet row of the grid's row 0
     wanted = {_norm(k) for k in known}
     rows_in_header = _header_rows(top, at, merges, offset, first_col, wanted)
     header = _header_names(top, at, rows_in_header, merges, offset, first_col)
@@ -199,7 +200,6 @@ def _texts(frame: pl.DataFrame) -> list[list[str]]:
 
 @dataclass(frozen=True)
 class _Layout:
-    first_row: int = 1
     merges: tuple[tuple[int, int, int, int], ...] = ()  # (top, bottom, left, right), 1-based
     errors: tuple[tuple[int, int, str], ...] = ()
 
@@ -207,10 +207,6 @@ class _Layout:
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _ERROR = re.compile(
     rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>.*?</f>)?<v>([^<]*)</v>'
-)
-# The first cell holding a value (not a styled empty one, <c r="A1" s="1"/>).
-_FIRST_VALUE = re.compile(
-    rb'<c r="[A-Z]+(\d+)"[^>]*?(?<!/)>(?:(?!</c>|<c ).)*?<(?:v|is)>', re.DOTALL
 )
 _NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -220,8 +216,8 @@ _NS = {
 
 
 def _layout(path: Path, sheet: str) -> _Layout:
-    """Where the sheet's cells start, its merged ranges and its error cells, from the XML
-    of an .xlsx (an .xls gives none of it: its cells are taken to start on row 1)."""
+    """The sheet's merged ranges and its error cells, from the XML of an .xlsx (an .xls
+    gives neither)."""
     if path.suffix.lower() == ".xls":
         return _Layout()
     try:
@@ -229,7 +225,6 @@ def _layout(path: Path, sheet: str) -> _Layout:
             data = archive.read(_sheet_part(archive, sheet))
     except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
         return _Layout()
-    first = _FIRST_VALUE.search(data)
     # A plain search first: most sheets have neither, and the patterns would try every cell.
     merges = tuple(
         (int(m[2]), int(m[4]), column_number(m[1].decode()), column_number(m[3].decode()))
@@ -239,7 +234,7 @@ def _layout(path: Path, sheet: str) -> _Layout:
         (int(m[2]), column_number(m[1].decode()), m[3].decode())
         for m in (_ERROR.finditer(data) if b't="e"' in data else ())
     )
-    return _Layout(int(first[1]) if first else 1, merges, errors)
+    return _Layout(merges, errors)
 
 
 def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str:

@@ -320,6 +320,16 @@ def _percent(rate: Decimal) -> str:
 # ---------------------------------------------------------------- a rules file's policy
 
 
+def policy_problems(rules_file: str | Path, name: str) -> list[Diagnostic]:
+    """Every problem of the policy ``[statutory] policy = name`` of a rules file names
+    (where it points, and the file itself), for `validate`; none when it is sound."""
+    try:
+        load_policy(policy_path(rules_file, name))
+    except InputError as error:
+        return list(error.diagnostics)
+    return []
+
+
 def policy_path(rules_file: str | Path, name: str) -> Path:
     """Where `[statutory] policy = name` points, for the rules file that writes it: a
     shipped id ("shanghai") is ``statutory/<id>.toml`` beside the rules file (rules/statutory/
