@@ -207,3 +207,48 @@ def statutory_people(**columns: list) -> pl.DataFrame:  # type: ignore[type-arg]
     if "ytd_months_counted" in frame.columns:
         frame = frame.with_columns(pl.col("ytd_months_counted").cast(pl.Int64))
     return frame
+
+
+def workbook(
+    path: Path,
+    rows: list[list[object]],
+    *,
+    sheet: str = "Sheet1",
+    merges: tuple[str, ...] = (),
+    more: dict[str, list[list[object]]] | None = None,
+) -> Path:
+    """An .xlsx as Excel would save it, written from ``rows`` (row 1 first): a str is
+    text, an int or float a number, a date or datetime a date cell (a serial with a date
+    format), ("=E5*2", 257) a formula with the value Excel computed (an error like
+    "#DIV/0!" too), None an empty cell. ``merges`` are ranges ("A1:E1") whose first cell
+    holds the value; ``more`` adds sheets after the first, by name."""
+    import xlsxwriter  # the writer the payroll workbook uses
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path))
+    stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    for name, cells in {sheet: rows, **(more or {})}.items():
+        page = book.add_worksheet(name)
+        for r, row in enumerate(cells):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, dt.datetime):
+                    page.write_datetime(r, c, value, stamp)
+                elif isinstance(value, dt.date):
+                    page.write_datetime(r, c, dt.datetime.combine(value, dt.time()), day)
+                elif isinstance(value, tuple):
+                    page.write_formula(r, c, value[0], None, value[1])
+                elif isinstance(value, str):
+                    page.write_string(r, c, value)
+                else:
+                    page.write_number(r, c, value)  # type: ignore[arg-type]
+        if name == sheet:
+            for ref in merges:
+                first = ref.split(":")[0]
+                col = ord(first[0]) - 65
+                value = rows[int(first[1:]) - 1][col]
+                page.merge_range(ref, value)  # type: ignore[arg-type]
+    book.close()
+    return path

@@ -388,3 +388,54 @@ def test_lines_out_of_time_order_and_same_second_ties(tmp_path: Path) -> None:
     assert row["line"] == 4
     assert (row["agent_messages"], row["buyer_messages"], row["replies"]) == (2, 2, 2)
     assert (row["first_response_s"], row["avg_response_s"]) == (30.0, 30.0)
+
+
+# 千牛's per-message export: no agent column; each line names its sending account and the
+# account's kind. Worked by hand: a buyer's line belongs to the agent whose line comes
+# next (who answered it), else to the last agent before it. Line 2 is answered by 小美
+# (line 3, after 20 s); line 4 is a message taken back (撤回) and line 6 a transfer by the
+# system, both dropped; line 5 waits through the transfer and is answered by 阿杰 (line
+# 7, after 60 s); line 8 comes after 阿杰's last line: 阿杰's too. b2 (line 9) was never
+# answered by anyone: nobody's chat.
+QIANNIU = (
+    "客户名,消息序号,发送时间,发送内容,发送账号,账号类型\n"
+    "b1,1,2026-10-05 09:00:00,在吗,b1,买家\n"  # 2: 小美's session starts, b1 waits
+    "b1,2,2026-10-05 09:00:20,亲，在的,云杉:小美,客服\n"  # 3: reply after 20 s
+    "b1,3,2026-10-05 09:01:00,云杉:小美撤回了一条消息,云杉:小美,客服\n"  # 4: dropped
+    "b1,4,2026-10-05 09:02:00,这个有货吗,b1,买家\n"  # 5: 阿杰's (who answers it)
+    "b1,5,2026-10-05 09:02:30,会话已转交给云杉:阿杰,系统,系统\n"  # 6: dropped
+    "b1,6,2026-10-05 09:03:00,有的亲,云杉:阿杰,客服\n"  # 7: reply after 60 s
+    "b1,7,2026-10-05 09:03:10,好的,b1,买家\n"  # 8: 阿杰's (the last agent before it)
+    "b2,1,2026-10-05 10:00:00,你好,b2,买家\n"  # 9: nobody's
+)
+
+
+def test_qianniu_per_message_export_becomes_sessions(tmp_path: Path) -> None:
+    path = tmp_path / "chats.csv"
+    path.write_text(QIANNIU, encoding="utf-8")
+    frame, chat_format, _ = load_chats(path, work_dir=tmp_path / "w")
+    sessions = frame.collect().sort("start_time")
+    assert chat_format == "message"
+    assert sessions.select(
+        "agent", "buyer", "first_response_s", "agent_messages", "buyer_messages", "line"
+    ).rows() == [
+        ("云杉:小美", "b1", 20.0, 1, 1, 2),  # lines 2, 3
+        ("云杉:阿杰", "b1", 60.0, 1, 2, 5),  # lines 5, 7, 8
+    ]
+    assert sessions["end_time"].to_list() == [
+        dt.datetime(2026, 10, 5, 9, 0, 20),
+        dt.datetime(2026, 10, 5, 9, 3, 10),
+    ]
+
+
+def test_qianniu_export_with_an_unknown_account_kind_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "chats.csv"
+    path.write_text(QIANNIU.replace("云杉:阿杰,客服", "云杉:阿杰,售后"), encoding="utf-8")
+    frame, _, checks = load_chats(path, work_dir=tmp_path / "w")
+    rows = pl.collect_all([c.frame for c in checks])
+    found = [d.render() for c, r in zip(checks, rows, strict=True) for d in c.diagnostics(r)]
+    assert found == [
+        f"{path}:7: D300 账号类型: sender is neither the agent, the buyer nor a system sender: "
+        "'售后' — write 客服 or 买家 (or the agent's / buyer's account name) as the sender, or "
+        "add it to [inputs] system_senders (now: 系统, system)"
+    ]

@@ -175,6 +175,13 @@ CODES: dict[str, Code] = {
     "D714": _error("ytd.csv: an agent has two rows"),
     "D715": _error("ytd.csv: not an amount, or not a whole number of months"),
     "D716": _error("ytd.csv: more months counted than the year had before the month"),
+    "D800": _error("a workbook (.xlsx, .xls) cannot be opened"),
+    "D801": _error("the sheet named by [inputs] sheet is not in the workbook"),
+    "D802": _error("a workbook's sheet is empty"),
+    "D803": _error("no header row in a workbook sheet's first rows"),
+    "D804": _error("a workbook cell holds an Excel error (#DIV/0!, #N/A …) in a column read"),
+    "D805": _error("the folder holds one input twice: as a CSV and as a workbook"),
+    "D806": _error("宝贝报表: the item lines of one order name different buyers or creation times"),
     "D830": _error("agent report: no header row naming each agent's account and figures"),
     "D831": _error("agent report: two columns with the same header"),
     "D832": _error("agent report: a figure not counted yet (延迟统计 …): download it again later"),
@@ -221,6 +228,7 @@ CODES: dict[str, Code] = {
     "W303": _warning("no paid order falls in the month paid"),
     "W304": _warning("an ignore_accounts entry is a roster person's agent_id or chat_nick"),
     "W305": _warning("an ignore_accounts entry is no chat account of the month"),
+    "W400": _warning("a workbook's summary rows (汇总, 合计, 均值 …) were left out"),
     "W405": _warning(
         "agent report: an account not in the roster, without sales; its figures count for nobody"
     ),
@@ -305,7 +313,9 @@ class Diagnostic:
 
     Rendered as ``file:line:col: CODE path: message`` (beancount style) so an editor can
     jump to it. ``line`` is 1-based; ``col`` is 1-based or None when only the line is known.
-    For CSV inputs the line is the physical line in the file (the header is line 1).
+    For CSV inputs the line is the physical line in the file (the header is line 1). In a
+    workbook (``sheet`` set) the line is the sheet's row and the column its column, and the
+    place reads as Excel names a cell: ``agents.xlsx:工资表!C12`` (``!12`` for a row).
     """
 
     file: str
@@ -315,6 +325,7 @@ class Diagnostic:
     col: int | None = None
     path: str = ""
     severity: Severity = "error"
+    sheet: str = ""
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -322,7 +333,9 @@ class Diagnostic:
 
     def render(self) -> str:
         location = self.file
-        if self.line is not None:
+        if self.sheet:
+            location += f":{self.sheet}!{_cell(self.line, self.col)}"
+        elif self.line is not None:
             location += f":{self.line}"
             if self.col is not None:
                 location += f":{self.col}"
@@ -333,6 +346,7 @@ class Diagnostic:
     def as_dict(self) -> dict[str, object]:
         return {
             "file": self.file,
+            **({"sheet": self.sheet} if self.sheet else {}),
             "line": self.line,
             "col": self.col,
             "code": self.code,
@@ -340,6 +354,16 @@ class Diagnostic:
             "severity": self.severity,
             "message": self.message,
         }
+
+
+def _cell(row: int | None, col: int | None) -> str:
+    """A sheet's cell as Excel writes it: C12; the row alone (12) without a column."""
+    letters = ""
+    number = col or 0
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row if row is not None else ''}"
 
 
 @dataclass

@@ -58,6 +58,7 @@ from csincentive.sources.extras import ExtrasWanted
 from csincentive.sources.folder import MonthInputs, Reading, read_month
 from csincentive.sources.messages import MessageRules
 from csincentive.sources.roster import employment_warnings
+from csincentive.sources.workbook import SheetCopy, relocated
 
 if TYPE_CHECKING:
     from csincentive.ledger.store import Ledger
@@ -158,7 +159,8 @@ def compute_with_rules(
     month's."""
     warnings = list(warnings or [])
     rules_path = Path(rules_file)
-    with tempfile.TemporaryDirectory(prefix="csincentive-") as work_dir:
+    workbooks: dict[str, SheetCopy] = {}  # a workbook's rows are reported at their cells
+    with tempfile.TemporaryDirectory(prefix="csincentive-") as work_dir, relocated(workbooks):
         inputs = read_month(
             Path(period_dir),
             reading(all_versions.inputs, statutory=all_versions.statutory is not None),
@@ -168,6 +170,7 @@ def compute_with_rules(
                 version_in_force(all_versions, when, rules_path)
             ),
         )
+        workbooks.update(inputs.workbooks)
         roster, pii = split_pii(inputs.roster)  # PII never reaches the month's frames
         inputs = replace(inputs, roster=roster)
         paying = _paying(all_versions, inputs, rules_path, ledger)
@@ -188,7 +191,8 @@ def compute_with_rules(
             pii,
             paying.ledger,
         )
-        return month_result(inputs, figures, people, paid, paying, warnings, net)
+        result = month_result(inputs, figures, people, paid, paying, warnings + inputs.notes, net)
+        return replace(result, warnings=inputs.located(result.warnings))
 
 
 # --------------------------------------------------------------------------- read
@@ -208,6 +212,7 @@ def reading(inputs: Inputs, *, statutory: bool = False) -> Reading:
             inputs.slow_response_s,
         ),
         max_amount=inputs.max_amount,
+        sheet=inputs.sheet,
     )
 
 

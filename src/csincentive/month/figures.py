@@ -182,7 +182,8 @@ def read_exports(inputs: MonthInputs) -> ParsedExports:
         chats_df, sums_df, orders_df = pl.collect_all([chats, sums, orders])
     except pl.exceptions.PolarsError as error:  # e.g. a quote never closed
         raise unreadable(files, error) from None
-    _check_rows(source.checks, files, {"chats": sums_df, "orders": orders_df})
+    read = {n: inputs.workbooks[n].copy if n in inputs.workbooks else files[n] for n in files}
+    _check_rows(source.checks, read, {"chats": sums_df, "orders": orders_df})
     if not orders_df["line"].is_sorted():  # what the engine read in parallel, in file order
         orders_df = orders_df.sort("line")
     sums_df = sums_df.drop(ROW_PROBLEM, strict=False)
@@ -222,7 +223,8 @@ def _check_rows(
     checks: list[ProblemCheck], files: dict[str, Path], loaded: dict[str, pl.DataFrame]
 ) -> None:
     """Run the detailed row checks only where the loaded frames say something is wrong
-    (or where a check has no per-row flag), then raise with every bad row found."""
+    (or where a check has no per-row flag), then raise with every bad row found. ``files``
+    are the files the checks were made on (a workbook's CSV copy)."""
     suspect = []
     for check in checks:
         frame = next(df for name, df in loaded.items() if check.file == str(files[name]))

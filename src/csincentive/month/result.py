@@ -109,7 +109,7 @@ class MonthResult:
         """Every warning of the month, one row each in the order found (WARNING_SCHEMA); a
         warning about a whole file has no line, col or field (empty cells, not "")."""
         rows = [
-            (d.file, d.line, d.col, d.code, d.severity, d.path or None, d.message)
+            (_place(d), d.line, d.col, d.code, d.severity, d.path or None, d.message)
             for d in self.warnings
         ]
         return pl.DataFrame(rows, schema=WARNING_SCHEMA, orient="row")
@@ -135,3 +135,8 @@ class MonthResult:
             totals=self.total_sums(),
             warnings=[d.as_dict() for d in self.warnings],
         )
+
+
+def _place(diagnostic: Diagnostic) -> str:
+    """The file of a warning, with its sheet when it is in a workbook (agents.xlsx:工资表)."""
+    return f"{diagnostic.file}:{diagnostic.sheet}" if diagnostic.sheet else diagnostic.file

@@ -127,6 +127,11 @@ class Inputs(Strict):
     max_amount: Decimal = Field(
         default=Decimal(1_000_000), gt=0, le=Decimal(10**12), decimal_places=2
     )
+    # The sheet a workbook input (agents.xlsx …) is read from: one name for every workbook,
+    # or a table by file, { agents = "工资表", orders = "订单报表" }; else the first sheet.
+    sheet: (
+        Annotated[str, Field(min_length=1)] | dict[str, Annotated[str, Field(min_length=1)]] | None
+    ) = None
     # A per-agent report (agent_report.xlsx) beside chats.csv and orders.csv is compared
     # with the figures made from them: a difference above this share of the report's figure
     # (for a rate: these points) is a warning (W406, docs/inputs.md).

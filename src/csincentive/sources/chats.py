@@ -23,7 +23,9 @@ from csincentive.sources.headers import (
 )
 from csincentive.sources.messages import (
     MESSAGE_REQUIRED,
+    QIANNIU_REQUIRED,
     MessageRules,
+    agents_from_accounts,
     message_checks,
     sessions_from_messages,
 )
@@ -56,8 +58,10 @@ CHAT_ALIASES: dict[str, tuple[str, ...]] = {
     "avg_response_s": ("平均响应时长",),
     "rating": ("评价", "满意度", "服务评价"),
     "time": ("发送时间", "时间", "消息时间"),
-    "sender": ("发送账号", "发送方", "账号类型", "发送者"),
-    "content": ("内容", "消息内容"),
+    "sender": ("发送方", "账号类型", "发送者"),
+    "account": ("发送账号",),
+    "content": ("内容", "消息内容", "发送内容"),
+    "seq": ("消息序号",),
 }
 SESSION_REQUIRED = ("agent", "buyer", "start_time")
 SESSION_OPTIONAL = ("end_time", "first_response_s", "avg_response_s", "rating")
@@ -96,9 +100,11 @@ def load_chats(
     readable = ensure_utf8(path, work_dir, display=display)
     header = read_header(readable, display)
     resolved = resolve_columns(header, CHAT_ALIASES, column_map, display)
-    found = resolved.found
+    found = _with_sender(resolved.found)
     chat_format = chat_format_of(found, display)
-    required = SESSION_REQUIRED if chat_format == "session" else MESSAGE_REQUIRED
+    qianniu = chat_format == "message" and "agent" not in found and "account" in found
+    required = {"session": SESSION_REQUIRED, "message": MESSAGE_REQUIRED}[chat_format]
+    required = QIANNIU_REQUIRED if qianniu else required
     problems = resolved.problems + missing_columns(display, found, required, CHAT_ALIASES)
     problems += [cut] if (cut := cut_short(readable, header, display)) else []
     rules = message_rules or MessageRules()
@@ -111,21 +117,35 @@ def load_chats(
         base = _session_base(scan(readable, header, wanted), found)
         checks = _session_checks(display, base, found)
         return _session_frame(base, found, row_problem(checks)), chat_format, checks
-    required_columns = [found[n] for n in MESSAGE_REQUIRED]
-    # Only the columns the rules need: content is read only to recognise auto-replies.
-    wanted = required_columns + ([found["content"]] if rules.auto_reply_patterns else [])
+    required_columns = [found[n] for n in required]
+    # Only the columns the rules need: content is read to recognise auto-replies, and in
+    # 千牛's export the lines it writes itself (转交, 撤回 …).
+    content = "content" in found and (bool(rules.auto_reply_patterns) or qianniu)
+    wanted = required_columns + ([found["content"]] if content else [])
     base = with_parsed(scan(readable, header, wanted), {"time": DATETIME_PARSER})
     checks = message_checks(display, base, found, required_columns, rules)
+    if qianniu:
+        base = agents_from_accounts(base.with_columns(row_problem(checks)))
     sessions = sessions_from_messages(
         base, session_gap_minutes, rules=rules, row_problem=row_problem(checks)
     )
     return sessions, chat_format, checks
 
 
+def _with_sender(found: Mapping[str, Column]) -> dict[str, Column]:
+    """An export whose only sender column is 发送账号 (the account that sent the line,
+    beside an agent column) reads it as the sender, as it always has."""
+    out = dict(found)
+    if "account" in out and "sender" not in out and "agent" in out:
+        account = out.pop("account")
+        out["sender"] = Column("sender", account.index, account.written)
+    return out
+
+
 def chat_format_of(found: Mapping[str, Column], display: str) -> ChatFormat:
     """Session export if it has start_time, message export if it has time + sender."""
     session = "start_time" in found
-    message = "time" in found or "sender" in found
+    message = "time" in found or "sender" in found or "account" in found
     if session and message:
         raise InputError.single(
             display,

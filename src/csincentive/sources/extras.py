@@ -17,16 +17,29 @@ import polars as pl
 from csincentive.core.diagnostics import Diagnostic, InputError
 from csincentive.core.money import ENGINE, PAY
 from csincentive.core.month import Month
-from csincentive.sources.attendance import attendance_rate, load_attendance
-from csincentive.sources.events import load_events, no_events, per_agent_events
-from csincentive.sources.manual import load_manual, no_manual, per_agent_manual, required_manual
-from csincentive.sources.statutory import YTD_FILE, YTD_SCHEMA, load_ytd
+from csincentive.sources.attendance import ATTENDANCE_ALIASES, attendance_rate, load_attendance
+from csincentive.sources.events import EVENT_ALIASES, load_events, no_events, per_agent_events
+from csincentive.sources.manual import (
+    MANUAL_ALIASES,
+    load_manual,
+    no_manual,
+    per_agent_manual,
+    required_manual,
+)
+from csincentive.sources.statutory import YTD_ALIASES, YTD_FILE, YTD_SCHEMA, load_ytd
+from csincentive.sources.workbook import Workbooks, input_file
 
 EXTRA_FILES = {
     "attendance": "attendance.csv",
     "events": "events.csv",
     "manual": "inputs.csv",
     "ytd": YTD_FILE,
+}
+EXTRA_ALIASES = {
+    "attendance": ATTENDANCE_ALIASES,
+    "events": EVENT_ALIASES,
+    "manual": MANUAL_ALIASES,
+    "ytd": YTD_ALIASES,
 }
 
 
@@ -63,6 +76,7 @@ class _Reading:
     paths: dict[str, Path]
     roster: pl.DataFrame
     work_dir: Path
+    workbooks: Workbooks
     files: dict[str, Path] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
 
@@ -71,10 +85,13 @@ class _Reading:
         return set(self.roster["agent_id"].to_list())
 
     def attempt(self, name: str, load: Callable[[Path], pl.DataFrame]) -> pl.DataFrame | None:
-        """``load`` the file, recording that it was read; its problems are kept, not raised."""
-        self.files[name] = self.paths[name]
+        """``load`` the file (a workbook's CSV copy), recording that it was read; its
+        problems are kept, not raised."""
+        self.files[name] = path = self.paths[name]
+        table = EXTRA_ALIASES[name]
+        known = [*table, *(a for aliases in table.values() for a in aliases)]
         try:
-            return load(self.paths[name])
+            return load(self.workbooks.readable(name, path, known))
         except InputError as exc:
             self.problems.extend(exc.diagnostics)
             return None
@@ -88,13 +105,16 @@ def read_extras(
     year: int,
     month: int,
     work_dir: Path,
+    workbooks: Workbooks | None = None,
 ) -> Extras:
     """Read attendance.csv, events.csv and inputs.csv as far as the rules use them and
     widen them to one row per roster person. A file the rules need but the folder lacks is
     an error; events and manual figures an agent has no row for count as 0 (except the
-    names in [inputs] manual_required)."""
-    paths = {name: folder / file for name, file in EXTRA_FILES.items()}
-    reading = _Reading(paths, roster, work_dir)
+    names in [inputs] manual_required). Each may be a workbook (attendance.xlsx …), read
+    through ``workbooks``."""
+    paths = {name: input_file(folder, file) for name, file in EXTRA_FILES.items()}
+    books = workbooks if workbooks is not None else Workbooks(work_dir / "sheets")
+    reading = _Reading(paths, roster, work_dir, books)
     frame = roster.select("agent_id")
     if wanted.attendance:
         frame = _with_attendance(reading, frame, wanted.attendance)

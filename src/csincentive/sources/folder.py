@@ -29,12 +29,14 @@ from csincentive.core.diagnostics import Diagnostic, InputError
 from csincentive.core.month import Month
 from csincentive.core.names import RosterFieldType
 from csincentive.sources.agent_report import AgentReport, read_agent_report, report_path
-from csincentive.sources.chats import ChatFormat, load_chats
+from csincentive.sources.chats import CHAT_ALIASES, ChatFormat, load_chats
 from csincentive.sources.extras import NO_EXTRAS, Extras, ExtrasWanted, read_extras
 from csincentive.sources.messages import MessageRules
-from csincentive.sources.orders import MAX_AMOUNT, load_orders
+from csincentive.sources.orders import MAX_AMOUNT, ORDER_ALIASES, load_orders
 from csincentive.sources.parsing import ProblemCheck
-from csincentive.sources.roster import load_roster
+from csincentive.sources.roster import ROSTER_OPTIONAL, ROSTER_REQUIRED, load_roster
+from csincentive.sources.statutory import STATUTORY_DTYPES
+from csincentive.sources.workbook import SheetCopy, Workbooks, input_file, located, relocated
 
 FILES = {"agents": "agents.csv", "chats": "chats.csv", "orders": "orders.csv"}
 # The per-agent figures made from orders (an orders.csv with only its header makes them 0);
@@ -60,6 +62,18 @@ class Reading:
     message_rules: MessageRules = MessageRules()
     max_amount: Decimal = MAX_AMOUNT
     statutory: bool = False  # [statutory] is on: agents.csv may hold the net-pay columns
+    # [inputs] sheet: the sheet of every workbook, or one per file ({ agents = "工资表" })
+    sheet: str | Mapping[str, str] | None = None
+
+    def known(self, name: str) -> list[str]:
+        """The headers the reader of input ``name`` knows (to find a workbook's header)."""
+        tables = {"chats": CHAT_ALIASES, "orders": ORDER_ALIASES}
+        if name == "agents":
+            names = [*ROSTER_REQUIRED, *ROSTER_OPTIONAL, *self.roster_fields, *STATUTORY_DTYPES]
+        else:
+            table = tables.get(name, {})
+            names = [*table, *(a for aliases in table.values() for a in aliases)]
+        return [*names, *self.column_map]
 
 
 @dataclass
@@ -105,6 +119,14 @@ class MonthInputs:
     roster_file: Path
     figures: PerAgentSource
     extras: Extras
+    # The workbooks read, each as the CSV copy its reader read (by logical name), and what
+    # reading them found to say (W400: summary rows left out).
+    workbooks: dict[str, SheetCopy] = field(default_factory=dict)
+    notes: list[Diagnostic] = field(default_factory=list)
+
+    def located(self, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+        """Diagnostics of a workbook's rows at their sheet cells (agents.xlsx:工资表!C12)."""
+        return located(diagnostics, self.workbooks)
 
     @property
     def exports(self) -> dict[str, Path]:
@@ -137,25 +159,59 @@ def read_month(
     computed. ``extras_wanted`` is asked once the month is known: which version of the
     rules is in force, and so which small files are read, depends on it."""
     folder, work_dir = Path(folder), Path(work_dir)
-    files = {logical: export_path(folder, name) for logical, name in FILES.items()}
-    report = report_path(folder) if folder.is_dir() else None
+    files = _input_files(folder)
+    report = report_path(folder)
     when = _month_and_files(folder, files, month, report)
+    books = Workbooks(work_dir / "sheets", reading.sheet)
+    with relocated(books.copies):
+        problems: list[Diagnostic] = []
+        readable = _gathered(problems, lambda: _readable(books, files, reading))
+        if readable is None:
+            raise InputError(problems)
+        roster = _gathered(problems, lambda: _roster(readable["agents"], reading, work_dir))
+        figures = _gathered(problems, lambda: _figures(readable, report, when, reading, work_dir))
+        if problems or roster is None or figures is None:
+            raise InputError(problems)
+        if isinstance(figures, ChatsAndOrders):  # the workbooks, not the copies read
+            figures.files = {"chats": files["chats"], "orders": files["orders"]}
+        wanted = extras_wanted(when)
+        if isinstance(figures, FromReport):
+            empty = figures.report.missing(wanted.figures)
+        else:
+            empty = header_only(readable, wanted.figures)
+        if empty:
+            raise InputError(empty)
+        extras = read_extras(
+            folder, wanted, roster, year=when.year, month=when.month, work_dir=work_dir,
+            workbooks=books,
+        )  # fmt: skip
+    inputs = MonthInputs(folder, when, roster, files["agents"], figures, extras)
+    inputs.workbooks, inputs.notes = books.copies, books.summaries()
+    return inputs
+
+
+def _input_files(folder: Path) -> dict[str, Path]:
+    """Each required input's file (agents, chats, orders): CSV, workbook or Parquet."""
+    if not folder.is_dir():
+        message = "no such folder — give the month's folder (agents.csv, chats.csv, orders.csv)"
+        raise InputError.single(str(folder), message, code="D101")
+    return {
+        logical: input_file(folder, name, parquet=logical != "agents")
+        for logical, name in FILES.items()
+    }
+
+
+def _readable(books: Workbooks, files: Mapping[str, Path], reading: Reading) -> dict[str, Path]:
+    """The file each reader reads: the CSV or Parquet file itself, a workbook's CSV copy."""
     problems: list[Diagnostic] = []
-    roster = _gathered(problems, lambda: _roster(files["agents"], reading, work_dir))
-    figures = _gathered(problems, lambda: _figures(files, report, when, reading, work_dir))
-    if problems or roster is None or figures is None:
+    out: dict[str, Path] = {}
+    for name, path in files.items():
+        got = _gathered(problems, lambda: books.readable(name, path, reading.known(name)))  # noqa: B023
+        if got is not None:
+            out[name] = got
+    if problems:
         raise InputError(problems)
-    wanted = extras_wanted(when)
-    if isinstance(figures, FromReport):
-        empty = figures.report.missing(wanted.figures)
-    else:
-        empty = header_only(files, wanted.figures)
-    if empty:
-        raise InputError(empty)
-    extras = read_extras(
-        folder, wanted, roster, year=when.year, month=when.month, work_dir=work_dir
-    )
-    return MonthInputs(folder, when, roster, files["agents"], figures, extras)
+    return out
 
 
 def header_only(files: Mapping[str, Path], figures: Sequence[str]) -> list[Diagnostic]:
@@ -300,16 +356,6 @@ def _chats_and_orders(
         checks=[*chat_checks, *order_checks],
         files={"chats": files["chats"], "orders": files["orders"]},
     )
-
-
-def export_path(folder: Path, name: str) -> Path:
-    """chats.csv, or chats.parquet when the folder has that instead (orders likewise):
-    a team that keeps its exports in Parquet need not write them back to CSV."""
-    csv_path = folder / name
-    parquet = csv_path.with_suffix(".parquet")
-    if not csv_path.exists() and name != "agents.csv" and parquet.is_file():
-        return parquet
-    return csv_path
 
 
 def period_month(folder: Path, month: tuple[int, int] | None) -> Month:

@@ -25,6 +25,19 @@ from csincentive.sources.parsing import (
 )
 
 MESSAGE_REQUIRED = ("time", "buyer", "agent", "sender")
+# 千牛's per-message export (客户名, 消息序号, 发送时间, 发送内容, 发送账号, 账号类型) names no
+# agent column: each line has its sending account (发送账号) and the account's kind (账号类型),
+# and a buyer's line is the chat of the agent who answers it (agents_from_accounts).
+QIANNIU_REQUIRED = ("time", "buyer", "account", "sender")
+# Lines 千牛 writes itself whatever their sender: a transfer to another agent, a message
+# taken back, read receipts. Matched against the content (Rust regex); never a message.
+SYSTEM_LINES = (
+    r"撤回了一条消息",
+    r"^\[?系统(消息|提示)\]?",
+    r"^(该|此)?会话(已|被)?(转交|转接)",
+    r"^(已|被)?(转交|转接)(给|至|到)",
+    r"^\[?(已读|未读)\]?$",
+)
 # Sender values (compared lower-cased) besides "equals the agent/buyer column".
 AGENT_SENDERS = ("客服", "卖家", "agent", "seller", "1")
 BUYER_SENDERS = ("买家", "buyer", "customer", "0")
@@ -46,6 +59,7 @@ class MessageRules:
     auto_reply_patterns: tuple[str, ...] = ()
     system_senders: tuple[str, ...] = SYSTEM_SENDERS
     slow_response_s: int = 120
+    system_lines: tuple[str, ...] = SYSTEM_LINES  # content of 千牛's own lines (转交, 撤回 …)
 
 
 def message_checks(
@@ -55,7 +69,10 @@ def message_checks(
     required: Sequence[Column],
     rules: MessageRules,
 ) -> list[ProblemCheck]:
+    """The row checks of a message export. In 千牛's export (an account column, no agent
+    column) the sender is the account's kind, so it is never compared with the agent."""
     senders = ", ".join(rules.system_senders) or "none"
+    agent = _is_agent(pl.col("account")) if "agent" not in found else _is_agent()
     return [
         empty_check(display, base, required),
         datetime_check(display, base, [found["time"]]),
@@ -63,9 +80,7 @@ def message_checks(
             display,
             base,
             [found["sender"]],
-            lambda name: (
-                pl.col(name).is_not_null() & ~(_is_agent() | _is_buyer() | _is_system(rules))
-            ),
+            lambda name: pl.col(name).is_not_null() & ~(agent | _is_buyer() | _is_system(rules)),
             "sender is neither the agent, the buyer nor a system sender",
             "write 客服 or 买家 (or the agent's / buyer's account name) as the sender, or "
             f"add it to [inputs] system_senders (now: {senders})",
@@ -73,9 +88,12 @@ def message_checks(
     ]
 
 
-def _is_agent() -> pl.Expr:
+def _is_agent(agent: pl.Expr | None = None) -> pl.Expr:
+    """The line is an agent's: its sender says so, or is the agent column's value (with
+    ``agent``, the account of 千牛's export standing in for that column)."""
     sender = pl.col("sender")
-    return sender.str.to_lowercase().is_in(AGENT_SENDERS) | (sender == pl.col("agent"))
+    named = sender.str.to_lowercase().is_in(AGENT_SENDERS)
+    return named if agent is not None else named | (sender == pl.col("agent"))
 
 
 def _is_buyer() -> pl.Expr:
@@ -88,7 +106,25 @@ def _is_system(rules: MessageRules) -> pl.Expr:
     return pl.col("sender").str.to_lowercase().is_in(lowered)
 
 
-def _message_kinds(rules: MessageRules) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+def agents_from_accounts(messages: pl.LazyFrame) -> pl.LazyFrame:
+    """千牛's per-message export: the agent of each line. An agent's line (账号类型 客服 …)
+    is its sending account's; a buyer's or a system line belongs to the agent whose line
+    comes next in that buyer's chat — the one who answered it, after a transfer the agent
+    it was transferred to — else to the last agent before it (a question left unanswered).
+    A buyer no agent ever answered has no agent: those lines are dropped (nobody's chat)."""
+    mine = _is_agent(pl.col("account")).fill_null(False)
+    agent = pl.when(mine).then(pl.col("account"))
+    order = [pl.col(parsed("time")), pl.col("line")]
+    nearest = agent.backward_fill().forward_fill().over("buyer", order_by=order)
+    flagged = pl.col(ROW_PROBLEM) if ROW_PROBLEM in messages.collect_schema() else pl.lit(False)
+    return messages.with_columns(nearest.alias("agent")).filter(
+        pl.col("agent").is_not_null() | flagged.fill_null(False)
+    )
+
+
+def _message_kinds(
+    rules: MessageRules, has_content: bool = False
+) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """(agent answer, buyer message, excluded) for each line, never null.
 
     A system sender wins over everything (its lines are dropped); an agent line matching an
@@ -101,7 +137,10 @@ def _message_kinds(rules: MessageRules) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     if rules.auto_reply_patterns:
         pattern = "|".join(f"(?:{p})" for p in rules.auto_reply_patterns)
         auto = agent & pl.col("content").str.contains(pattern).fill_null(False)
-    return agent & ~auto, buyer, system | auto
+    if has_content and rules.system_lines:
+        pattern = "|".join(f"(?:{p})" for p in rules.system_lines)
+        system = system | pl.col("content").str.contains(pattern).fill_null(False)
+    return agent & ~auto & ~system, buyer & ~system, system | auto
 
 
 def sessions_from_messages(
@@ -153,7 +192,8 @@ def _kept_lines(
     """The lines that count (system lines and auto-replies dropped, flagged lines kept),
     narrowed to what sessions are made of: line, codes of agent and buyer, time in µs,
     answer (__a) and buyer line (__b) flags, the row flag and the (agent, buyer) key."""
-    answer, buyer_line, excluded = _message_kinds(rules)
+    has_content = "content" in messages.collect_schema()
+    answer, buyer_line, excluded = _message_kinds(rules, has_content)
     bad = (row_problem if row_problem is not None else pl.lit(False)).fill_null(False)
     return (
         messages.with_columns(bad.alias("__bad"))

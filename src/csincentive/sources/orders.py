@@ -13,6 +13,7 @@ from csincentive.core.diagnostics import InputError
 from csincentive.core.money import PAY
 from csincentive.sources.encoding import ensure_utf8
 from csincentive.sources.headers import Column, missing_columns, read_header, resolve_columns
+from csincentive.sources.items import ITEM_ALIASES, disagreeing_lines, is_item_report, per_order
 from csincentive.sources.parsing import (
     DATETIME_PARSER,
     MONEY_PARSER,
@@ -56,24 +57,30 @@ def load_orders(
     max_amount: Decimal = MAX_AMOUNT,
 ) -> tuple[pl.LazyFrame, list[ProblemCheck]]:
     """orders.csv (Taobao ExportOrderList or canonical English) → lazy orders + row checks
-    (amounts above ``max_amount`` are refused, see amount_checks)."""
+    (amounts above ``max_amount`` are refused, see amount_checks). The item-level 宝贝报表
+    (a 子订单编号 column) is checked line by line and added up to orders (sources.items)."""
     display = str(path)
     readable = ensure_utf8(path, work_dir, display=display)
     header = read_header(readable, display)
-    resolved = resolve_columns(header, ORDER_ALIASES, column_map, display)
+    items = is_item_report(header)
+    aliases = ITEM_ALIASES if items else ORDER_ALIASES
+    resolved = resolve_columns(header, aliases, column_map, display)
     found = resolved.found
-    problems = resolved.problems + missing_columns(display, found, ORDER_REQUIRED, ORDER_ALIASES)
+    required = (*ORDER_REQUIRED, "sub_order_id") if items else ORDER_REQUIRED
+    problems = resolved.problems + missing_columns(display, found, required, aliases)
     problems += [cut] if (cut := cut_short(readable, header, display)) else []
     if problems:
         raise InputError(problems)
-    wanted = [found[n] for n in ORDER_ALIASES if n in found]
+    wanted = [found[n] for n in aliases if n in found]
     money = [n for n in ("paid_amount", "refund_amount") if n in found]
     parsers = {n: DATETIME_PARSER for n in ("created_at", "paid_at")}
     parsers |= {n: MONEY_PARSER for n in money}
     base = with_parsed(scan(readable, header, wanted), parsers)
-    base = base.with_columns(id_expr("order_id").alias(parsed("order_id")))
-    checks = _order_checks(display, base, found, money)
+    ids = ("order_id", "sub_order_id") if items else ("order_id",)
+    base = base.with_columns(id_expr(n).alias(parsed(n)) for n in ids)
+    checks = _order_checks(display, base, found, money, unique=found[ids[-1]])
     checks += amount_checks(display, base, found, max_amount)
+    checks += [disagreeing_lines(display, base, found["order_id"])] if items else []
     refund = (
         pl.col(parsed("refund_amount")).fill_null(pl.lit(0, dtype=PAY))
         if "refund_amount" in found
@@ -90,11 +97,15 @@ def load_orders(
         "line",
         row_problem(checks),
     )
-    return orders, checks
+    return (per_order(orders) if items else orders), checks
 
 
 def _order_checks(
-    display: str, base: pl.LazyFrame, found: Mapping[str, Column], money: Sequence[str]
+    display: str,
+    base: pl.LazyFrame,
+    found: Mapping[str, Column],
+    money: Sequence[str],
+    unique: Column,
 ) -> list[ProblemCheck]:
     required = [found[n] for n in ("order_id", "buyer", "created_at", "paid_amount", "status")]
     return [
@@ -108,7 +119,7 @@ def _order_checks(
             "not an amount of money (at most 2 decimals)",
             "write the amount like 128.00 or re-export the order report",
         ),
-        _duplicate_order_check(display, base, found["order_id"]),
+        _duplicate_order_check(display, base, unique),
     ]
 
 
@@ -211,9 +222,12 @@ def _refund_checks(
 
 
 def _duplicate_order_check(display: str, base: pl.LazyFrame, column: Column) -> ProblemCheck:
-    """Every row of a repeated order id, each naming all the lines the id appears on."""
-    key = parsed("order_id")
-    repeated = base.select("line", "order_id", key).filter(
+    """Every row of a repeated order id (an item's 子订单编号 in the 宝贝报表), each naming
+    all the lines the id appears on."""
+    name = column.canonical
+    key = parsed(name)
+    what = "order id" if name == "order_id" else column.written
+    repeated = base.select("line", name, key).filter(
         pl.col(key).is_not_null() & pl.col(key).is_duplicated()
     )
     lines = repeated.group_by(key).agg(
@@ -222,8 +236,8 @@ def _duplicate_order_check(display: str, base: pl.LazyFrame, column: Column) -> 
     frame = repeated.join(lines, on=key).select(
         "line",
         pl.lit(column.written, dtype=pl.String).alias("field"),
-        pl.col("order_id").alias("value"),
-        (pl.lit("order id appears more than once: lines ") + pl.col("__lines")).alias("message"),
+        pl.col(name).alias("value"),
+        (pl.lit(f"{what} appears more than once: lines ") + pl.col("__lines")).alias("message"),
     )
     return ProblemCheck(
         file=display,
@@ -231,6 +245,11 @@ def _duplicate_order_check(display: str, base: pl.LazyFrame, column: Column) -> 
         what_to_do="delete the repeated rows (an order must appear once) or re-export the month",
         # Hashes first: a repeated hash is rare, and then the exact check names the rows.
         # Counting distinct hashes is several times faster than marking duplicated ones.
-        suspect=pl.col("order_id").drop_nulls().hash(seed=0).n_unique()
-        < pl.col("order_id").drop_nulls().len(),
+        suspect=pl.col(name).drop_nulls().hash(seed=0).n_unique() < pl.col(name).drop_nulls().len()
+        if name == "order_id"
+        else None,
+        # An item's id is gone once the items are added up to orders: a per-line flag.
+        flag=None
+        if name == "order_id"
+        else pl.col(key).is_duplicated() & pl.col(key).is_not_null(),
     )

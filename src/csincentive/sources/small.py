@@ -24,6 +24,7 @@ from csincentive.sources.parsing import MONEY_PATTERN
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
 NUMBER_SCALE = 10  # decimals a number may have: the engine's scale
+MIDNIGHT = re.compile(r"\s+0?0:00(?::00)?$")
 NUMBER_PATTERN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
@@ -64,7 +65,9 @@ def short_row(
 
 
 def parse_date(text: str) -> date | None:
-    """YYYY-MM-DD or YYYY/MM/DD, else None."""
+    """YYYY-MM-DD or YYYY/MM/DD, else None. A midnight time after it (``2026-10-05
+    00:00:00``: how a workbook's date cell reads, and Excel's CSV of one) is the date."""
+    text = MIDNIGHT.sub("", text)
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
