@@ -9,6 +9,7 @@ import typer
 
 from csincentive.cli.options import (
     JsonOption,
+    LangOption,
     LedgerOption,
     MonthOption,
     PeriodArgument,
@@ -30,6 +31,7 @@ def rank(
     json_output: JsonOption = False,
     month: MonthOption = None,
     ledger_dir: LedgerOption = Path("ledger"),
+    lang: LangOption = None,
 ) -> None:
     """Rank people by a metric or a component; ties share a rank.
 
@@ -44,7 +46,12 @@ def rank(
     try:
         with render.working(render.stderr(), f"{period}") as stage:
             result = compute_month(
-                period, rules, month=parse_month(month), ledger=Ledger(ledger_dir), progress=stage
+                period,
+                rules,
+                month=parse_month(month),
+                ledger=Ledger(ledger_dir),
+                progress=stage,
+                lang=lang,
             )
         table = rank_table(result, by, team=team, top=top, ascending=ascending)
     except InputError as error:

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from csincentive.cli.options import MonthOption, PeriodArgument, RulesOption, fail, parse_month
+from csincentive.cli.options import (
+    LangOption,
+    MonthOption,
+    PeriodArgument,
+    RulesOption,
+    fail,
+    parse_month,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -38,6 +45,7 @@ def run(
     month: MonthOption = None,
     ledger_dir: RecordOption = Path("ledger"),
     no_ledger: NoLedgerOption = False,
+    lang: LangOption = None,
 ) -> None:
     """Calculate a month's pay.
 
@@ -70,6 +78,7 @@ def run(
                 ledger=ledger,
                 recording=not no_ledger,
                 progress=stage,
+                lang=lang,
             )
             stage("writing the payroll files" + ("" if no_ledger else " and the ledger") + " …")
             options = {"period_dir": str(period), "out": str(out_dir), "month": month}
