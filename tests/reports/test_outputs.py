@@ -80,16 +80,16 @@ def test_warnings_csv_has_one_row_per_warning_and_run_counts_them(month: Path):
         f'2026-10/orders.csv,,,W303,warning,,"{W303}"',
         "",
     ]
-    assert result.output.rstrip("\n").splitlines()[-1] == (
-        "2 warnings (see 2026-10/out/warnings.csv)"
-    )
+    assert result.output.rstrip("\n").splitlines()[-1] == "2 条警告（见 2026-10/out/warnings.csv）"
 
 
 def test_a_month_without_warnings_has_the_header_and_says_so(month: Path):
     result = invoke("run", str(month), "--rules", RULES)
     assert result.exit_code == 0, result.output
     assert rows(month / "out" / "warnings.csv") == ["file,line,col,code,severity,field,message", ""]
-    assert result.output.rstrip("\n").splitlines()[-1] == "no warnings"
+    assert result.output.rstrip("\n").splitlines()[-1] == "没有警告"
+    english = invoke("run", str(month), "--rules", RULES, "--force", "--lang", "en")
+    assert english.output.rstrip("\n").splitlines()[-1] == "no warnings"
 
 
 def test_one_warning_is_counted_in_the_singular_with_its_line(month: Path, tmp_path: Path):
@@ -97,7 +97,9 @@ def test_one_warning_is_counted_in_the_singular_with_its_line(month: Path, tmp_p
     # W305 at the ignore_accounts entry (the last line of the rules file written here).
     text = ignoring_the_temp((ROOT / "rules" / "taobao-presales.toml").read_text("utf-8"))
     (tmp_path / "rules.toml").write_text(text, encoding="utf-8")
-    result = invoke("run", str(month), "--rules", "rules.toml", "--out", "elsewhere")
+    result = invoke(
+        "run", str(month), "--rules", "rules.toml", "--out", "elsewhere", "--lang", "en"
+    )
     assert result.exit_code == 0, result.output
     line = text.rstrip("\n").count("\n") + 1
     body = rows(tmp_path / "elsewhere" / "warnings.csv")[1]

@@ -59,4 +59,8 @@ def rank(
     if json_output:
         render.stdout().print(render.as_json(table.to_dicts()), markup=False)
         return
-    render.stdout().print(render.frame_table(table, f"{result.period} by {by}"))
+    from csincentive.core.messages import t
+    from csincentive.reports.words import labels
+
+    title = t("term.by", result.language, period=result.period, by=labels(result).get(by, by))
+    render.stdout().print(render.frame_table(table, title, headers=labels(result)))

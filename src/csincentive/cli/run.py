@@ -110,14 +110,19 @@ def _changes(period: str, changes: pl.DataFrame) -> None:
 
 def _summary(result: MonthResult, published: Published) -> None:
     import csincentive.cli.render as render
+    from csincentive.core.messages import t
 
     console = render.stdout()
     render.diagnostics(render.stderr(), result.warnings)
     render.month_summary(console, result)
-    console.print(f"Wrote {', '.join(str(p) for p in published.written)}", markup=False)
+    lang = result.language
+    files = ", ".join(str(p) for p in published.written)
+    console.print(t("term.wrote", lang, files=files), markup=False)
     recorded = published.recorded
     if recorded is not None:
-        console.print(f"Recorded {result.period} in {recorded.folder}", markup=False)
+        console.print(
+            t("term.recorded", lang, period=result.period, folder=recorded.folder), markup=False
+        )
     if recorded is not None and recorded.sealed_run is not None:
         if published.since_sealed is not None:
             _changes(result.period, published.since_sealed)
@@ -130,4 +135,5 @@ def _summary(result: MonthResult, published: Published) -> None:
             markup=False,
         )
     kept = [str(p) for p in published.written if p.name == "warnings.csv"]
-    render.warning_count(console, len(result.warnings), kept[0] if kept else "warnings.csv")
+    where = kept[0] if kept else "warnings.csv"
+    render.warning_count(console, len(result.warnings), where, lang)
