@@ -153,15 +153,17 @@ def test_the_workbook_has_a_warnings_sheet_and_an_attribution_sheet(month: Path)
     assert invoke("run", str(month), "--rules", RULES, "--month", "2026-11").exit_code == 0
     book = month / "out" / "payroll.xlsx"
     assert sheet_names(book) == [
-        "payroll 工资表",
-        "lines 明细",
-        "metrics 指标",
-        "warnings 警告",
-        "attribution 订单归属",
+        "工资表",
+        "工资明细",
+        "业绩指标",
+        "警告",
+        "待复核标记",
+        "订单核对",
+        "订单归属",
     ]
     strings = shared_strings(book)
     assert W302 in strings and W303 in strings
-    assert "2026-10-05 11:00:00" in strings  # order o01's creation, written as the export does
+    assert "o01" in strings  # the orders sheet (its cells: tests/reports/test_workbook.py)
 
 
 # -- item 5: CSV injection ---------------------------------------------------------------
@@ -325,7 +327,7 @@ def test_a_month_with_more_orders_than_the_sheet_holds_points_to_the_csv(
     monkeypatch.setattr(files, "XLSX_ORDERS", 15)  # the month has 16 orders
     assert invoke("run", str(month), "--rules", RULES, "--no-ledger").exit_code == 0
     strings = shared_strings(month / "out" / "payroll.xlsx")
-    assert "16 orders: see attribution.csv beside this file" in strings
+    assert "共 16 个订单：见同目录的 attribution.csv" in strings
     assert "o01" not in strings
 
 
@@ -381,9 +383,7 @@ def test_a_month_with_more_orders_than_a_spreadsheet_holds_writes_them_as_parque
     assert table.height == 16 and table["line"].to_list() == list(range(2, 18))
     assert table.columns[:5] == ["order_id", "line", "buyer", "created_at", "paid_at"]
     assert table.row(0, named=True)["order_id"] == "o01"
-    assert "16 orders: see attribution.parquet beside this file" in shared_strings(
-        out / "payroll.xlsx"
-    )
+    assert "共 16 个订单：见同目录的 attribution.parquet" in shared_strings(out / "payroll.xlsx")
 
 
 def test_a_rerun_that_crosses_a_spreadsheets_rows_leaves_one_per_order_file(
