@@ -103,11 +103,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+# The engine tests read the explanations in English, the words they were worked in; the
+# Chinese of every kind (the default) is tested in tests/month/test_explanations_zh.py.
 HEADER = """
 [scheme]
 id = "t"
 name = "test"
 valid_from = "2026-01-01"
+language = "en"
 """
 
 

@@ -165,11 +165,11 @@ def test_an_ignored_account_is_paid_nothing_and_the_summary_says_so(month: Path,
     assert result.exit_code == 0, result.output
     assert "D301" not in result.output and "W301" not in result.output
     row = next(line for line in result.stdout.splitlines() if "ignore_accounts" in line)
-    assert row.split("│")[1:-1] == [
-        " won by an account the rules ignore (ignore_accounts): paid to nobody ",
-        "      1 ",
-        "       77.00 ",
-        "          0.00 ",
+    assert [cell.strip() for cell in row.split("│")[1:-1]] == [
+        "被忽略账号接待（ignore_accounts）：不计入任何人",
+        "1",
+        "77.00",
+        "0.00",
     ]
     reconciliation = (month / "out" / "reconciliation.csv").read_text(encoding="utf-8-sig")
     assert "ignored_account,1,77.00,0.00" in reconciliation.splitlines()

@@ -197,9 +197,10 @@ def test_before_functions_leave_this_month_out(tmp_path: Path):
     withholding = result.payroll.sort("agent_id")["withholding"].to_list()
     assert withholding == D("31.52", "31.80", "43.50", "0.00", "9.90", "0.00")
     why = result.lines.filter((pl.col("agent_id") == "A1") & (pl.col("component") == "withholding"))
+    # In Chinese (the default), names read as their labels: 累计应扣 is tax_to_date.
     assert why["explanation"][0] == (
-        "max(tax_to_date - year_sum_before(withholding), 0) with tax_to_date=34.845; "
-        "year_sum_before(withholding)=3.33 = 31.52"
+        "max(累计应扣 - year_sum_before(本月预扣), 0)，其中 累计应扣=34.845；"
+        "year_sum_before(本月预扣)=3.33 = 31.52"
     )
     line = next(x for x in explain_agent(result, "A1").lines if x.id == "withholding")
     before = next(i for i in line.inputs if i.name == "year_sum_before(withholding)")
@@ -499,7 +500,9 @@ def test_a_quarters_sum_adds_the_amounts_each_month_showed(tmp_path: Path):
     assert [a1[m]["quarter_part"] for m in (10, 11, 12)] == D("10.01", "20.02", "30.03")
     payout = line(results[12], "A1", "quarter_payout")
     assert payout["amount"] == "30.03"
-    assert payout["explanation"] == "quarter_sum(accrual) with quarter_sum(accrual)=30.03 = 30.03"
+    assert payout["explanation"] == (
+        "quarter_sum(季度奖(当月计提))，其中 quarter_sum(季度奖(当月计提))=30.03 = 30.03"
+    )
     # The payout is the sum of the three monthly lines, as a clerk would add them.
     shown = sum(Decimal(line(results[m], "A1", "accrual")["amount"]) for m in (10, 11, 12))
     assert Decimal(payout["amount"]) == shown

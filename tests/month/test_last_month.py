@@ -96,9 +96,10 @@ def test_growth_reward_for_each_2000_above_last_months_sales(tmp_path: Path):
     assert result.payroll.sort("agent_id")["growth_reward"].to_list() == D(
         "200.00", "0.00", "200.00", "0.00", "100.00", "0.00"
     )
+    # sales reads as 销售额; parameters keep their names.
     assert line(result, "A1", "growth_reward")["explanation"] == (
-        "reward_per_step * floor(max(change(sales), 0) / growth_step) with reward_per_step=100; "
-        "change(sales)=4505.00; last_month(sales)=7000.00; growth_step=2000 = 200.00"
+        "reward_per_step * floor(max(change(销售额), 0) / growth_step)，其中 reward_per_step=100；"
+        "change(销售额)=4505.00；last_month(销售额)=7000.00；growth_step=2000 = 200.00"
     )
     # The payslip says where each value comes from.
     reward = next(x for x in explain_agent(result, "A1").lines if x.id == "growth_reward")
@@ -118,8 +119,8 @@ def test_a_newcomer_gets_the_fallback_when_the_call_gives_one(tmp_path: Path):
     )
     # Beside the change, last_month(sales) shows what it is compared with: 0 for A5.
     assert line(result, "A5", "growth_reward")["explanation"] == (
-        "reward_per_step * floor(max(change(sales, 0), 0) / growth_step) with reward_per_step=100; "
-        "change(sales, 0)=0.00; last_month(sales)=0.00; growth_step=2000 = 0.00"
+        "reward_per_step * floor(max(change(销售额, 0), 0) / growth_step)，其中 reward_per_step=100；"
+        "change(销售额, 0)=0.00；last_month(销售额)=0.00；growth_step=2000 = 0.00"
     )
 
 
@@ -195,7 +196,7 @@ def test_the_fallback_is_for_everyone_the_ledger_did_not_pay(tmp_path: Path):
     assert column(result, "net_change") == D("950.5", "0", "-550", "0", "0", "0")
     # A4's explanation says there was no last month to compare with.
     assert line(result, "A4", "net_change")["explanation"] == (
-        "change(net_sales, 0) with change(net_sales, 0)=0.00; last_month(net_sales)=— = 0.00"
+        "change(净销售额, 0)，其中 change(净销售额, 0)=0.00；last_month(净销售额)=— = 0.00"
     )
 
 

@@ -204,7 +204,7 @@ def test_the_warnings_are_kept_with_the_month(tmp_path: Path):
     args = ["run", str(month), "-r", str(rules), "--out", str(out), "--ledger", str(ledger)]
     result = runner.invoke(app, args, env={"COLUMNS": "200", "NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
-    assert result.output.rstrip("\n").splitlines()[-1].startswith("5 warnings")
+    assert result.output.rstrip("\n").splitlines()[-1].startswith("5 条警告")
     lines = (out / "warnings.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[1].startswith(f'{rules},7,1,W213,warning,scheme.minimum_wage,"A2 阿杰: ')
     assert lines[5].startswith(f"{rules},39,1,W214,warning,checks.pay_range[1],S1 林主管 ")

@@ -79,8 +79,8 @@ def test_quarter_and_year_rewards_in_december(tmp_path: Path):
         (pl.col("agent_id") == "A2") & (pl.col("component") == "quarter_top_bonus")
     )["explanation"][0]
     assert why == (
-        "quarter_rank_share * quarter_sum(month_salary) with quarter_rank_share=15%; "
-        "quarter_sum(month_salary)=6715.13 = 1007.27"
+        "季度销售排名奖比例 * quarter_sum(当月工资(业绩奖计奖基数))，其中 季度销售排名奖比例=15%；"
+        "quarter_sum(当月工资(业绩奖计奖基数))=6715.13 = 1007.27"
     )
 
 
@@ -91,7 +91,7 @@ def test_quarter_rewards_wait_for_the_quarters_last_month(tmp_path: Path):
     why = november.lines.filter(
         (pl.col("agent_id") == "A3") & (pl.col("component") == "quarter_top_bonus")
     )["explanation"][0]
-    assert why == "0: condition not met (only in the quarter's last month)"
+    assert why == "0：条件不满足（only in the quarter's last month）"  # the rule's own note
     # November's outstanding: the same top three, 10% of November's salaries.
     assert column(november, "outstanding_bonus") == D("251.05", "219.39", "251.45", "0.00", "0.00")
 
@@ -181,7 +181,7 @@ def test_month_of_year_is_a_calendar_fact(tmp_path: Path, month: int, bonus: str
     assert set(result.payroll["year_end_bonus"]) == {Decimal(bonus)}
     assert set(result.values["months_left"]) == {Decimal(left)}
     a1 = result.lines.filter((pl.col("agent_id") == "A1") & (pl.col("component") == "months_left"))
-    assert a1["explanation"][0] == f"12 - month_of_year with month_of_year={month} = {left}"
+    assert a1["explanation"][0] == f"12 - 月份，其中 月份={month} = {left}"
     # Not a column of metrics.csv, which keeps its columns (month_of_quarter is one).
     assert "month_of_quarter" in result.metrics.columns
     assert "month_of_year" not in result.metrics.columns

@@ -103,7 +103,7 @@ def rules_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def result(rules_file: Path) -> MonthResult:
-    return compute_month(MONTH, rules_file)
+    return compute_month(MONTH, rules_file, lang="en")  # the words as worked below
 
 
 def line_no(rules_file: Path, text: str) -> int:
@@ -207,7 +207,7 @@ def test_a_pool_line_shows_the_share_and_the_remainder_fen(result: MonthResult):
 def test_json_carries_the_breakdown(result: MonthResult, rules_file: Path):
     cli = runner.invoke(
         app,
-        ["explain", str(MONTH), "A3", "--rules", str(rules_file), "--json"],
+        ["explain", str(MONTH), "A3", "--rules", str(rules_file), "--json", "--lang", "en"],
         env={"COLUMNS": "200", "NO_COLOR": "1"},
     )
     assert cli.exit_code == 0, cli.output

@@ -80,16 +80,16 @@ def test_warnings_csv_has_one_row_per_warning_and_run_counts_them(month: Path):
         f'2026-10/orders.csv,,,W303,warning,,"{W303}"',
         "",
     ]
-    assert result.output.rstrip("\n").splitlines()[-1] == (
-        "2 warnings (see 2026-10/out/warnings.csv)"
-    )
+    assert result.output.rstrip("\n").splitlines()[-1] == "2 条警告（见 2026-10/out/warnings.csv）"
 
 
 def test_a_month_without_warnings_has_the_header_and_says_so(month: Path):
     result = invoke("run", str(month), "--rules", RULES)
     assert result.exit_code == 0, result.output
     assert rows(month / "out" / "warnings.csv") == ["file,line,col,code,severity,field,message", ""]
-    assert result.output.rstrip("\n").splitlines()[-1] == "no warnings"
+    assert result.output.rstrip("\n").splitlines()[-1] == "没有警告"
+    english = invoke("run", str(month), "--rules", RULES, "--force", "--lang", "en")
+    assert english.output.rstrip("\n").splitlines()[-1] == "no warnings"
 
 
 def test_one_warning_is_counted_in_the_singular_with_its_line(month: Path, tmp_path: Path):
@@ -97,7 +97,9 @@ def test_one_warning_is_counted_in_the_singular_with_its_line(month: Path, tmp_p
     # W305 at the ignore_accounts entry (the last line of the rules file written here).
     text = ignoring_the_temp((ROOT / "rules" / "taobao-presales.toml").read_text("utf-8"))
     (tmp_path / "rules.toml").write_text(text, encoding="utf-8")
-    result = invoke("run", str(month), "--rules", "rules.toml", "--out", "elsewhere")
+    result = invoke(
+        "run", str(month), "--rules", "rules.toml", "--out", "elsewhere", "--lang", "en"
+    )
     assert result.exit_code == 0, result.output
     line = text.rstrip("\n").count("\n") + 1
     body = rows(tmp_path / "elsewhere" / "warnings.csv")[1]
@@ -151,15 +153,17 @@ def test_the_workbook_has_a_warnings_sheet_and_an_attribution_sheet(month: Path)
     assert invoke("run", str(month), "--rules", RULES, "--month", "2026-11").exit_code == 0
     book = month / "out" / "payroll.xlsx"
     assert sheet_names(book) == [
-        "payroll 工资表",
-        "lines 明细",
-        "metrics 指标",
-        "warnings 警告",
-        "attribution 订单归属",
+        "工资表",
+        "工资明细",
+        "业绩指标",
+        "警告",
+        "待复核标记",
+        "订单核对",
+        "订单归属",
     ]
     strings = shared_strings(book)
     assert W302 in strings and W303 in strings
-    assert "2026-10-05 11:00:00" in strings  # order o01's creation, written as the export does
+    assert "o01" in strings  # the orders sheet (its cells: tests/reports/test_workbook.py)
 
 
 # -- item 5: CSV injection ---------------------------------------------------------------
@@ -323,7 +327,7 @@ def test_a_month_with_more_orders_than_the_sheet_holds_points_to_the_csv(
     monkeypatch.setattr(files, "XLSX_ORDERS", 15)  # the month has 16 orders
     assert invoke("run", str(month), "--rules", RULES, "--no-ledger").exit_code == 0
     strings = shared_strings(month / "out" / "payroll.xlsx")
-    assert "16 orders: see attribution.csv beside this file" in strings
+    assert "共 16 个订单：见同目录的 attribution.csv" in strings
     assert "o01" not in strings
 
 
@@ -379,9 +383,7 @@ def test_a_month_with_more_orders_than_a_spreadsheet_holds_writes_them_as_parque
     assert table.height == 16 and table["line"].to_list() == list(range(2, 18))
     assert table.columns[:5] == ["order_id", "line", "buyer", "created_at", "paid_at"]
     assert table.row(0, named=True)["order_id"] == "o01"
-    assert "16 orders: see attribution.parquet beside this file" in shared_strings(
-        out / "payroll.xlsx"
-    )
+    assert "共 16 个订单：见同目录的 attribution.parquet" in shared_strings(out / "payroll.xlsx")
 
 
 def test_a_rerun_that_crosses_a_spreadsheets_rows_leaves_one_per_order_file(

@@ -120,7 +120,10 @@ def test_the_command_writes_a_self_contained_page(tmp_path: Path):
     assert invoke("report", str(month), "--rules", str(MONTH_RULES), "--force").exit_code == 0
 
 
-def test_the_report_in_english(result: MonthResult):
+def test_the_report_in_english():
+    # The month computed in English (its explanations and what a rank was among are
+    # written in the month's language while it is computed), the report in English.
+    result = compute_month(MONTH, MONTH_RULES, lang="en")
     page = month_report(result, ledger_history(result, None), "en", render=stand_in)
     assert '<html lang="en">' in page
     assert "<figcaption>Cost by component</figcaption>" in page

@@ -139,11 +139,11 @@ def test_lines_sum_to_gross_and_explain(result):
     coefficient = result.lines.filter(
         (pl.col("agent_id") == "S1") & (pl.col("component") == "supervisor_coefficient")
     )["explanation"][0]
-    assert coefficient == "team_conversion 44.4% → [40%, 50%) → ×1.4 = 1.4"
+    assert coefficient == "团队询单转化率 44.4% → [40%, 50%) → ×1.4 = 1.4"
     rank = result.lines.filter(
         (pl.col("agent_id") == "A5") & (pl.col("component") == "conversion_rank")
     )["explanation"][0]
-    assert rank == "conversion 50% → rank 2 of 5 (role=agent) = 100.00"
+    assert rank == "询单转化率 50% → 第 2 名 / 5 人（岗位=客服） = 100.00"
 
 
 def test_reconciliation_accounts_for_every_order(result):

@@ -142,54 +142,52 @@ def test_points_worked_by_hand(result):
 
 def test_data_chosen_winner_and_quota_of_two(result):
     assert why(result, "A02", "service_star") == (
-        "satisfaction 100% (11 members → 2 award(s)): eligible, place 1 = 100.00"
+        "满意率 100%（11 人 → 2 个名额）：符合条件，第 1 位 = 100.00"
     )
     assert why(result, "A09", "sales_champion") == (
-        "net_sales 10000.00 (11 members → 2 award(s)): eligible, place 2 = 100.00"
+        "净销售额 10000.00（11 人 → 2 个名额）：符合条件，第 2 位 = 100.00"
     )
 
 
 def test_tie_goes_to_the_smaller_agent_id(result):
     assert why(result, "A03", "service_star") == (
-        "satisfaction 75% (11 members → 2 award(s)): eligible, place 2 = 100.00"
+        "满意率 75%（11 人 → 2 个名额）：符合条件，第 2 位 = 100.00"
     )
     assert why(result, "A04", "service_star") == (
-        "satisfaction 75% (11 members → 2 award(s)): eligible, place 3 = 0.00"
+        "满意率 75%（11 人 → 2 个名额）：符合条件，第 3 位 = 0.00"
     )
     assert why(result, "B1", "best_trainer") == (
-        "training_score 85 (4 members → 1 award(s)): eligible, place 1 = 100.00"
+        "training_score 85（4 人 → 1 个名额）：符合条件，第 1 位 = 100.00"
     )
 
 
 def test_nomination_overrides_the_data(result):
     assert why(result, "B2", "service_star") == (
-        "satisfaction 75% (4 members → 1 award(s)): nominated, place 1 = 100.00"
+        "满意率 75%（4 人 → 1 个名额）：已提名，第 1 位 = 100.00"
     )
     assert why(result, "B1", "service_star") == (
-        "satisfaction 100% (4 members → 1 award(s)): not among the nominees = 0.00"
+        "满意率 100%（4 人 → 1 个名额）：不在提名中 = 0.00"
     )
 
 
 def test_ineligible_top_scorer_and_void_nominations(result):
     assert why(result, "A07", "sales_champion") == (
-        "net_sales 15000.00 (11 members → 2 award(s)): not eligible (sales_champion_ok == 1) = 0.00"
+        "净销售额 15000.00（11 人 → 2 个名额）：不符合条件（销售能手资格 == 1） = 0.00"
     )
     qualified = why(result, "A07", "sales_champion_ok")
     assert qualified.startswith(
-        "if(target > 0 and net_sales >= target and refund_rate < champion_max_refund_rate, 1, 0)"
-        " with target=10000.00; net_sales=15000.00; refund_rate=6.2%;"
+        "if(业绩目标 > 0 且 净销售额 >= 业绩目标 且 退款率 < champion_max_refund_rate, 1, 0)"
+        "，其中 业绩目标=10000.00；净销售额=15000.00；退款率=6.2%；"
     )
     assert qualified.endswith(" = 0")
     assert why(result, "A01", "service_star") == (
-        "satisfaction 100% (11 members → 2 award(s)): not eligible (service_star_ok == 1) = 0.00"
+        "满意率 100%（11 人 → 2 个名额）：不符合条件（服务之星资格 == 1） = 0.00"
     )
     # A11's nomination is void (an operational error): the data pick A10.
     assert why(result, "A10", "best_newcomer") == (
-        "accepted_suggestions 4 (11 members → 2 award(s)): eligible, place 1 = 100.00"
+        "accepted_suggestions 4（11 人 → 2 个名额）：符合条件，第 1 位 = 100.00"
     )
-    assert why(result, "B3", "sales_champion").endswith(
-        "not eligible (sales_champion_ok == 1) = 0.00"
-    )
+    assert why(result, "B3", "sales_champion").endswith("不符合条件（销售能手资格 == 1） = 0.00")
 
 
 def test_usable_as_an_include(tmp_path: Path):

@@ -144,51 +144,49 @@ def test_lines_sum_to_gross(result):
 def test_explanations_read_for_the_clerk(result):
     # Proration by worked / scheduled days (S002-07).
     assert line(result, "B3", "base")["explanation"] == (
-        "base_monthly with base_monthly=3000 × 20/22 days worked = 2727.27"
+        "base_monthly，其中 base_monthly=3000 × 出勤 20/22 天 = 2727.27"
     )
     # No performance pay: the coefficient line says why, the pay line is 0 (S002-10).
     assert line(result, "B3", "qa_coefficient_basic")["explanation"] == (
-        "qa_points 70 → ≥ 70 不发绩效 → ×0 = 0"
+        "质检扣分 70 → ≥ 70 不发绩效 → ×0 = 0"
     )
     assert line(result, "V2", "qa_coefficient_vip")["explanation"] == (
-        "qa_points 51 → ≥ 51 不发绩效 → ×0 = 0"
+        "质检扣分 51 → ≥ 51 不发绩效 → ×0 = 0"
     )
-    assert line(result, "V2", "performance_pay")["explanation"] == (
-        "0: condition not met (qa_coefficient > 0)"
-    )
+    assert line(result, "V2", "performance_pay")["explanation"] == ("0：条件不满足（系数 > 0）")
     # A fractional deduction is rounded up into the worse band.
     assert line(result, "V3", "qa_points")["explanation"] == (
-        "ceil(qa_deductions) with qa_deductions=15.5 = 16"
+        "ceil(qa_deductions)，其中 qa_deductions=15.5 = 16"
     )
     assert line(result, "V3", "qa_coefficient_vip")["explanation"] == (
-        "qa_points 16 → [16, 21) → ×1.2 = 1.2"
+        "质检扣分 16 → [16, 21) → ×1.2 = 1.2"
     )
     # The other track's table does not apply.
     assert line(result, "V3", "qa_coefficient_basic")["explanation"] == (
-        '0: condition not met (track == "basic")'
+        '0：条件不满足（track == "basic"）'
     )
     # Execution above 300 is capped (S002-08).
     assert line(result, "B2", "execution_score")["explanation"] == (
-        "execution with execution=320; capped at 300 = 300"
+        "execution，其中 execution=320；封顶 300 = 300"
     )
     # Full attendance: 4 late log-ins lose it, 3 keep it.
     condition = (
-        "if(leave_sick + leave_personal + leave_annual + shift_swap + absent == 0 and late <= "
-        "late_logins_allowed and days_employed == days_in_month, full_attendance_points, 0) "
-        "with leave_sick=0; leave_personal=0; leave_annual=0; shift_swap=0; absent=0; "
+        "if(病假 + 事假 + 年假 + 私自调班 + 旷工 == 0 且 迟到 <= "
+        "late_logins_allowed 且 在职天数 == 当月天数, full_attendance_points, 0)"
+        "，其中 病假=0；事假=0；年假=0；私自调班=0；旷工=0；"
     )
-    rest = "; late_logins_allowed=3; days_employed=31; days_in_month=31; full_attendance_points=600"
+    rest = "；late_logins_allowed=3；在职天数=31；当月天数=31；full_attendance_points=600"
     assert line(result, "B2", "full_attendance")["explanation"] == (
-        condition + "late=4" + rest + " = 0"
+        condition + "迟到=4" + rest + " = 0"
     )
     assert line(result, "B1", "full_attendance")["explanation"] == (
-        condition + "late=3" + rest + " = 600"
+        condition + "迟到=3" + rest + " = 600"
     )
     assert line(result, "V1", "error_ticket_deduction")["explanation"] == (
-        "deducted: error_tickets * error_ticket_points with error_tickets=1; error_ticket_points=10 = -10"
+        "error_tickets * error_ticket_points，其中 error_tickets=1；error_ticket_points=10 = -10"
     )
     assert line(result, "V1", "performance_pay")["explanation"] == (
-        "total_points * yuan_per_point with total_points=2240; yuan_per_point=0.5 = 1120.00"
+        "总绩效分数 * yuan_per_point，其中 总绩效分数=2240；yuan_per_point=0.5 = 1120.00"
     )
 
 
@@ -218,7 +216,7 @@ def test_negative_points_pay_no_negative_performance(tmp_path):
     payroll = dict(zip(result.payroll["agent_id"], result.payroll["performance_pay"], strict=True))
     assert payroll["B4"] == Decimal("0.00")
     assert line(result, "B4", "performance_pay")["explanation"] == (
-        "total_points * yuan_per_point with total_points=-1802.8; yuan_per_point=0.5; raised to the floor 0 = 0.00"
+        "总绩效分数 * yuan_per_point，其中 总绩效分数=-1802.8；yuan_per_point=0.5；保底 0 = 0.00"
     )
 
 

@@ -143,7 +143,7 @@ AGENTS = ["A01", "A02", "A03", "A04", "A05", "A06", "A07", "A08", "A09", "A10"]
 
 @pytest.fixture(scope="module")
 def result():
-    return compute_month(MONTH, RULES)
+    return compute_month(MONTH, RULES, lang="en")  # explanations asserted in English
 
 
 def column(result, component: str) -> list[str]:
@@ -318,3 +318,12 @@ def test_the_month_raises_no_warning_or_flag(result):
     # The pool is shared (no W210/W211); the file has no pay checks and no flags.
     assert result.warnings == []
     assert result.flags.height == 0
+
+
+def test_the_pool_share_reads_in_chinese_by_default():
+    # The same month as the clerk sees it ([scheme] language is zh by default): the share
+    # of A04 (KPI 71.9745 of Σ 520.8045, see test_the_pool_adds_up_to_the_fen) in words.
+    chinese = compute_month(MONTH, RULES)
+    assert line(chinese, "A04", "bonus_pool")["explanation"] == (
+        "奖金池 10000.00 × KPI考核得分 71.9745 / Σ 520.8045 → 1381.98 + 0.01（最大余额） = 1381.99"
+    )

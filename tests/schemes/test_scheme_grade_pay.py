@@ -127,7 +127,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             review = review_quarter(ledger, rules, Quarter.parse("2026Q3"), rules_file=RULES)
         folder = work / month
         shutil.copytree(EXAMPLE / month, folder)
-        results[month] = compute_month(folder, RULES, ledger=ledger)
+        results[month] = compute_month(folder, RULES, ledger=ledger, lang="en")
         ledger.record(results[month])
     return {"results": results, "review": review, "ledger": ledger, "work": work}
 
@@ -347,7 +347,7 @@ def test_november_keeps_raises_adds_a_further_one_and_ends_a_demoted_ones(run, t
     text = text.replace("G01,小美,售前组,agent,中级", "G01,小美,售前组,agent,高级")
     text = text.replace("G10,阿明,售后组,agent,高级", "G10,阿明,售后组,agent,中级")
     agents.write_text(text, encoding="utf-8")
-    november = compute_month(folder, RULES, ledger=run["ledger"])
+    november = compute_month(folder, RULES, ledger=run["ledger"], lang="en")
     pay = _pay(november)
     assert pay["G01"][:2] == D("4100.00", "712.00")
     assert pay["G02"][:2] == D("3600.00", "320.00")

@@ -121,25 +121,25 @@ def test_lines_sum_to_gross(result):
 
 def test_explanations_read_for_a_clerk(result):
     assert line(result, "P3", "base")["explanation"] == (
-        "daily_rate * worked_days with daily_rate=150; worked_days=15.5 = 2325.00"
+        "daily_rate * 实际出勤天数，其中 daily_rate=150；实际出勤天数=15.5 = 2325.00"
     )
     assert line(result, "P1", "attainment")["explanation"] == (
-        "net_sales / target with net_sales=1250.00; target=1000.00 = 125%"
+        "净销售额 / 业绩目标，其中 净销售额=1250.00；业绩目标=1000.00 = 125%"
     )
     assert line(result, "P2", "target_reward")["explanation"] == (
-        "attainment 100% → ≥ 100% → 200 = 200.00"
+        "业绩目标完成率 100% → ≥ 100% → 200 = 200.00"
     )
     assert line(result, "P3", "target_reward")["explanation"] == (
-        "attainment 75% → no row → default → 0 = 0.00"
+        "业绩目标完成率 75% → 无匹配行 → 默认值 → 0 = 0.00"
     )
     assert line(result, "P1", "over_target_steps")["explanation"] == (
-        "if(attainment > 1, floor((attainment - 1) / over_target_step), 0) with attainment=125%; over_target_step=10% = 2"
+        "if(业绩目标完成率 > 1, floor((业绩目标完成率 - 1) / over_target_step), 0)，其中 业绩目标完成率=125%；over_target_step=10% = 2"
     )
     assert line(result, "P4", "over_target_reward")["explanation"] == (
-        "over_target_steps * over_target_step_reward with over_target_steps=3; over_target_step_reward=50 = 150.00"
+        "超额档数 * over_target_step_reward，其中 超额档数=3；over_target_step_reward=50 = 150.00"
     )
     assert line(result, "P1", "referral")["explanation"] == (
-        "referral_hired * referral_bonus_amount with referral_hired=1; referral_bonus_amount=300 = 300.00"
+        "推荐新员工录用 * referral_bonus_amount，其中 推荐新员工录用=1；referral_bonus_amount=300 = 300.00"
     )
 
 
@@ -164,7 +164,7 @@ def test_attainment_just_under_a_step_does_not_read_as_the_step(result):
     steps = line(result, "P6", "over_target_steps")
     # 549.99 / 500 = 109.998%: shown truncated as 109.9%, never as the 110% it has not reached.
     assert attainment["amount"] == "109.9%"
-    assert "attainment=109.9%" in steps["explanation"]
+    assert "业绩目标完成率=109.9%" in steps["explanation"]  # attainment's label
 
 
 def test_quarter_ranking_in_december(tmp_path):

@@ -161,26 +161,25 @@ def test_lines_sum_to_the_total(result):
 
 def test_explanations_read_for_a_payroll_clerk(result):
     assert explanation(result, "A3", "bonus_factor") == (
-        "score 24 → [20, 25) 扣当月奖金10% → -10% = -10%"
+        "月末积分 24 → [20, 25) 扣当月奖金10% → -10% = -10%"
     )
     assert explanation(result, "A3", "bonus_adjustment") == (
-        "bonus * bonus_factor with bonus=90.12; bonus_factor=-10% = -9.01"
+        "当月奖金（个人接单提成） * 积分奖金系数，其中 当月奖金（个人接单提成）=90.12；积分奖金系数=-10% = -9.01"
     )
     assert explanation(result, "A5", "bonus_factor") == (
-        "score 13 → < 15 低于15分，奖金报销 → -100% = -100%"
+        "月末积分 13 → < 15 低于15分，奖金报销 → -100% = -100%"
     )
     assert explanation(result, "A2", "discount_points") == (
-        "deducted: deep_discount 3 times, first 1 a warning only: 2 + 2 = -4"
+        "为转化率私自大幅度降价 3 次，前 1 次不罚：2 + 2 = -4"
     )
     assert explanation(result, "A1", "performance_points") == (
-        "net_sales 15000.00 → rank 1 of 7 (role=agent) = 5"
+        "净销售额 15000.00 → 第 1 名 / 7 人（岗位=客服） = 5"
     )
     assert explanation(result, "A2", "missed_clock_in_fine") == (
-        "deducted: 10 * (missed_clock_in + max(clock_in_makeup - 5, 0)) with missed_clock_in=1;"
-        " clock_in_makeup=6 = -20.00"
+        "10 * (缺卡 + max(补卡申请 - 5, 0))，其中 缺卡=1；补卡申请=6 = -20.00"
     )
     assert explanation(result, "A4", "offline_fine") == (
-        "deducted: if(wangwang_offline >= 3, 10, 0) with wangwang_offline=2 = 0.00"
+        "if(值班时未登录旺旺（无特别原因） >= 3, 10, 0)，其中 值班时未登录旺旺（无特别原因）=2 = 0.00"
     )
 
 

@@ -135,35 +135,31 @@ def test_lines_sum_to_gross(result):
 
 def test_explanations_read_for_a_clerk(result):
     assert line(result, "E2", "base")["explanation"] == (
-        "education 本科, tenure_months 12 → [12, 24) → 4200 × 31/31 days employed = 4200.00"
+        "education 本科，司龄(月) 12 → [12, 24) → 4200 × 在职 31/31 天 = 4200.00"
     )
     assert line(result, "E5", "base")["explanation"] == (
-        "education 大专, tenure_months 24 → ≥ 24 → 3900 × 31/31 days employed = 3900.00"
+        "education 大专，司龄(月) 24 → ≥ 24 → 3900 × 在职 31/31 天 = 3900.00"
     )
     assert line(result, "E3", "appraisal_coefficient")["explanation"] == (
         "appraisal_score 90 → ≥ 90 优秀 → ×1.2 = 1.2"
     )
     assert line(result, "E1", "performance_monthly")["explanation"] == (
-        "performance_pay 2400.00 × 20% = 480.00"
+        "绩效工资(考核后) 2400.00 × 20% = 480.00"
     )
     assert line(result, "E5", "attendance_rate_penalty")["explanation"] == (
-        "deducted: attendance_rate 85% → < 90% → 200 = -200.00"
+        "出勤率 85% → < 90% → 200 = -200.00"
     )
     assert line(result, "E4", "attendance_rate_penalty")["explanation"] == (
-        "deducted: attendance_rate 90% → no row → default → 0 = 0.00"
+        "出勤率 90% → 无匹配行 → 默认值 → 0 = 0.00"
     )
     assert line(result, "E2", "attendance_rate_reward")["explanation"] == (
-        "if(attendance_rate > attendance_reward_above, attendance_reward, 0) with "
-        "attendance_rate=95%; attendance_reward_above=95%; attendance_reward=100 = 0.00"
+        "if(出勤率 > attendance_reward_above, attendance_reward, 0)，其中 出勤率=95%；attendance_reward_above=95%；attendance_reward=100 = 0.00"
     )
     assert line(result, "E2", "full_attendance")["explanation"] == (
-        "if(attendance_breaches == 0 and days_employed == days_in_month, "
-        "full_attendance_bonus, 0) with attendance_breaches=1; days_employed=31; "
-        "days_in_month=31; full_attendance_bonus=500 = 0.00"
+        "if(请假/迟到/早退/旷工 == 0 且 在职天数 == 当月天数, full_attendance_bonus, 0)，其中 请假/迟到/早退/旷工=1；在职天数=31；当月天数=31；full_attendance_bonus=500 = 0.00"
     )
     assert line(result, "E3", "late_early_fine")["explanation"] == (
-        "deducted: (late + early_leave) * fine_per_late_early with late=2; early_leave=0; "
-        "fine_per_late_early=20 = -40.00"
+        "(迟到 + 早退) * fine_per_late_early，其中 迟到=2；早退=0；fine_per_late_early=20 = -40.00"
     )
 
 
@@ -195,14 +191,15 @@ def test_unlisted_education_is_not_silently_dropped(tmp_path):
         compute_month(folder, RULES, ledger=Ledger(tmp_path / "ledger"))
     [problem] = caught.value.diagnostics
     assert problem.code == "E170" and problem.path == "components.base"
-    assert problem.message.startswith("no value for E1 小美 (education 硕士 (not listed),")
+    # The message quotes the line's explanation as the month wrote it (in Chinese).
+    assert problem.message.startswith("no value for E1 小美 (education 硕士（未列出），")
     assert problem.message.endswith("add the missing row or case, or a default")
 
 
 def test_matrix_explanation_shows_the_cell(result):
     why = line(result, "E8", "base")["explanation"]
     # 高中, first year → 3000, prorated by 20 of 31 days employed: 3000 × 20 / 31 = 1935.48.
-    assert why == "education 高中, tenure_months 0 → [0, 12) → 3000 × 20/31 days employed = 1935.48"
+    assert why == "education 高中，司龄(月) 0 → [0, 12) → 3000 × 在职 20/31 天 = 1935.48"
 
 
 def test_quarterly_thirty_percent_in_the_quarters_last_month(tmp_path):

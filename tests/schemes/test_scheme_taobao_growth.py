@@ -144,7 +144,7 @@ def months(tmp_path_factory):
     ledger = Ledger(tmp_path_factory.mktemp("ledger"))
     results = {}
     for period in ("2026-09", "2026-10"):
-        results[period] = compute_month(EXAMPLE / period, RULES, ledger=ledger)
+        results[period] = compute_month(EXAMPLE / period, RULES, ledger=ledger, lang="en")
         ledger.record(results[period])
     return results
 

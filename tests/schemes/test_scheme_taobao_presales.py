@@ -163,30 +163,29 @@ def test_flags_worked_by_hand(result):
 
 def test_explanations_read_for_the_clerk(result):
     assert line(result, "A1", "target_bonus")["explanation"] == (
-        "target_attainment 100% → ≥ 100% → 0.15 × month_salary 2700.00 = 405.00"
+        "个人业绩完成率 100% → ≥ 100% → 0.15 × 当月工资(业绩奖计奖基数) 2700.00 = 405.00"
     )
     assert line(result, "A3", "target_bonus")["explanation"] == (
-        "target_attainment 90% → [90%, 100%) → 0.1 × month_salary 2590.00 = 259.00"
+        "个人业绩完成率 90% → [90%, 100%) → 0.1 × 当月工资(业绩奖计奖基数) 2590.00 = 259.00"
     )
     # 79.99% is shown as 79.9% (truncated), never as the 80% it has not reached.
     assert line(result, "A5", "target_attainment")["amount"] == "79.9%"
     assert line(result, "A6", "target_bonus")["explanation"] == (
-        "0: condition not met (没有业绩目标 — no target set)"
+        "0：条件不满足（没有业绩目标 — no target set）"
     )
     assert line(result, "A1", "conversion_rank")["explanation"] == (
-        "conversion 66.6% → rank 1 of 6 (role=agent); not eligible (conversion >= "
-        "rank_min_conversion and discount_violation == 0 fails) = 0.00"
+        "询单转化率 66.6% → 第 1 名 / 6 人（岗位=客服）；不符合条件（询单转化率 >= rank_min_conversion 且 未经审批优惠(违规) == 0 不成立） = 0.00"
     )
     assert line(result, "A2", "video_game_fine")["explanation"] == (
-        "deducted: video_game 3 times, first 1 a warning only: 30 + 30 = -60.00"
+        "上班看视频/玩游戏 3 次，前 1 次不罚：30 + 30 = -60.00"
     )
     assert line(result, "A6", "complaint_fine")["explanation"] == (
-        "deducted: complaint_service 2 times: 30 + 60 = -90.00"
+        "服务原因客诉 2 次：30 + 60 = -90.00"
     )
     month_salary = line(result, "A2", "month_salary")
     assert month_salary["pays"] is False
     assert month_salary["explanation"] == (
-        "base + commission with base=2000.00; commission=95.00 = 2095.00"
+        "底薪 + 个人接单提成，其中 底薪=2000.00；个人接单提成=95.00 = 2095.00"
     )
 
 
@@ -215,5 +214,8 @@ def test_golden_month_numbers_do_not_move():
 def test_ladder_that_stops_says_its_ordinal_right(result):
     # S000-13 A5: 3 complaints → 30 + 60 and nothing for the third.
     explanation = line(result, "A5", "complaint_fine")["explanation"]
+    assert explanation == "服务原因客诉 3 次：30 + 60；第 2 次以后不再计 = -90.00"
+    english = compute_month(MONTH, RULES, lang="en")  # the same words in English
+    explanation = line(english, "A5", "complaint_fine")["explanation"]
     assert explanation.startswith("deducted: complaint_service 3 times: 30 + 60")
     assert "2th" not in explanation

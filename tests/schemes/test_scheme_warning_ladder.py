@@ -129,13 +129,13 @@ def test_ladder_conversion_worked_by_hand(result):
     assert line_amounts(result, "oral_left") == ["0", "0", "0", "1", "0", "1", "0", "0", "0"]
     assert line_amounts(result, "written_left") == ["0", "0", "0", "2", "0", "0", "1", "0", "0"]
     assert explanation(result, "P4", "written_total") == (
-        "written_warning + floor(oral_warning / 3) with written_warning=0; oral_warning=7 = 2"
+        "书面警告 + floor(口头警告 / 3)，其中 书面警告=0；口头警告=7 = 2"
     )
     assert explanation(result, "P4", "written_fine") == (
-        "deducted: 50 * written_left with written_left=2 = -100.00"
+        "50 * 书面警告（折算后剩余），其中 书面警告（折算后剩余）=2 = -100.00"
     )
     assert explanation(result, "P5", "final_fine") == (
-        "deducted: 200 * final_total with final_total=1 = -200.00"
+        "200 * 最后警告（含书面折算），其中 最后警告（含书面折算）=1 = -200.00"
     )
 
 
@@ -153,11 +153,10 @@ def test_excellent_employee_eligibility_worked_by_hand(result):
         "1",
     ]
     assert explanation(result, "P2", "excellent_employee") == (
-        "votes 7 (9 members → 1 award(s)): eligible, place 1 = 200.00"
+        "votes 7（9 人 → 1 个名额）：符合条件，第 1 位 = 200.00"
     )
     assert explanation(result, "P1", "excellent_employee") == (
-        "votes 10 (9 members → 1 award(s)): not eligible (excellent_eligible == 1 and votes > 0)"
-        " = 0.00"
+        "votes 10（9 人 → 1 个名额）：不符合条件（优秀员工评选资格 == 1 且 votes > 0） = 0.00"
     )
 
 
@@ -278,6 +277,5 @@ def test_yearly_absence_adds_the_ledgers_months(tmp_path):
     assert result.lines.filter(
         (pl.col("agent_id") == "P7") & (pl.col("component") == "absent_this_year")
     )["explanation"][0] == (
-        "absent_days_before_ledger + year_sum(absent) with absent_days_before_ledger=2; "
-        "year_sum(absent)=4 = 6"
+        "absent_days_before_ledger + year_sum(旷工)，其中 absent_days_before_ledger=2；year_sum(旷工)=4 = 6"
     )

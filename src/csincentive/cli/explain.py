@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from csincentive.cli.options import (
+    LangOption,
     LedgerOption,
     MonthOption,
     PeriodArgument,
@@ -24,6 +25,7 @@ def explain(
     json_output: Annotated[bool, typer.Option("--json", help="The tree as JSON.")] = False,
     month: MonthOption = None,
     ledger_dir: LedgerOption = Path("ledger"),
+    lang: LangOption = None,
 ) -> None:
     """Explain one person's payslip line by line.
 
@@ -41,7 +43,9 @@ def explain(
     from csincentive.reports.explain import as_dict, as_text, explain_agent
 
     try:
-        result = compute_month(period, rules, month=parse_month(month), ledger=Ledger(ledger_dir))
+        result = compute_month(
+            period, rules, month=parse_month(month), ledger=Ledger(ledger_dir), lang=lang
+        )
         payslip = explain_agent(result, agent)
     except InputError as error:
         raise fail(error) from None

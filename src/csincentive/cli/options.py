@@ -3,6 +3,7 @@ the way a library error becomes exit 1. Typer and these helpers only: no command
 
 from __future__ import annotations
 
+import enum
 import functools
 import os
 from collections.abc import Callable
@@ -38,6 +39,23 @@ MonthOption = Annotated[
     typer.Option("--month", help="The month paid, YYYY-MM, when the folder is not named so."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="The result as JSON.")]
+
+
+class Language(str, enum.Enum):
+    """--lang: what a person reads is in Chinese (zh) or English (en)."""
+
+    zh = "zh"
+    en = "en"
+
+
+LangOption = Annotated[
+    Language | None,
+    typer.Option(
+        "--lang",
+        help="The language of explanations, labels and headers: zh or en (default: the rules'"
+        " [scheme] language, Chinese unless it says otherwise). CSV headers stay ids.",
+    ),
+]
 
 
 def parse_month(text: str | None, *, param_hint: str | None = "--month") -> Month | None:

@@ -9,6 +9,7 @@ import typer
 
 from csincentive.cli.options import (
     JsonOption,
+    LangOption,
     LedgerOption,
     MonthOption,
     PeriodArgument,
@@ -30,6 +31,7 @@ def rank(
     json_output: JsonOption = False,
     month: MonthOption = None,
     ledger_dir: LedgerOption = Path("ledger"),
+    lang: LangOption = None,
 ) -> None:
     """Rank people by a metric or a component; ties share a rank.
 
@@ -44,7 +46,12 @@ def rank(
     try:
         with render.working(render.stderr(), f"{period}") as stage:
             result = compute_month(
-                period, rules, month=parse_month(month), ledger=Ledger(ledger_dir), progress=stage
+                period,
+                rules,
+                month=parse_month(month),
+                ledger=Ledger(ledger_dir),
+                progress=stage,
+                lang=lang,
             )
         table = rank_table(result, by, team=team, top=top, ascending=ascending)
     except InputError as error:
@@ -52,4 +59,8 @@ def rank(
     if json_output:
         render.stdout().print(render.as_json(table.to_dicts()), markup=False)
         return
-    render.stdout().print(render.frame_table(table, f"{result.period} by {by}"))
+    from csincentive.core.messages import t
+    from csincentive.reports.words import labels
+
+    title = t("term.by", result.language, period=result.period, by=labels(result).get(by, by))
+    render.stdout().print(render.frame_table(table, title, headers=labels(result)))

@@ -7,26 +7,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+
+from csincentive.core.messages import t
 
 if TYPE_CHECKING:
     import polars as pl
 
     from csincentive.core.diagnostics import Diagnostic
     from csincentive.month.result import MonthResult
-
-OUTCOME_WORDS = {
-    "credited": "credited to an agent",
-    "ignored_account": "won by an account the rules ignore (ignore_accounts): paid to nobody",
-    "silent": "silent (静默, no chat before the order)",
-    "outside_window": "outside the window (last chat too old)",
-    "unpaid": "unpaid (no 付款时间)",
-    "other_month": "paid in another month",
-    # a month paid from a per-agent report (赤兔 / 生意参谋): its rows, by whose they are
-    "reported": "a roster person's row of the report: paid on its figures",
-    "not_in_roster": "an account of the report not in the roster (no sales): paid to nobody",
-}
 
 
 def _console(**options: Any) -> Console:
@@ -62,64 +53,157 @@ def diagnostics(console: Console, items: list[Diagnostic]) -> None:
         console.print(item.render(), style=style, markup=False)
 
 
-def warning_count(console: Console, count: int, where: str) -> None:
+def warning_count(console: Console, count: int, where: str, lang: str = "en") -> None:
     """The last line of a run: how many warnings the month has and where they are kept
     (they scroll past on stderr; the file stays with the month)."""
     if count == 0:
-        console.print("no warnings", markup=False)
+        console.print(t("term.no_warnings", lang), markup=False)
         return
-    plural = "warning" if count == 1 else "warnings"
-    console.print(f"{count} {plural} (see {where})", markup=False)
+    key = "term.warning" if count == 1 else "term.warnings"
+    console.print(t(key, lang, count=count, where=where), markup=False)
 
 
-def frame_table(frame: pl.DataFrame, title: str, *, total_row: list[str] | None = None) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in frame.columns:
-        numeric = frame[column].dtype.is_numeric() or str(frame[column].dtype).startswith("Decimal")
-        table.add_column(column, justify="right" if numeric else "left")
-    for row in frame.iter_rows():
-        table.add_row(*["" if v is None else str(v) for v in row])
-    if total_row is not None:
-        table.add_section()
-        table.add_row(*total_row, style="bold")
-    return table
+HEADER_CELLS = 12  # a header wider than this folds onto more lines; a number never does
+
+
+def frame_table(
+    frame: pl.DataFrame,
+    title: str,
+    *,
+    total_row: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Table:
+    """One table of a frame: numbers right-aligned and never cut (a column is as wide as
+    its widest number), text folded rather than cut, ``headers`` in place of the ids."""
+    return fitted_tables(frame, title, total_row=total_row, headers=headers, width=None)[0]
+
+
+def fitted_tables(
+    frame: pl.DataFrame,
+    title: str,
+    *,
+    total_row: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+    keys: int = 0,
+    width: int | None = None,
+    lang: str = "zh",
+) -> list[Table]:
+    """The frame as tables that fit ``width`` columns of terminal: when every column does
+    not fit, the columns after the first ``keys`` (who a row is) are split over several
+    tables, each repeating the keys, each with its part of the totals row. A number is
+    never cut: each column is as wide as its widest cell (headers fold)."""
+    names = frame.columns
+    numeric = [_is_number(frame[c].dtype) for c in names]
+    cells = [["" if v is None else str(v) for v in row] for row in frame.iter_rows()]
+    shown = [(headers or {}).get(c, c) for c in names]
+    sizes = [
+        _column_width(shown[i], [row[i] for row in cells], total_row[i] if total_row else "")
+        for i in range(len(names))
+    ]
+    parts = _split(sizes, keys, width)
+    tables = []
+    for number, part in enumerate(parts, start=1):
+        name = (
+            title
+            if len(parts) == 1
+            else t("term.part", lang, title=title, part=number, parts=len(parts))
+        )
+        table = Table(title=name, title_justify="left")
+        for i in part:
+            table.add_column(
+                shown[i],
+                justify="right" if numeric[i] else "left",
+                overflow="fold",  # a header may fold; a number fits its column's width
+                width=sizes[i],
+            )
+        for row in cells:
+            table.add_row(*[row[i] for i in part])
+        if total_row is not None:
+            table.add_section()
+            table.add_row(*[total_row[i] for i in part], style="bold")
+        tables.append(table)
+    return tables
+
+
+def _is_number(dtype: pl.DataType) -> bool:
+    return dtype.is_numeric() or str(dtype).startswith("Decimal")
+
+
+def _column_width(header: str, values: list[str], total: str) -> int:
+    longest = max([cell_len(v) for v in values] + [cell_len(total), 1])
+    return max(longest, min(cell_len(header), HEADER_CELLS))
+
+
+def _split(sizes: list[int], keys: int, width: int | None) -> list[list[int]]:
+    """Column indexes per table: all in one when they fit (or no width is given), else
+    the keys and as many of the rest as fit, in order. A column takes its width, two of
+    padding and a border; a table one border more."""
+    every = list(range(len(sizes)))
+    if width is None or 1 + sum(s + 3 for s in sizes) <= width or keys >= len(sizes):
+        return [every]
+    base = 1 + sum(sizes[i] + 3 for i in every[:keys])
+    parts: list[list[int]] = []
+    current: list[int] = []
+    used = base
+    for i in every[keys:]:
+        if current and used + sizes[i] + 3 > width:
+            parts.append(every[:keys] + current)
+            current, used = [], base
+        current.append(i)
+        used += sizes[i] + 3
+    parts.append(every[:keys] + current)
+    return parts
 
 
 SUMMARY_ROWS = 40  # above this many people the terminal gets team totals, not every row
 
 
 def month_summary(console: Console, result: MonthResult) -> None:
+    import polars as pl
+
+    from csincentive.reports.words import (
+        column_label,
+        labels,
+        outcome_words,
+        people,
+        role_words,
+    )
+
+    lang = result.language
+    headers = {**labels(result), "people": column_label("people", lang)}
     payroll = result.payroll
     title = f"{result.rules.title} — {result.period}"
     sums = [str(payroll[c].sum()) for c in result.money_columns]
+    total = t("term.total", lang)
     if payroll.height <= SUMMARY_ROWS:
-        totals = [*_people_cells(len(result.person_columns), payroll.height), *sums]
-        console.print(frame_table(payroll, title, total_row=totals))
+        # Who a row is (agent_id, name) is repeated when the payroll is split to fit.
+        keys = ["", total] + [""] * (len(result.person_columns) - 2)
+        keys[-1] = people(payroll.height, lang)
+        roles = [role_words(r, lang) for r in payroll["role"].to_list()]
+        frame, keys_count = payroll.with_columns(pl.Series("role", roles, dtype=pl.String)), 2
     else:
-        teams = result.by_team()
-        totals = ["total", str(payroll.height), *sums]
-        console.print(
-            frame_table(teams, f"{title} (by team; every person in payroll.csv)", total_row=totals)
-        )
-    recon = result.reconciliation.with_columns(
-        result.reconciliation["outcome"].replace_strict(
-            OUTCOME_WORDS, default=result.reconciliation["outcome"]
-        )
-    )
+        keys = [total, str(payroll.height)]
+        frame, keys_count = result.by_team(), 2
+        title = t("term.by_team", lang, title=title)
+    for table in fitted_tables(
+        frame,
+        title,
+        total_row=[*keys, *sums],
+        headers=headers,
+        keys=keys_count,
+        width=console.width,
+        lang=lang,
+    ):
+        console.print(table)
+    recon = result.reconciliation
+    words = [outcome_words(o, lang) for o in recon["outcome"].to_list()]
+    recon = recon.with_columns(pl.Series("outcome", words, dtype=pl.String))
     report = "source" in recon.columns  # the figures came from a per-agent report
-    console.print(frame_table(recon, "Report rows" if report else "Orders reconciliation"))
+    title = t("term.report_rows" if report else "term.reconciliation", lang)
+    console.print(frame_table(recon, title, headers=headers))
     if result.flags.height:
         flags = result.flags.select("agent_id", "name", "label", "rule", "flag")
-        console.print(frame_table(flags, "Flags for review (nothing was done about them)"))
-
-
-def _people_cells(width: int, people: int) -> list[str]:
-    """The person columns of the summary's total row: "total" under the name, the head
-    count under the last of them (agent_id, name, team, role → "", total, "", 16 people)."""
-    cells = [""] * width
-    cells[min(1, width - 1)] = "total"
-    cells[-1] = f"{people} people"
-    return cells
+        console.print(frame_table(flags, t("term.flags", lang), headers=headers))
 
 
 def as_json(data: Any) -> str:

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from csincentive.cli.options import MonthOption, PeriodArgument, RulesOption, fail, parse_month
+from csincentive.cli.options import (
+    LangOption,
+    MonthOption,
+    PeriodArgument,
+    RulesOption,
+    fail,
+    parse_month,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -38,6 +45,7 @@ def run(
     month: MonthOption = None,
     ledger_dir: RecordOption = Path("ledger"),
     no_ledger: NoLedgerOption = False,
+    lang: LangOption = None,
 ) -> None:
     """Calculate a month's pay.
 
@@ -70,6 +78,7 @@ def run(
                 ledger=ledger,
                 recording=not no_ledger,
                 progress=stage,
+                lang=lang,
             )
             stage("writing the payroll files" + ("" if no_ledger else " and the ledger") + " …")
             options = {"period_dir": str(period), "out": str(out_dir), "month": month}
@@ -101,14 +110,19 @@ def _changes(period: str, changes: pl.DataFrame) -> None:
 
 def _summary(result: MonthResult, published: Published) -> None:
     import csincentive.cli.render as render
+    from csincentive.core.messages import t
 
     console = render.stdout()
     render.diagnostics(render.stderr(), result.warnings)
     render.month_summary(console, result)
-    console.print(f"Wrote {', '.join(str(p) for p in published.written)}", markup=False)
+    lang = result.language
+    files = ", ".join(str(p) for p in published.written)
+    console.print(t("term.wrote", lang, files=files), markup=False)
     recorded = published.recorded
     if recorded is not None:
-        console.print(f"Recorded {result.period} in {recorded.folder}", markup=False)
+        console.print(
+            t("term.recorded", lang, period=result.period, folder=recorded.folder), markup=False
+        )
     if recorded is not None and recorded.sealed_run is not None:
         if published.since_sealed is not None:
             _changes(result.period, published.since_sealed)
@@ -121,4 +135,5 @@ def _summary(result: MonthResult, published: Published) -> None:
             markup=False,
         )
     kept = [str(p) for p in published.written if p.name == "warnings.csv"]
-    render.warning_count(console, len(result.warnings), kept[0] if kept else "warnings.csv")
+    where = kept[0] if kept else "warnings.csv"
+    render.warning_count(console, len(result.warnings), where, lang)

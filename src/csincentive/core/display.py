@@ -1,13 +1,16 @@
 """How numbers read in explanations: money with two places, ratios as percentages, other
 numbers without trailing zeros. Both for Python Decimals (rule bounds) and Polars
-expressions (per-agent values), so a bound and a value always look alike."""
+expressions (per-agent values), so a bound and a value always look alike; and ``phrase``,
+a catalogue message whose placeholders are per-person expressions."""
 
 from __future__ import annotations
 
+import string
 from decimal import Decimal
 
 import polars as pl
 
+from csincentive.core.messages import template
 from csincentive.core.money import ENGINE, PAY, TENTHS, plain, round_fen
 
 
@@ -37,3 +40,17 @@ def show_number(value: Decimal, unit: str) -> str:
     if unit in ("ratio", "percent"):
         return plain(value * 100) + "%"
     return plain(value)
+
+
+def phrase(key: str, lang: str, /, **parts: str | pl.Expr) -> pl.Expr:
+    """A catalogue message (core/messages.py) as a Polars expression: each placeholder
+    filled by a text or by a per-person expression, the words around them in ``lang``.
+    A null part leaves the whole phrase null, as ``concat_str`` does."""
+    pieces: list[pl.Expr] = []
+    for literal, name, _, _ in string.Formatter().parse(template(key, lang)):
+        if literal:
+            pieces.append(pl.lit(literal))
+        if name:
+            part = parts[name]
+            pieces.append(pl.lit(part) if isinstance(part, str) else part)
+    return pl.concat_str(pieces) if pieces else pl.lit("")

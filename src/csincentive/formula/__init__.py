@@ -36,6 +36,7 @@ from csincentive.formula.syntax import (
     Num,
     Str,
     Unary,
+    Words,
     is_condition,
     render,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "Site",
     "Str",
     "Unary",
+    "Words",
     "compile_formula",
     "explain_terms",
     "history_calls",

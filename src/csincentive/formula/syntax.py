@@ -6,6 +6,7 @@ Polars expression (``compile.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -159,42 +160,60 @@ def _render_string(value: str) -> str:
     return quote + value.replace("\\", "\\\\").replace(quote, "\\" + quote) + quote
 
 
-def _render_unary(node: Unary) -> str:
-    inner = render_node(node.operand)
+@dataclass(frozen=True)
+class Words:
+    """How a formula is printed for a reader: each name in their words (a component's
+    label, a metric's name in Chinese) and the keywords and, or, not, true, false in
+    their language. None prints the formula as written."""
+
+    name: Callable[[str], str]
+    keywords: Mapping[str, str]
+
+    def keyword(self, text: str) -> str:
+        return self.keywords.get(text, text)
+
+
+def _keyword(text: str, words: Words | None) -> str:
+    return text if words is None else words.keyword(text)
+
+
+def _render_unary(node: Unary, words: Words | None) -> str:
+    inner = render_node(node.operand, words)
     if _prec(node.operand) < _prec(node):
         inner = f"({inner})"
-    return f"not {inner}" if node.op == "not" else f"{node.op}{inner}"
+    return f"{_keyword('not', words)} {inner}" if node.op == "not" else f"{node.op}{inner}"
 
 
-def _render_binary(node: Binary) -> str:
+def _render_binary(node: Binary, words: Words | None) -> str:
     prec = BINARY_PREC[node.op]
-    left, right = render_node(node.left), render_node(node.right)
+    left, right = render_node(node.left, words), render_node(node.right, words)
     # Left-associative: the left side may share our precedence (except chained
     # comparisons), the right side needs parentheses when it does, to keep the tree.
     if _prec(node.left) < prec or (prec == CMP_PREC and _prec(node.left) == prec):
         left = f"({left})"
     if _prec(node.right) <= prec:
         right = f"({right})"
-    return f"{left} {node.op} {right}"
+    op = _keyword(node.op, words) if node.op in ("and", "or") else node.op
+    return f"{left} {op} {right}"
 
 
-def render_node(node: Node) -> str:
+def render_node(node: Node, words: Words | None = None) -> str:
     if isinstance(node, Num):
         return node.text
     if isinstance(node, Str):
         return _render_string(node.value)
     if isinstance(node, Bool):
-        return "true" if node.value else "false"
+        return _keyword("true" if node.value else "false", words)
     if isinstance(node, Name):
-        return node.name
+        return node.name if words is None else words.name(node.name)
     if isinstance(node, Call):
-        return f"{node.name}({', '.join(render_node(a) for a in node.args)})"
+        return f"{node.name}({', '.join(render_node(a, words) for a in node.args)})"
     if isinstance(node, Unary):
-        return _render_unary(node)
-    return _render_binary(node)
+        return _render_unary(node, words)
+    return _render_binary(node, words)
 
 
-def render(formula: Formula) -> str:
+def render(formula: Formula, words: Words | None = None) -> str:
     """The formula with normalised spacing and minimal parentheses, numbers as written
-    (``net_sales * 1%``); used in payslip explanations."""
-    return render_node(formula.root)
+    (``net_sales * 1%``); used in payslip explanations, with ``words`` in the reader's."""
+    return render_node(formula.root, words)

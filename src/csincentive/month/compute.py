@@ -24,6 +24,7 @@ import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError, errors_only
 from csincentive.core.display import show_expr
+from csincentive.core.messages import Lang, language_of
 from csincentive.core.money import PAY, RATIO
 from csincentive.core.month import Month
 from csincentive.core.names import (
@@ -90,6 +91,7 @@ class Paying:
     rules_file: Path
     ledger: Ledger | None
     history: pl.DataFrame | None
+    lang: Lang = "zh"  # what the explanations are written in
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ def compute_month(
     ledger: Ledger | None = None,
     recording: bool = False,
     progress: Callable[[str], None] = lambda stage: None,
+    lang: str | None = None,
 ) -> MonthResult:
     """Pay for one month. Raises InputError (with every problem found) on bad input.
 
@@ -128,7 +131,8 @@ def compute_month(
     refunds on orders of sealed months are clawed back (late_refunds). `recording`: the
     result is about to be recorded in `ledger`, which may start hashing the inputs as
     soon as they are read. `progress` is told each stage as it starts ("attributing 8,000,000
-    orders …"), for a terminal to show during a long month."""
+    orders …"), for a terminal to show during a long month. `lang` ("zh" or "en"): the
+    language of the explanations, instead of the rules' [scheme] language."""
     all_versions, warnings = load_rules(rules_file)
     return compute_with_rules(
         period_dir,
@@ -139,6 +143,7 @@ def compute_month(
         ledger=ledger,
         recording=recording,
         progress=progress,
+        lang=lang,
     )
 
 
@@ -152,6 +157,7 @@ def compute_with_rules(
     ledger: Ledger | None = None,
     recording: bool = False,
     progress: Callable[[str], None] = lambda stage: None,
+    lang: str | None = None,
 ) -> MonthResult:
     """compute_month with the rules already loaded (``load_rules`` of ``rules_file``: every
     version, and the ``warnings`` the month's result carries with its own), for a caller
@@ -173,7 +179,7 @@ def compute_with_rules(
         workbooks.update(inputs.workbooks)
         roster, pii = split_pii(inputs.roster)  # PII never reaches the month's frames
         inputs = replace(inputs, roster=roster)
-        paying = _paying(all_versions, inputs, rules_path, ledger)
+        paying = _paying(all_versions, inputs, rules_path, ledger, lang)
         hashing = ledger if recording else None  # starts hashing the inputs once read
         figures = month_figures(inputs, paying.rules, rules_path, progress, recording=hashing)
         people = per_person(inputs, figures, paying, progress)
@@ -244,7 +250,11 @@ def extras_wanted(rules: RuleSet) -> ExtrasWanted:
 
 
 def _paying(
-    all_versions: RuleSet, inputs: MonthInputs, rules_file: Path, ledger: Ledger | None
+    all_versions: RuleSet,
+    inputs: MonthInputs,
+    rules_file: Path,
+    ledger: Ledger | None,
+    lang: str | None = None,
 ) -> Paying:
     rules = version_in_force(all_versions, inputs.month, rules_file)
     if ledger is not None and rules.scheme is not None:  # only this scheme's months are read
@@ -253,7 +263,7 @@ def _paying(
     history = history_frame(
         rules, ledger, inputs.roster, year=year, month=month, rules_file=str(rules_file)
     )
-    return Paying(rules, rules_file, ledger, history)
+    return Paying(rules, rules_file, ledger, history, language_of(lang or rules.language))
 
 
 def version_in_force(rules: RuleSet, month: Month, rules_file: Path) -> RuleSet:
@@ -308,7 +318,7 @@ def per_person(
 
 def pay(people: People, figures: AgentFigures, paying: Paying) -> Paid:
     """Every component of every person, collected with the audits in one pass."""
-    compiler = Compiler(paying.rules)
+    compiler = Compiler(paying.rules, paying.lang)
     reconciled, unknown = figures.audit_plans()
     try:
         computed, reconciled_df, unknown_df = pl.collect_all(
@@ -370,6 +380,7 @@ def month_result(
         orders=_orders_out(figures.orders, people.clawed),
         warnings=warnings,
         input_files=inputs.files,
+        language=paying.lang,
         net=net,
     )
 

@@ -20,13 +20,15 @@ from functools import cached_property
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic
-from csincentive.core.display import show_expr
+from csincentive.core.display import phrase, show_expr
+from csincentive.core.messages import Lang, language_of, t, word
 from csincentive.core.money import ENGINE, PAY, to_fen
 from csincentive.core.names import ATTENDANCE, CALENDAR, METRICS, ROSTER
 from csincentive.formula import (
     HISTORY_FUNCTIONS,
     Call,
     Formula,
+    Words,
     compile_formula,
     explain_terms,
     parse,
@@ -55,10 +57,10 @@ FLAG = "__flag"
 RAW = "__raw"  # the amount before the one rounding, for `explain`
 TRACE = "__trace"  # what the computation of a line went through, for `explain`
 PROBLEM = "__problem_"  # + a code: a kind's problem found while computing, per person
-# prorate = … → (days counted, out of, words for the explanation)
+# prorate = … → (days counted, out of, the message of the explanation)
 PRORATION = {
-    "days_employed": ("days_employed", "days_in_month", "days employed"),
-    "worked_days": ("worked_days", "scheduled_days", "days worked"),
+    "days_employed": ("days_employed", "days_in_month", "why.days_employed"),
+    "worked_days": ("worked_days", "scheduled_days", "why.worked_days"),
 }
 # Where a name a formula reads comes from, for the reader of an explanation.
 _BUILTIN_SOURCES = {
@@ -118,13 +120,49 @@ class CompiledLine:
 
 
 class Compiler:
-    """Turns one rule set into (column name, expression) steps."""
+    """Turns one rule set into (column name, expression) steps. ``lang``: the language the
+    explanations are written in (``[scheme] language`` unless given; Chinese by default):
+    in Chinese a name reads as its label (a component's, an event's, a metric's words)."""
 
-    def __init__(self, rules: RuleSet) -> None:
+    def __init__(self, rules: RuleSet, lang: str | None = None) -> None:
         self.rules = rules
+        self.lang: Lang = language_of(lang or rules.language)
         self.order = dependency_order(rules)
         self.names = scheme_names(rules)
         self.companions = companions(rules)
+        keywords = ("and", "or", "not", "true", "false")
+        self.words = Words(self.label, {k: t(f"formula.{k}", self.lang) for k in keywords})
+
+    # -- words --------------------------------------------------------------------------
+    def label(self, name: str) -> str:
+        """A name as the explanations show it: itself in English; in Chinese the shop's
+        label of a component or event, a built-in's words, else the name as written."""
+        if self.lang == "en":
+            return name
+        rules = self.rules
+        if name in rules.components:
+            return rules.components[name].label
+        if name in self.companions:
+            owner = rules.components[self.companions[name][0]]
+            return t("why.grade_of", self.lang, label=owner.label)
+        if name in rules.events:
+            return rules.events[name].label
+        event = name[: -len("_amount")] if name.endswith("_amount") else ""
+        if event in rules.events:
+            return t("why.event_amount", self.lang, label=rules.events[event].label)
+        return word("name", name, self.lang) or name
+
+    def rendered(self, text: str) -> str:
+        """A formula as the explanations print it, in the reader's words."""
+        return render(parse(text), self.words)
+
+    def says(self, key: str, /, **parts: str | pl.Expr) -> pl.Expr:
+        """A catalogue message in the explanations' language, per person."""
+        return phrase(key, self.lang, **parts)
+
+    def text(self, key: str, /, **values: object) -> str:
+        """A catalogue message in the explanations' language."""
+        return t(key, self.lang, **values)
 
     # -- names --------------------------------------------------------------------------
     def resolve(self, name: str) -> pl.Expr:
@@ -163,9 +201,10 @@ class Compiler:
         if not terms:
             return None
         parts: list[pl.Expr] = []
+        separator = self.text("why.separator")
         for i, (text, term) in enumerate(terms.items()):
             unit = self.unit_of(text) if text in term.names else self.aggregate_unit(term)
-            parts.append(pl.lit(("; " if i else "") + f"{text}="))
+            parts.append(pl.lit((separator if i else "") + f"{render(term, self.words)}="))
             value = compile_formula(term, self.resolve, shown=self.shown)
             parts.append(show_expr(value, unit).fill_null("—"))
         return pl.concat_str(parts)
@@ -255,13 +294,13 @@ class Compiler:
         amount, why = self._limits(component, compiled.amount.cast(ENGINE), compiled.why)
         if component.deduct:
             amount = -amount
-            why = pl.concat_str([pl.lit("deducted: "), why])
+            why = self.says("why.deducted", why=why)
         raw = amount
         if component.pay:
             amount = to_fen(amount)
         # A lookup with no matching row and no default has no value: say so (the pipeline
         # then refuses the month) rather than lose the whole explanation.
-        shown = show_expr(amount, self.unit_of(cid)).fill_null("no value")
+        shown = show_expr(amount, self.unit_of(cid)).fill_null(self.text("why.no_value"))
         why = pl.concat_str([why, pl.lit(" = "), shown])
         applies = scope_mask(component.applies_to)
         if compiled.field is not None:
@@ -269,8 +308,9 @@ class Compiler:
         zero = dec(0).cast(PAY) if component.pay else dec(0)
         if component.when:
             condition = self.formula(component.when).fill_null(False)
-            reason = component.note or render(parse(component.when))
-            why = pl.when(condition).then(why).otherwise(pl.lit(f"0: condition not met ({reason})"))
+            reason = component.note or self.rendered(component.when)
+            unmet = self.text("why.not_met", reason=reason)
+            why = pl.when(condition).then(why).otherwise(pl.lit(unmet))
             amount = pl.when(condition).then(amount).otherwise(zero)
             raw = pl.when(condition).then(raw).otherwise(dec(0))
         amount = pl.when(applies).then(amount).otherwise(zero)
@@ -358,9 +398,9 @@ class Compiler:
         self, component: ComponentBase, amount: pl.Expr, why: pl.Expr
     ) -> tuple[pl.Expr, pl.Expr]:
         """cap/floor, then proration by days employed (both before the one rounding)."""
-        for bound, keep_if, word in (
-            (component.cap, "le", "capped at"),
-            (component.floor, "ge", "raised to the floor"),
+        for bound, keep_if, key in (
+            (component.cap, "le", "why.capped"),
+            (component.floor, "ge", "why.floored"),
         ):
             if bound is None:
                 continue
@@ -369,24 +409,17 @@ class Compiler:
             why = (
                 pl.when(inside)
                 .then(why)
-                .otherwise(pl.concat_str([why, pl.lit(f"; {word} "), show_expr(limit, "number")]))
+                .otherwise(pl.concat_str([why, self.says(key, limit=show_expr(limit, "number"))]))
             )
             amount = pl.when(inside).then(amount).otherwise(limit)
         if component.prorate is not None:
-            part, whole, words = PRORATION[component.prorate]
+            part, whole, key = PRORATION[component.prorate]
             share = pl.col(part).cast(ENGINE) / pl.col(whole).cast(ENGINE)
             share = pl.when(pl.col(whole).cast(ENGINE) == dec(0)).then(dec(0)).otherwise(share)
             amount = amount * share.cast(ENGINE)
-            why = pl.concat_str(
-                [
-                    why,
-                    pl.lit(" × "),
-                    show_expr(pl.col(part), "number"),
-                    pl.lit("/"),
-                    show_expr(pl.col(whole), "number"),
-                    pl.lit(f" {words}"),
-                ]
-            )
+            days = {"part": show_expr(pl.col(part), "number")}
+            days["whole"] = show_expr(pl.col(whole), "number")
+            why = pl.concat_str([why, self.says(key, **days)])
         return amount.cast(ENGINE), why
 
 

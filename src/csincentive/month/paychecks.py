@@ -18,6 +18,7 @@ import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic
 from csincentive.core.display import show_number
+from csincentive.core.messages import t
 from csincentive.core.money import ENGINE, plain, to_fen
 from csincentive.month.engine import PRORATION, WHY
 from csincentive.rules.kinds.base import dec, scope_mask
@@ -59,10 +60,11 @@ def _prorated(prorate: Prorate, row: dict[str, Any], full: str) -> str:
     """' = 2690.00 × 21/31 days employed' when the person had part of the month, else ''."""
     if prorate == "none":
         return ""
-    part, whole, words = PRORATION[prorate]
+    part, whole, key = PRORATION[prorate]
     if row[part] == row[whole]:
         return ""
-    return f" = {full} × {plain(Decimal(row[part]))}/{plain(Decimal(row[whole]))} {words}"
+    days = {"part": plain(Decimal(row[part])), "whole": plain(Decimal(row[whole]))}
+    return f" = {full}" + t(key, "en", **days)  # a warning: in English, as every diagnostic
 
 
 def _warning(check: Sited, rules_file: Path, path: str, code: str, message: str) -> Diagnostic:

@@ -55,6 +55,9 @@ class MonthResult:
     # Net pay, when the rules turn it on ([statutory]): contributions, tax, the year to
     # date, employer shares per person, and the PII kept apart for bank.csv and the filing.
     net: NetPay | None = None
+    # The language the explanations were written in, and the workbook and terminal use
+    # ("zh" or "en": [scheme] language, or the command's --lang).
+    language: str = "zh"
 
     @cached_property
     def per_order(self) -> pl.DataFrame:

@@ -11,24 +11,23 @@ as a formula (CSV injection); the workbook keeps the real text as string cells."
 
 from __future__ import annotations
 
-import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from csincentive.core.month import Month
+from csincentive.core.messages import t
 from csincentive.ledger.disk import write_table
-from csincentive.month.net import LABELS as NET_LABELS
 from csincentive.month.result import MonthResult
 from csincentive.reports.net_files import NET_FILES, write_net_files
 from csincentive.reports.payslip_files import PAYSLIP_FILES, write_payslips
+from csincentive.reports.workbook import write_workbook
 
 XLSX_LINES = 20_000  # above this many pay lines payroll.xlsx points to lines.csv instead
 # ... and above this many orders to attribution.csv: a workbook is written cell by cell, and
 # 20,000 orders of 12 columns took 2 s on a 2-core machine, more than the rest of a month
-# that size.
+# that size. (The workbook itself is reports/workbook.py.)
 XLSX_ORDERS = 10_000
 OUTPUT_FILES = (
     "payroll.csv",
@@ -189,101 +188,15 @@ def attribution(result: MonthResult, *, for_tools: bool = False) -> pl.DataFrame
 
 
 def write_xlsx(result: MonthResult, path: Path) -> None:
-    import xlsxwriter
-
-    year, month = Month.parse(result.period)
-    # Text stays text: never read as a number or run as a formula (CSV injection has no
-    # hold on a workbook whose cells are string cells).
-    workbook = xlsxwriter.Workbook(
-        str(path), {"strings_to_numbers": False, "strings_to_formulas": False}
-    )
-    workbook.set_properties(
-        {
-            "title": f"{result.rules.title} {result.period}",
-            "created": dt.datetime(year, month, 1),
-        }
-    )
-    money = workbook.add_format({"num_format": "#,##0.00"})
-    header = workbook.add_format(
-        {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}
-    )
-    labels = {line.id: f"{line.label}\n{line.id}" for line in result.lines_meta}
-    labels.update({t.id: f"{t.label}\n{t.id}" for t in result.rules.totals})
-    if result.net is not None:
-        labels.update({c: f"{label}\n{c}" for c, label in NET_LABELS.items()})
-    sheet = _Sheets(workbook, header, money)
-    sheet.add("payroll 工资表", result.payroll, labels, frozenset(result.money_columns))
-    if result.lines.height <= XLSX_LINES:
-        sheet.add("lines 明细", result.lines)
-    else:
-        sheet.note("lines 明细", f"{result.lines.height} lines: see lines.csv beside this file")
-    sheet.add("metrics 指标", result.metrics)
-    sheet.add("warnings 警告", result.warnings_frame())
+    """payroll.xlsx (reports/workbook.py): the orders sheet up to XLSX_ORDERS orders and the
+    lines sheet up to XLSX_LINES lines; beyond, a cell points to the CSV file."""
+    lang = result.language
+    orders = None
+    note = ""
     if result.orders.height <= XLSX_ORDERS:  # (only then is the table made a second time)
-        times = pl.col(pl.Datetime).dt.strftime(EXPORT_TIME)  # as in the CSV, not ISO
-        sheet.add("attribution 订单归属", attribution(result).with_columns(times))
+        orders = attribution(result)
     else:
         file = payroll_files(result).orders_file
-        orders = f"{result.orders.height} orders: see {file} beside this file"
-        sheet.note("attribution 订单归属", orders)
-    workbook.close()
-
-
-@dataclass(frozen=True)
-class _Sheets:
-    """Adds sheets to one workbook with its header and money formats."""
-
-    workbook: object
-    header: object
-    money: object
-
-    def add(
-        self,
-        name: str,
-        frame: pl.DataFrame,
-        labels: dict[str, str] | None = None,
-        money_columns: frozenset[str] = frozenset(),
-    ) -> None:
-        _sheet(self.workbook, name, frame, self.header, self.money, labels or {}, money_columns)
-
-    def note(self, name: str, text: str) -> None:
-        """A sheet of one cell in place of a table too long for a workbook (above
-        XLSX_LINES rows it is slow to write and to read; the CSV has every row)."""
-        sheet = self.workbook.add_worksheet(name)  # type: ignore[attr-defined]
-        sheet.write_string(0, 0, text)
-
-
-def _sheet(  # type: ignore[no-untyped-def]
-    workbook,
-    name: str,
-    frame: pl.DataFrame,
-    header,
-    money,
-    labels: dict[str, str],
-    money_columns: frozenset[str],
-) -> None:
-    """One sheet, a column at a time; the money columns as numbers with two places. Excel
-    holds numbers as binary floats: the exact amounts are in the CSV files."""
-    sheet = workbook.add_worksheet(name)
-    for col, column in enumerate(frame.columns):
-        series = frame[column]
-        sheet.write_string(0, col, labels.get(column, column), header)
-        sheet.set_column(col, col, _width(series, labels.get(column, column)))
-        number_format = money if column in money_columns else None
-        if series.dtype.is_numeric() or isinstance(series.dtype, pl.Decimal):
-            write = sheet.write_number
-            values = series.cast(pl.Float64).to_list()
-            for row, value in enumerate(values, start=1):
-                if value is not None:
-                    write(row, col, value, number_format)
-        else:
-            write = sheet.write_string
-            for row, value in enumerate(series.cast(pl.String).to_list(), start=1):
-                if value is not None:
-                    write(row, col, value)
-    sheet.freeze_panes(1, 0)
-
-
-def _width(series: pl.Series, title: str) -> int:
-    longest = series.cast(pl.String).str.len_chars().max()
-    return max(10, min(60, max(int(longest or 0), len(title.split("\n")[-1])) + 2))
+        note = t("sheet.see_orders", lang, count=result.orders.height, file=file)
+    lines_fit = result.lines.height <= XLSX_LINES
+    write_workbook(result, path, orders=orders, orders_note=note, lines_fit=lines_fit)

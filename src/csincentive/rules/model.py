@@ -43,6 +43,9 @@ class Scheme(Strict):
     shop: str | None = None  # shops sharing one ledger folder are kept apart by it
     # S000-16: a base below the local minimum wage is a warning (rules/paychecks.py).
     minimum_wage: MinimumWageField = None
+    # The language of the explanations, the workbook and the terminal (core/messages.py);
+    # `--lang` overrides it for one command. CSV headers stay ids whatever it is.
+    language: Literal["zh", "en"] = "zh"
 
 
 class Attribution(Strict):
@@ -312,6 +315,11 @@ class RuleSet(Strict):
     @property
     def title(self) -> str:
         return self.scheme.name if self.scheme else ""
+
+    @property
+    def language(self) -> str:
+        """[scheme] language: what the explanations and headers are written in."""
+        return self.scheme.language if self.scheme else "zh"
 
     def merged_over(self, base: RuleSet) -> RuleSet:
         """This file on top of an included one: its params, events, manual inputs and

@@ -30,7 +30,6 @@ from csincentive.rules.kinds.base import (
     no_checks,
     one_line,
     recorded,
-    rendered,
     scope_mask,
     scope_words,
 )
@@ -86,18 +85,13 @@ def compile(component: AwardComponent, context: Context) -> Compiled:
     ).fill_null(False)
     amount = pl.when(wins).then(dec(context.number(component.amount))).otherwise(dec(0))
     unit = formula_unit(context, component.by)
-    field = pl.concat_str(
-        [places.size.cast(pl.Utf8), pl.lit(" members → "), places.quota.cast(pl.Utf8)]
-    )
-    why = pl.concat_str(
-        [
-            pl.lit(rendered(component.by) + " "),
-            show_expr(by, unit),
-            pl.lit(" ("),
-            field,
-            pl.lit(" award(s)): "),
-            _reason(component, places),
-        ]
+    why = context.says(
+        "why.award",
+        by=context.rendered(component.by),
+        value=show_expr(by, unit),
+        size=places.size.cast(pl.Utf8),
+        quota=places.quota.cast(pl.Utf8),
+        reason=_reason(component, places, context),
     )
     records = {
         PLACE: places.place.cast(pl.Int64),
@@ -106,7 +100,7 @@ def compile(component: AwardComponent, context: Context) -> Compiled:
         QUOTA: places.quota,
         VALUE: recorded(by, unit),
     }
-    return Compiled(amount, why, records, field=member, ranks=_ranks(component, unit))
+    return Compiled(amount, why, records, field=member, ranks=_ranks(component, unit, context))
 
 
 def _places(component: AwardComponent, context: Context, member: pl.Expr, by: pl.Expr) -> _Places:
@@ -137,29 +131,30 @@ def _places(component: AwardComponent, context: Context, member: pl.Expr, by: pl
     )
 
 
-def _reason(component: AwardComponent, places: _Places) -> pl.Expr:
+def _reason(component: AwardComponent, places: _Places, context: Context) -> pl.Expr:
     """Why this person won or did not, in the explanation's words."""
+    condition = one_line(context, component.eligible)
     return (
         pl.when(places.any_nominee & places.nominated)
-        .then(pl.concat_str([pl.lit("nominated, place "), places.nominee_place.cast(pl.Utf8)]))
+        .then(context.says("why.nominated", place=places.nominee_place.cast(pl.Utf8)))
         .when(places.any_nominee)
-        .then(pl.lit("not among the nominees"))
+        .then(pl.lit(context.text("why.not_nominated")))
         .when(places.candidate)
-        .then(pl.concat_str([pl.lit("eligible, place "), places.place.cast(pl.Utf8)]))
-        .otherwise(pl.lit(f"not eligible ({one_line(component.eligible)})"))
+        .then(context.says("why.eligible_place", place=places.place.cast(pl.Utf8)))
+        .otherwise(pl.lit(context.text("why.not_eligible", condition=condition)))
     )
 
 
-def _ranks(component: AwardComponent, unit: str) -> Ranks:
-    note = "place among the eligible; equal values go to the smaller agent_id"
+def _ranks(component: AwardComponent, unit: str, context: Context) -> Ranks:
+    note = context.text("why.award_note")
     if component.nominated:
-        note += "; where anyone is nominated the nominees win (see the explanation)"
+        note += context.text("why.award_note_nominees")
     return Ranks(
         by=component.by,
         unit=unit,
         order=component.order,
         within=component.within,
-        among=scope_words(component.among) or "everyone",
+        among=scope_words(component.among, context) or context.text("why.everyone"),
         note=note,
         quota=True,
     )

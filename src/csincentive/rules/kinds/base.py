@@ -15,6 +15,7 @@ import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, Severity
 from csincentive.core.display import show_number
+from csincentive.core.messages import t, word
 from csincentive.core.money import ENGINE, plain
 from csincentive.core.names import Name, Unit
 from csincentive.formula import parse, render
@@ -105,9 +106,23 @@ def amounts_named(key: str, values: list[Decimal | str]) -> dict[Loc, str]:
 
 class Context(Protocol):
     """What a kind needs from the engine to compile: formulas over the month's frame, the
-    value of a fixed amount (a number or a parameter's name) and the unit of a name."""
+    value of a fixed amount (a number or a parameter's name) and the unit of a name; and
+    for the explanation, the language it is written in (``lang``), a formula or a name in
+    the reader's words (``rendered``, ``label``) and the catalogue's messages in that
+    language (``says`` per person, ``text`` as it is; core/messages.py)."""
+
+    @property
+    def lang(self) -> str: ...
 
     def formula(self, text: str) -> pl.Expr: ...
+
+    def rendered(self, text: str) -> str: ...
+
+    def label(self, name: str) -> str: ...
+
+    def says(self, key: str, /, **parts: str | pl.Expr) -> pl.Expr: ...
+
+    def text(self, key: str, /, **values: object) -> str: ...
 
     def number(self, value: Decimal | str) -> Decimal: ...
 
@@ -275,12 +290,13 @@ def value_of(context: Context, value: Decimal | str) -> pl.Expr:
 
 
 def rendered(text: str) -> str:
-    """A formula as explanations print it."""
+    """A formula as written (normalised): for messages about the rules file."""
     return render(parse(text))
 
 
-def one_line(text: str | None) -> str:
-    return rendered(text) if text else ""
+def one_line(context: Context, text: str | None) -> str:
+    """A condition in the explanation's words, or "" when there is none."""
+    return context.rendered(text) if text else ""
 
 
 def recorded(value: pl.Expr, unit: str) -> pl.Expr:
@@ -303,15 +319,22 @@ def scope_mask(scope: Scope) -> pl.Expr:
     return mask
 
 
-def scope_words(scope: Scope) -> str:
-    """'role=agent, grade=初级/中级', or '' for everyone."""
-    names = ("role", "grade", "team")
-    return ", ".join(f"{f}={'/'.join(getattr(scope, f))}" for f in names if getattr(scope, f))
+def scope_words(scope: Scope, context: Context) -> str:
+    """'role=agent, grade=初级/中级' ('岗位=客服，职级=初级/中级'), or '' for everyone."""
+    out = []
+    for name in ("role", "grade", "team"):
+        values = getattr(scope, name)
+        if values:
+            shown = (
+                [word("role", v, context.lang) or v for v in values] if name == "role" else values
+            )
+            out.append(f"{context.label(name)}={'/'.join(shown)}")
+    return context.text("why.scope_separator").join(out)
 
 
-def scope_text(scope: Scope) -> str:
-    words = scope_words(scope)
-    return f" ({words})" if words else ""
+def scope_text(scope: Scope, context: Context) -> str:
+    words = scope_words(scope, context)
+    return context.text("why.scope", words=words) if words else ""
 
 
 def inside(value: pl.Expr, start: Decimal | None, end: Decimal | None) -> pl.Expr:
@@ -324,11 +347,11 @@ def inside(value: pl.Expr, start: Decimal | None, end: Decimal | None) -> pl.Exp
     return holds
 
 
-def interval(start: Decimal | None, end: Decimal | None, unit: str) -> str:
+def interval(start: Decimal | None, end: Decimal | None, unit: str, lang: str) -> str:
     if start is None and end is not None:
         return f"< {show_number(end, unit)}"
     if end is None and start is not None:
         return f"≥ {show_number(start, unit)}"
     if start is None or end is None:
-        return "any"
+        return t("why.any", lang)
     return f"[{show_number(start, unit)}, {show_number(end, unit)})"

@@ -14,7 +14,6 @@ from csincentive.rules.kinds.base import (
     Kind,
     dec,
     no_checks,
-    rendered,
 )
 from csincentive.rules.values import FormulaText
 
@@ -30,9 +29,13 @@ def compile(component: FormulaComponent, context: Context) -> Compiled:
     amount = context.formula(component.expr)
     if is_condition(parse(component.expr)):  # a yes/no line counts 1 or 0
         amount = pl.when(amount.fill_null(False)).then(dec(1)).otherwise(dec(0))
-    text = rendered(component.expr)
+    text = context.rendered(component.expr)
     shown = context.inputs_shown([component.expr])
-    why = pl.lit(text) if shown is None else pl.concat_str([pl.lit(text + " with "), shown])
+    why = (
+        pl.lit(text)
+        if shown is None
+        else context.says("why.with_inputs", formula=text, inputs=shown)
+    )
     return Compiled(amount, why)
 
 

@@ -21,7 +21,6 @@ from csincentive.rules.kinds.base import (
     Loc,
     amounts_named,
     dec,
-    rendered,
 )
 from csincentive.rules.values import FormulaText, NumberOrParam
 
@@ -49,26 +48,26 @@ def compile(component: LadderComponent, context: Context) -> Compiled:
     charged = pl.max_horizontal(count - dec(component.free), dec(0)).cast(pl.Int64)
     amounts = [context.number(a) for a in component.amounts]
     prefix = [sum(amounts[:k], Decimal(0)) for k in range(len(amounts) + 1)]
-    amount, past_text = _past_the_list(component.after, amounts, charged)
+    amount, past_text = _past_the_list(component.after, amounts, charged, context)
     terms: pl.Expr = pl.concat_str([pl.lit(" + ".join(plain(a) for a in amounts)), past_text])
     for k in range(len(amounts), -1, -1):
-        shown = " + ".join(plain(a) for a in amounts[:k]) or "nothing"
+        shown = " + ".join(plain(a) for a in amounts[:k]) or context.text("why.ladder_nothing")
         amount = pl.when(charged == k).then(dec(prefix[k])).otherwise(amount)
         terms = pl.when(charged == k).then(pl.lit(shown)).otherwise(terms)
-    free = f", first {component.free} a warning only" if component.free else ""
-    why = pl.concat_str(
-        [
-            pl.lit(rendered(component.count) + " "),
-            show_expr(count, "count"),
-            pl.when(count == dec(1)).then(pl.lit(" time")).otherwise(pl.lit(" times")),
-            pl.lit(f"{free}: "),
-            terms,
-        ]
+    free = context.text("why.ladder_free", free=component.free) if component.free else ""
+    parts: dict[str, str | pl.Expr] = {"count": context.rendered(component.count), "free": free}
+    parts.update(times=show_expr(count, "count"), terms=terms)
+    why = (
+        pl.when(count == dec(1))
+        .then(context.says("why.ladder_once", **parts))
+        .otherwise(context.says("why.ladder", **parts))
     )
     return Compiled(amount, why)
 
 
-def _past_the_list(after: str, amounts: list[Decimal], charged: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+def _past_the_list(
+    after: str, amounts: list[Decimal], charged: pl.Expr, context: Context
+) -> tuple[pl.Expr, pl.Expr]:
     """The amount when the count goes past the list (the whole list, then what the
     occurrences beyond it add), and its words."""
     whole = sum(amounts, Decimal(0))
@@ -85,9 +84,9 @@ def _past_the_list(after: str, amounts: list[Decimal], charged: pl.Expr) -> tupl
     if after == "double":
         # a, 2a, 4a …: the k occurrences past the list add last × (2^(k+1) − 2).
         doubling = pl.lit(2, dtype=pl.Int64).pow(beyond.clip(upper_bound=60) + 1) - 2
-        words = pl.concat_str([pl.lit(" + "), beyond.cast(pl.Utf8), pl.lit(" more, doubling")])
+        words = context.says("why.ladder_doubling", beyond=beyond.cast(pl.Utf8))
         return dec(whole) + doubling.cast(ENGINE) * dec(last), words
-    return dec(whole), pl.lit(f"; no amount after the first {len(amounts)}")
+    return dec(whole), pl.lit(context.text("why.ladder_stops", after=len(amounts)))
 
 
 def check(component: LadderComponent, checking: Checking) -> None:

@@ -18,7 +18,6 @@ from csincentive.rules.kinds.base import (
     dec,
     formula_unit,
     interval,
-    rendered,
 )
 from csincentive.rules.kinds.checking import check_intervals, check_rate
 from csincentive.rules.values import FormulaText, Number, Strict
@@ -51,19 +50,18 @@ def compile(component: MarginalComponent, context: Context) -> Compiled:
         top = on if row.below is None else pl.min_horizontal(on, dec(row.below))
         slice_ = pl.max_horizontal(top - dec(row.from_), dec(0)).cast(ENGINE)
         amount = amount + slice_ * dec(row.rate)
-        text = f"{interval(row.from_, row.below, unit)} × {show_number(row.rate, 'ratio')}"
-        pieces.append(
-            pl.when(slice_ > dec(0)).then(
-                pl.concat_str([pl.lit(text + " on "), show_expr(slice_, unit)])
-            )
+        words = context.says(
+            "why.marginal_slice",
+            interval=interval(row.from_, row.below, unit, context.lang),
+            rate=show_number(row.rate, "ratio"),
+            slice=show_expr(slice_, unit),
         )
-    why = pl.concat_str(
-        [
-            pl.lit(rendered(component.on) + " "),
-            show_expr(on, unit),
-            pl.lit(": "),
-            pl.concat_str(pieces, separator=" + ", ignore_nulls=True),
-        ]
+        pieces.append(pl.when(slice_ > dec(0)).then(words))
+    why = context.says(
+        "why.marginal",
+        on=context.rendered(component.on),
+        value=show_expr(on, unit),
+        slices=pl.concat_str(pieces, separator=" + ", ignore_nulls=True),
     )
     return Compiled(amount, why)
 

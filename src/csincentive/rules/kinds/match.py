@@ -46,12 +46,14 @@ def compile(component: MatchComponent, context: Context) -> Compiled:
     for case, value in reversed(component.cases.items()):
         amount = pl.when(key == case).then(value_of(context, value)).otherwise(amount)
     known = key.is_in(list(component.cases))
-    fallback = "not listed → default" if component.default is not None else "not listed, no default"
+    fallback = (
+        "why.not_listed_default" if component.default is not None else "why.not_listed_no_default"
+    )
     why = pl.concat_str(
         [
-            pl.lit(f"{component.on} "),
+            pl.lit(f"{context.label(component.on)} "),
             key,
-            pl.when(known).then(pl.lit("")).otherwise(pl.lit(f" ({fallback})")),
+            pl.when(known).then(pl.lit("")).otherwise(pl.lit(context.text(fallback))),
         ]
     )
     return Compiled(amount, why)

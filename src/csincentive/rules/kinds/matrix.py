@@ -24,7 +24,6 @@ from csincentive.rules.kinds.base import (
     inside,
     interval,
     number_or_none,
-    rendered,
 )
 from csincentive.rules.kinds.checking import check_intervals, check_text_field
 from csincentive.rules.values import FormulaText, Number, Strict
@@ -59,28 +58,26 @@ def compile(component: MatrixComponent, context: Context) -> Compiled:
     column = context.formula(component.column)
     unit = formula_unit(context, component.column)
     band: pl.Expr = pl.lit(None, dtype=pl.Int64)
-    label: pl.Expr = pl.lit("no band matches")
+    label: pl.Expr = pl.lit(context.text("why.no_band"))
     for j, b in reversed(list(enumerate(component.bands))):
         holds = inside(column, b.from_, b.below)
         band = pl.when(holds).then(pl.lit(j, dtype=pl.Int64)).otherwise(band)
-        label = pl.when(holds).then(pl.lit(interval(b.from_, b.below, unit))).otherwise(label)
+        words = interval(b.from_, b.below, unit, context.lang)
+        label = pl.when(holds).then(pl.lit(words)).otherwise(label)
     amount = number_or_none(component.default)
     for row, cells in component.cells.items():
         for j, cell in enumerate(cells):
             amount = pl.when((key == row) & (band == j)).then(dec(cell)).otherwise(amount)
     known = key.is_in(list(component.cells))
-    why = pl.concat_str(
-        [
-            pl.lit(f"{component.row} "),
-            key.fill_null("—"),
-            pl.when(known).then(pl.lit("")).otherwise(pl.lit(" (not listed)")),
-            pl.lit(f", {rendered(component.column)} "),
-            show_expr(column, unit),
-            pl.lit(" → "),
-            label,
-            pl.lit(" → "),
-            show_expr(amount, "number").fill_null("no value"),
-        ]
+    why = context.says(
+        "why.matrix",
+        row=context.label(component.row),
+        key=key.fill_null("—"),
+        unlisted=pl.when(known).then(pl.lit("")).otherwise(pl.lit(context.text("why.not_listed"))),
+        column=context.rendered(component.column),
+        value=show_expr(column, unit),
+        band=label,
+        cell=show_expr(amount, "number").fill_null(context.text("why.no_value")),
     )
     # The cell reached: a listed row and a band (else the default, or no value).
     records = {ROW: pl.when(known).then(band), ROW_KEY: key}

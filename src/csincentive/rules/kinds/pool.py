@@ -46,7 +46,6 @@ FLOOR = "floor"  # pool × basis / Σ basis rounded down to the fen
 EXTRA = "extra"  # 0.01 when a remainder fen came to this person, else 0.00
 LEFTOVER = "leftover"  # the fen left after rounding down, handed out one each
 PLACE = "remainder_place"  # 1-based place in the remainder order; null: no share
-ORDER = "the larger remainder first, then the larger basis, then the smaller agent_id"
 # Names whose value is the same for everyone in a month: a pool's amount may read them.
 MONTH_WIDE = frozenset({"days_in_month", "month_of_quarter", "month_of_year", "quarter_end"})
 MONTH_WIDE |= {"year_end"}
@@ -105,13 +104,13 @@ def compile(component: PoolComponent, context: Context) -> Compiled:
     }
     unit = formula_unit(context, component.basis)
     shares = Shares(
-        basis=rendered(component.basis),
+        basis=context.rendered(component.basis),
         unit=unit,
-        eligible=one_line(component.eligible),
+        eligible=one_line(context, component.eligible),
         per=component.per,
-        order=ORDER,
+        order=context.text("why.pool_order"),
     )
-    why = _why(component, figures, unit)
+    why = _why(component, figures, unit, context)
     problems = _problems(component, figures, within)
     return Compiled(amount, why, records, problems=problems, shares=shares)
 
@@ -162,15 +161,16 @@ def _figures(
     )
 
 
-def _why(component: PoolComponent, f: _Pool, unit: str) -> pl.Expr:
+def _why(component: PoolComponent, f: _Pool, unit: str, context: Context) -> pl.Expr:
     """The share in words: pool 10000.00 × kpi 86 / Σ 430 → 2000.00 + 0.01 (remainder)."""
-    of_team = [pl.lit(" (team "), pl.col("team").cast(pl.Utf8), pl.lit(")")]
-    pool = [pl.lit("pool "), show_expr(f.pool, "money")]
+    pool = context.says("why.pool", pool=show_expr(f.pool, "money"))
     if component.per == "team":
-        pool += of_team
-    basis_text = rendered(component.basis)
+        pool = pl.concat_str(
+            [pool, context.says("why.pool_team", team=pl.col("team").cast(pl.Utf8))]
+        )
+    basis_text = context.rendered(component.basis)
     share = [
-        *pool,
+        pool,
         pl.lit(f" × {basis_text} "),
         show_expr(f.counted, unit),
         pl.lit(" / Σ "),
@@ -178,24 +178,24 @@ def _why(component: PoolComponent, f: _Pool, unit: str) -> pl.Expr:
         pl.lit(" → "),
         show_expr(_in_yuan(f.fen), "money"),
         pl.when(f.extra > dec(0))
-        .then(pl.lit(" + 0.01 (largest remainder)"))
+        .then(pl.lit(context.text("why.largest_remainder")))
         .when(f.remainder > dec(0))
-        .then(pl.lit(" (rounded down to the fen)"))
+        .then(pl.lit(context.text("why.rounded_down")))
         .otherwise(pl.lit("")),
     ]
-    eligible = one_line(component.eligible)
-    none_for = [pl.lit(f"{basis_text} "), show_expr(f.basis, unit).fill_null("—")]
+    eligible = one_line(context, component.eligible)
+    basis = show_expr(f.basis, unit).fill_null("—")
     return (
         pl.when(f.pool_fen < dec(0))
-        .then(_words("the ", *pool, " is below 0: nothing is shared"))
+        .then(context.says("why.pool_below_zero", pool=pool))
         .when(f.pool_fen == dec(0))
-        .then(_words("the ", *pool, ": nothing to share"))
+        .then(context.says("why.pool_empty", pool=pool))
         .when(f.total == dec(0))
-        .then(_words(f"Σ {basis_text} of the eligible is 0: the ", *pool, " is not shared"))
+        .then(context.says("why.pool_unshared", basis=basis_text, pool=pool))
         .when(~f.member)
-        .then(_words(f"not eligible ({eligible} fails): no share of the ", *pool))
+        .then(context.says("why.pool_not_eligible", condition=eligible, pool=pool))
         .when(f.counted == dec(0))
-        .then(_words(*none_for, ": no share of the ", *pool))
+        .then(context.says("why.pool_no_basis", basis=basis_text, value=basis, pool=pool))
         .otherwise(_words(*share))
     )
 

@@ -28,7 +28,6 @@ from csincentive.rules.kinds.base import (
     no_number,
     one_line,
     recorded,
-    rendered,
     scope_mask,
     scope_text,
     scope_words,
@@ -66,23 +65,25 @@ def compile(component: RankComponent, context: Context) -> Compiled:
     for place, amount in reversed(list(enumerate(component.prizes, start=1))):
         prize = pl.when(rank == place).then(dec(context.number(amount))).otherwise(prize)
     unit = formula_unit(context, component.by)
-    where = " in the team" if component.within == "team" else ""
     parts = [
-        pl.lit(rendered(component.by) + " "),
-        show_expr(by, unit),
-        pl.lit(" → rank "),
-        rank.cast(pl.Utf8).fill_null("—"),
-        pl.lit(" of "),
-        size.cast(pl.Utf8),
-        pl.lit(f"{scope_text(component.among)}{where}"),
+        context.says(
+            "why.rank",
+            by=context.rendered(component.by),
+            value=show_expr(by, unit),
+            rank=rank.cast(pl.Utf8).fill_null("—"),
+            size=size.cast(pl.Utf8),
+            scope=scope_text(component.among, context),
+            within=context.text("why.in_the_team") if component.within == "team" else "",
+        )
     ]
     if component.eligible:
         ok = context.formula(component.eligible).fill_null(False)
         prize = pl.when(ok).then(prize).otherwise(dec(0))
+        condition = one_line(context, component.eligible)
         parts.append(
             pl.when(ok | (rank > len(component.prizes)))
             .then(pl.lit(""))
-            .otherwise(pl.lit(f"; not eligible ({one_line(component.eligible)} fails)"))
+            .otherwise(pl.lit(context.text("why.not_eligible_fails", condition=condition)))
         )
     prize = pl.when(rank.is_null()).then(dec(0)).otherwise(prize)
     records = {
@@ -92,18 +93,18 @@ def compile(component: RankComponent, context: Context) -> Compiled:
         VALUE: recorded(by, unit),
     }
     return Compiled(
-        prize, pl.concat_str(parts), records, field=member, ranks=_ranks(component, unit)
+        prize, pl.concat_str(parts), records, field=member, ranks=_ranks(component, unit, context)
     )
 
 
-def _ranks(component: RankComponent, unit: str) -> Ranks:
+def _ranks(component: RankComponent, unit: str, context: Context) -> Ranks:
     return Ranks(
         by=component.by,
         unit=unit,
         order=component.order,
         within=component.within,
-        among=scope_words(component.among) or "everyone",
-        note="ties share a rank",
+        among=scope_words(component.among, context) or context.text("why.everyone"),
+        note=context.text("why.ties_share"),
         quota=False,
     )
 

@@ -15,7 +15,6 @@ from csincentive.rules.kinds.base import (
     Kind,
     dec,
     formula_unit,
-    rendered,
 )
 from csincentive.rules.kinds.checking import check_rate
 from csincentive.rules.values import FormulaText, Number
@@ -36,7 +35,7 @@ def compile(component: RateComponent, context: Context) -> Compiled:
     amount = base * dec(component.rate)
     why = pl.concat_str(
         [
-            pl.lit(rendered(component.base) + " "),
+            pl.lit(context.rendered(component.base) + " "),
             show_expr(base, formula_unit(context, component.base)),
             pl.lit(f" × {show_number(component.rate, 'ratio')}"),
         ]

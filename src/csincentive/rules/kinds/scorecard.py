@@ -36,7 +36,6 @@ from csincentive.rules.kinds.base import (
     interval,
     number_or_none,
     one_line,
-    rendered,
     value_of,
 )
 from csincentive.rules.kinds.checking import check_intervals
@@ -152,17 +151,18 @@ def compile(component: ScorecardComponent, context: Context) -> Compiled:
     for item in scored[1:]:
         total = (total + item.weighted).cast(ENGINE)  # a null (no band) leaves no value
     grade, grade_row = _grade(component.grades, total)
-    tail: list[pl.Expr] = [pl.lit(": total "), show_expr(total, "number").fill_null("—")]
-    tail.append(pl.lit(" points"))
+    shown_total = show_expr(total, "number").fill_null("—")
+    tail: list[pl.Expr] = [context.says("why.score_total", total=shown_total)]
     if component.grades:
-        tail += [pl.lit(" → "), grade.fill_null("no grade")]
+        tail += [pl.lit(" → "), grade.fill_null(context.text("why.no_grade"))]
     amount, per_point = total, pl.lit(None, dtype=ENGINE)
     if component.per_point is not None:
         per_point = value_of(context, component.per_point).cast(ENGINE)
         amount = (total * per_point).cast(ENGINE)
         shown = show_expr(per_point, _per_point_unit(component, context))
-        tail += [pl.lit(" × "), shown.fill_null("—"), pl.lit(" per point")]
-    why = pl.concat_str([pl.concat_str([s.why for s in scored], separator="; "), *tail])
+        tail += [context.says("why.per_point", per_point=shown.fill_null("—"))]
+    separator = context.text("why.separator")
+    why = pl.concat_str([pl.concat_str([s.why for s in scored], separator=separator), *tail])
     items = [
         pl.struct(
             s.value.alias(ITEM_VALUE),
@@ -188,11 +188,11 @@ def _scores(component: ScorecardComponent, context: Context) -> Scores:
     per_point = component.per_point
     return Scores(
         items=tuple(_item_words(item, context) for item in component.items),
-        grades=tuple(interval(g.from_, g.below, "number") for g in component.grades),
+        grades=tuple(interval(g.from_, g.below, "number", context.lang) for g in component.grades),
         per_point=(
             ""
             if per_point is None
-            else rendered(per_point)
+            else context.rendered(per_point)
             if isinstance(per_point, str)
             else plain(per_point)
         ),
@@ -215,19 +215,23 @@ def _unit(item: ScoreItem, context: Context) -> str:
 def _score(item: ScoreItem, context: Context, weighted: bool) -> _Scored:
     value = context.formula(item.value).cast(ENGINE)
     unit = _unit(item, context)
-    head = [pl.lit(f"{item.label} "), show_expr(value, unit).fill_null("—")]
+    head: dict[str, str | pl.Expr] = {"label": item.label}
+    head["value"] = show_expr(value, unit).fill_null("—")
     if item.bands is not None:
-        points, band, label = _banded(item, value, unit)
-        words = [*head, pl.lit(" → "), label, pl.lit(" → ")]
+        points, band, label = _banded(item, value, unit, context)
+        key = "why.item_banded"
+        head["band"] = label
     else:
         points, band = _linear(item, value), pl.lit(None, dtype=pl.Int64)
-        worst = show_number(item.worst or Decimal(0), unit)
-        best = show_number(item.best or Decimal(0), unit)
-        words = [*head, pl.lit(f" (worst {worst}, best {best}, 0–{plain(item.max)}) → ")]
+        key = "why.item_linear"
+        head["worst"] = show_number(item.worst or Decimal(0), unit)
+        head["best"] = show_number(item.best or Decimal(0), unit)
+        head["max"] = plain(item.max)
     if item.cap is not None:
         points = pl.when(points > dec(item.cap)).then(dec(item.cap)).otherwise(points)
     points = points.round(POINT_PLACES, mode="half_away_from_zero").cast(ENGINE)
-    words += [show_expr(points, "number").fill_null("no"), pl.lit(" points")]
+    head["points"] = show_expr(points, "number").fill_null(context.text("why.no_points"))
+    words = [context.says(key, **head)]
     total = points
     if weighted:
         weight = item.weight if item.weight is not None else Decimal(0)
@@ -236,18 +240,21 @@ def _score(item: ScoreItem, context: Context, weighted: bool) -> _Scored:
     return _Scored(value, band, points, total, pl.concat_str(words))
 
 
-def _banded(item: ScoreItem, value: pl.Expr, unit: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+def _banded(
+    item: ScoreItem, value: pl.Expr, unit: str, context: Context
+) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """(points, the band reached, its words): the first band that holds the value."""
     assert item.bands is not None
     points = number_or_none(item.default)
-    words = "no band → default" if item.default is not None else "no band matches"
-    label: pl.Expr = pl.lit(words)
+    words = "why.no_band_default" if item.default is not None else "why.no_band"
+    label: pl.Expr = pl.lit(context.text(words))
     band: pl.Expr = pl.lit(None, dtype=pl.Int64)
     for index in reversed(range(len(item.bands))):
         row = item.bands[index]
         holds = inside(value, row.from_, row.below)
         points = pl.when(holds).then(dec(row.points)).otherwise(points)
-        label = pl.when(holds).then(pl.lit(interval(row.from_, row.below, unit))).otherwise(label)
+        shown = interval(row.from_, row.below, unit, context.lang)
+        label = pl.when(holds).then(pl.lit(shown)).otherwise(label)
         band = pl.when(holds).then(pl.lit(index, dtype=pl.Int64)).otherwise(band)
     return points, band, label
 
@@ -275,10 +282,10 @@ def _grade(grades: list[Grade], total: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
 
 def _item_words(item: ScoreItem, context: Context) -> ScoredItem:
     unit = _unit(item, context)
-    bands = tuple(interval(b.from_, b.below, unit) for b in item.bands or ())
+    bands = tuple(interval(b.from_, b.below, unit, context.lang) for b in item.bands or ())
     return ScoredItem(
         label=item.label,
-        value=one_line(item.value),
+        value=one_line(context, item.value),
         unit=unit,
         weight=item.weight,
         bands=bands,

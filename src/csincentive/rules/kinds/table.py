@@ -25,7 +25,6 @@ from csincentive.rules.kinds.base import (
     inside,
     interval,
     number_or_none,
-    rendered,
     value_of,
 )
 from csincentive.rules.kinds.checking import check_intervals
@@ -67,16 +66,20 @@ def compile(component: TableComponent, context: Context) -> Compiled:
     on = context.formula(component.on)
     unit = formula_unit(context, component.on)
     value = number_or_none(component.default)
-    label: pl.Expr = pl.lit("no row matches" if component.default is None else "no row → default")
+    label: pl.Expr = pl.lit(
+        context.text("why.no_row" if component.default is None else "why.no_row_default")
+    )
     reached: pl.Expr = pl.lit(None, dtype=pl.Int64)
     for index in reversed(range(len(component.rows))):  # the first row that holds wins
         row = component.rows[index]
         holds = inside(on, row.from_, row.below)
         value = pl.when(holds).then(value_of(context, row.value)).otherwise(value)
-        text = interval(row.from_, row.below, unit) + (f" {row.note}" if row.note else "")
+        text = interval(row.from_, row.below, unit, context.lang) + (
+            f" {row.note}" if row.note else ""
+        )
         label = pl.when(holds).then(pl.lit(text)).otherwise(label)
         reached = pl.when(holds).then(pl.lit(index, dtype=pl.Int64)).otherwise(reached)
-    why_parts = [pl.lit(rendered(component.on) + " "), show_expr(on, unit), pl.lit(" → ")]
+    why_parts = [pl.lit(context.rendered(component.on) + " "), show_expr(on, unit), pl.lit(" → ")]
     why_parts += [label, pl.lit(" → ")]
     if component.times is None:
         amount = value
@@ -89,7 +92,7 @@ def compile(component: TableComponent, context: Context) -> Compiled:
         amount = value * times
         why_parts += [
             show_expr(value, "number"),
-            pl.lit(f" × {rendered(component.times)} "),
+            pl.lit(f" × {context.rendered(component.times)} "),
             show_expr(times, formula_unit(context, component.times)),
         ]
     picks = Picks(of=len(component.rows), path="rows")

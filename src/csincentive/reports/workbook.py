@@ -1,0 +1,341 @@
+"""payroll.xlsx as HR keeps it: every number a number (money ``#,##0.00`` with negatives in
+red, ratios as percentages, counts as integers, times as dates), headers in the month's
+language (the shop's labels for the components), a totals row, an autofilter, the header
+row and the name columns frozen, column widths from the content, and a print setup
+(landscape, one page wide, the header row repeated on every page).
+
+Sheets: the payroll, the lines (up to files.XLSX_LINES), the metrics, the warnings, the
+flags, the reconciliation and the orders (up to files.XLSX_ORDERS; files.py decides and
+hands the table over). A sheet too long for a workbook is one cell pointing to its CSV.
+
+Speed: xlsxwriter writes cell by cell, so each column is converted once in Polars (floats,
+Excel serial dates, text) and written with ``write_number``/``write_string`` and one format
+object per column; widths are measured in Polars, never by reading the cells back. Excel
+holds numbers as binary floats: the exact amounts are in the CSV files. Same inputs →
+the same bytes (the creation date is the first day of the month paid)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from csincentive.core.messages import t
+from csincentive.core.month import Month
+from csincentive.core.names import BUILTIN
+from csincentive.month.result import MonthResult
+from csincentive.reports.words import column_label, labels, outcome_words, people, role_words
+
+# Number formats by what a column holds. Negatives in red, as a payroll marks deductions.
+FORMATS = {
+    "money": "#,##0.00;[Red]-#,##0.00",
+    "ratio": "0.0%",
+    "count": "0",
+    "number": "#,##0.####;[Red]-#,##0.####",
+    "seconds": "0.0",
+    "date": "yyyy-mm-dd hh:mm:ss",
+}
+UNIT_FORMAT = {"money": "money", "ratio": "ratio", "percent": "ratio", "count": "count"}
+UNIT_FORMAT |= {"days": "number", "months": "count", "flag": "count", "seconds": "seconds"}
+UNIT_FORMAT |= {"points": "number", "number": "number"}
+EXCEL_1970 = 25569  # 1970-01-01 as an Excel serial date (days since 1899-12-30)
+SHEETS = {
+    "payroll": "sheet.payroll",
+    "lines": "sheet.lines",
+    "metrics": "sheet.metrics",
+    "warnings": "sheet.warnings",
+    "flags": "sheet.flags",
+    "reconciliation": "sheet.reconciliation",
+    "orders": "sheet.orders",
+}
+MIN_WIDTH, MAX_WIDTH, HEADER_WIDTH = 6, 60, 16  # a longer header wraps
+# Characters two columns wide in a spreadsheet (CJK, full-width forms).
+WIDE = r"[\p{Han}\p{Hiragana}\p{Katakana}\x{3000}-\x{303F}\x{FF00}-\x{FFEF}]"
+
+
+@dataclass
+class Table:
+    """One sheet's content: the frame, each column's kind of cell (a FORMATS key, "text"
+    or "flag"), how many columns say who a row is (frozen), and an optional totals row."""
+
+    frame: pl.DataFrame
+    kinds: dict[str, str]
+    frozen: int = 0
+    totals: dict[str, Any] = field(default_factory=dict)
+
+
+def write_workbook(
+    result: MonthResult,
+    path: Path,
+    *,
+    orders: pl.DataFrame | None,
+    orders_note: str,
+    lines_fit: bool,
+) -> None:
+    """payroll.xlsx: ``orders`` is the per-order table when it fits the sheet (else
+    ``orders_note`` says where it is); ``lines_fit``: the lines sheet is written whole."""
+    import xlsxwriter  # only when a workbook is written: keeps `--help` fast
+
+    lang = result.language
+    year, month = Month.parse(result.period)
+    workbook = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False}
+    )
+    workbook.set_properties(
+        {"title": f"{result.rules.title} {result.period}", "created": dt.datetime(year, month, 1)}
+    )
+    headers = {c: column_label(c, lang) for c in _every_column(result, orders)}
+    book = _Book(workbook, headers | labels(result), lang)
+    book.add("payroll", _payroll(result))
+    if lines_fit:
+        book.add("lines", _lines(result))
+    else:
+        book.note("lines", t("sheet.see_lines", lang, count=result.lines.height))
+    book.add("metrics", _metrics(result))
+    book.add("warnings", _warnings(result))
+    book.add("flags", _flags(result))
+    book.add("reconciliation", _reconciliation(result))
+    if orders is not None:
+        book.add("orders", _orders(orders, lang))
+    else:
+        book.note("orders", orders_note)
+    workbook.close()
+
+
+# ---------------------------------------------------------------------------- the tables
+
+
+def _every_column(result: MonthResult, orders: pl.DataFrame | None) -> list[str]:
+    frames = [result.warnings_frame(), *([orders] if orders is not None else [])]
+    return [c for frame in frames for c in frame.columns]
+
+
+def _payroll(result: MonthResult) -> Table:
+    lang = result.language
+    frame = _roles(result.payroll, lang)
+    kinds = {c: "text" for c in result.person_columns}
+    kinds |= {c: "money" for c in result.money_columns}
+    totals: dict[str, Any] = {"agent_id": t("term.total", lang), "name": people(frame.height, lang)}
+    totals |= {c: result.payroll[c].sum() for c in result.money_columns}
+    return Table(frame, kinds, frozen=2, totals=totals)
+
+
+def _lines(result: MonthResult) -> Table:
+    """Each line's amount as a number in its own format (money, a percentage, a count),
+    from the text lines.csv shows; a text value (a grade) stays text."""
+    lang = result.language
+    units = pl.DataFrame(
+        {
+            "component": [m.id for m in result.lines_meta],
+            "_kind": [UNIT_FORMAT.get(m.unit, "text") for m in result.lines_meta],
+        }
+    )
+    frame = result.lines.join(units, on="component", how="left", maintain_order="left")
+    text = pl.col("amount")
+    number = text.str.strip_suffix("%").cast(pl.Float64, strict=False)
+    percent = text.str.ends_with("%")
+    frame = frame.with_columns(
+        pl.when(pl.col("_kind") == "text").then(text).alias("_text"),
+        pl.when(pl.col("_kind") != "text")
+        .then(pl.when(percent).then(number / 100).otherwise(number))
+        .alias("amount"),
+    )
+    kinds = {c: "text" for c in frame.columns}
+    kinds |= {"pays": "flag", "amount": "by_row", "_kind": "hidden", "_text": "hidden"}
+    return Table(_roles(frame, lang), kinds, frozen=2)
+
+
+def _metrics(result: MonthResult) -> Table:
+    frame = _roles(result.metrics, result.language)
+    kinds = {c: "text" for c in result.person_columns}
+    for column in result.metrics.columns[len(result.person_columns) :]:
+        name = BUILTIN.get(column)
+        unit = "money" if column == "avg_order_value" else (name.unit if name else "number")
+        kinds[column] = UNIT_FORMAT.get(unit, "number")
+    return Table(frame, kinds, frozen=2)
+
+
+def _warnings(result: MonthResult) -> Table:
+    frame = result.warnings_frame()
+    words = [t(f"severity.{s}", result.language) for s in frame["severity"].to_list()]
+    frame = frame.with_columns(pl.Series("severity", words, dtype=pl.String))
+    kinds = {c: "text" for c in frame.columns} | {"line": "count", "col": "count"}
+    return Table(frame, kinds)
+
+
+def _flags(result: MonthResult) -> Table:
+    frame = _roles(result.flags, result.language)
+    return Table(frame, {c: "text" for c in frame.columns}, frozen=2)
+
+
+def _reconciliation(result: MonthResult) -> Table:
+    lang = result.language
+    recon = result.reconciliation
+    words = [outcome_words(o, lang) for o in recon["outcome"].to_list()]
+    frame = recon.with_columns(pl.Series("outcome", words, dtype=pl.String))
+    kinds = {"outcome": "text", "orders": "count", "paid_amount": "money", "refund_amount": "money"}
+    totals: dict[str, Any] = {"outcome": t("term.total", lang)}
+    totals |= {c: recon[c].sum() for c in ("orders", "paid_amount", "refund_amount")}
+    return Table(frame, kinds, frozen=1, totals=totals)
+
+
+def _orders(orders: pl.DataFrame, lang: str) -> Table:
+    words = [outcome_words(o, lang) for o in orders["outcome"].cast(pl.String).to_list()]
+    orders = orders.with_columns(pl.Series("outcome", words, dtype=pl.String))
+    kinds: dict[str, str] = {}
+    for column, dtype in orders.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            kinds[column] = "date"
+        elif isinstance(dtype, pl.Decimal):
+            kinds[column] = "money"
+        elif dtype.is_numeric():
+            kinds[column] = "count"
+        else:
+            kinds[column] = "text"
+    return Table(orders, kinds, frozen=1)
+
+
+def _roles(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
+    if "role" not in frame.columns:
+        return frame
+    roles = [None if r is None else role_words(r, lang) for r in frame["role"].to_list()]
+    return frame.with_columns(pl.Series("role", roles, dtype=pl.String))
+
+
+# ---------------------------------------------------------------------------- the writing
+
+
+class _Book:
+    """One workbook's formats and its sheets, named in the month's language."""
+
+    def __init__(self, workbook: Any, headers: dict[str, str], lang: str) -> None:
+        self.workbook = workbook
+        self.headers = headers
+        self.lang = lang
+        self.header = workbook.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
+        )
+        self.formats = {k: workbook.add_format({"num_format": v}) for k, v in FORMATS.items()}
+        bold = {"bold": True, "top": 1}
+        self.total_formats = {
+            k: workbook.add_format({"num_format": v, **bold}) for k, v in FORMATS.items()
+        }
+        self.total_text = workbook.add_format(bold)
+
+    def note(self, name: str, text: str) -> None:
+        """A sheet of one cell in place of a table too long for a workbook."""
+        sheet = self.workbook.add_worksheet(t(SHEETS[name], self.lang))
+        sheet.write_string(0, 0, text)
+        sheet.set_column(0, 0, min(MAX_WIDTH, len(text) + 2))
+
+    def add(self, name: str, table: Table) -> None:
+        title = t(SHEETS[name], self.lang)
+        sheet = self.workbook.add_worksheet(title)
+        columns = [c for c in table.frame.columns if table.kinds.get(c) != "hidden"]
+        widths = _widths(table, columns, self.headers)
+        for col, column in enumerate(columns):
+            sheet.write_string(0, col, self.headers.get(column, column), self.header)
+            sheet.set_column(col, col, widths[column])
+            self._column(sheet, col, table, column)
+        rows = table.frame.height
+        if table.totals:
+            self._totals(sheet, rows + 1, table, columns)
+        last = max(len(columns) - 1, 0)
+        sheet.autofilter(0, 0, rows, last)
+        sheet.freeze_panes(1, table.frozen)
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)  # one page wide, as many long as it takes
+        sheet.repeat_rows(0)
+        sheet.set_header(f"&L{title}&R&P / &N")
+
+    def _column(self, sheet: Any, col: int, table: Table, column: str) -> None:
+        kind = table.kinds.get(column, "text")
+        series = table.frame[column]
+        if kind == "by_row":  # lines' amounts: each row in its own unit's format
+            kinds = table.frame["_kind"].to_list()
+            texts = table.frame["_text"].to_list()
+            for row, (value, unit, text) in enumerate(
+                zip(series.to_list(), kinds, texts, strict=True), start=1
+            ):
+                if value is not None:
+                    sheet.write_number(row, col, value, self.formats[unit])
+                elif text is not None:
+                    sheet.write_string(row, col, text)
+            return
+        if kind == "flag":
+            for row, value in enumerate(series.to_list(), start=1):
+                if value is not None:
+                    sheet.write_boolean(row, col, value)
+            return
+        if kind == "text":
+            for row, value in enumerate(series.cast(pl.String).to_list(), start=1):
+                if value is not None:
+                    sheet.write_string(row, col, value)
+            return
+        number_format = self.formats[kind]
+        for row, value in enumerate(_numbers(series, kind).to_list(), start=1):
+            if value is not None:
+                sheet.write_number(row, col, value, number_format)
+
+    def _totals(self, sheet: Any, row: int, table: Table, columns: list[str]) -> None:
+        """The sums (exact, summed before the conversion to floats) in bold under a rule."""
+        for col, column in enumerate(columns):
+            value = table.totals.get(column)
+            kind = table.kinds.get(column, "text")
+            if value is None:
+                sheet.write_blank(row, col, None, self.total_text)
+            elif kind == "text":
+                sheet.write_string(row, col, str(value), self.total_text)
+            else:
+                sheet.write_number(row, col, float(value), self.total_formats[kind])
+
+
+def _numbers(series: pl.Series, kind: str) -> pl.Series:
+    """A column as Excel numbers: floats, or for times the days since Excel's epoch."""
+    if kind == "date":
+        micros = series.cast(pl.Datetime("us")).dt.epoch("us")
+        return micros / 86_400_000_000 + EXCEL_1970  # Excel's day 25569 is 1970-01-01
+    return series.cast(pl.Float64)
+
+
+def _widths(table: Table, columns: list[str], headers: dict[str, str]) -> dict[str, int]:
+    """Each column's width from its content, measured in Polars: text by its characters
+    (CJK two wide), numbers by their formatted digits, the header up to HEADER_WIDTH."""
+    frame = table.frame
+    exprs = []
+    for column in columns:
+        kind = table.kinds.get(column, "text")
+        if kind in ("money", "number", "count", "seconds", "by_row"):
+            biggest = pl.col(column).cast(pl.Float64).abs().max().fill_null(0)
+            digits = biggest.floor().cast(pl.Int64).cast(pl.String).str.len_chars()
+            exprs.append((digits + (digits - 1) // 3 + 4).alias(column))  # , . 2 places −
+        elif kind == "date":
+            exprs.append(pl.lit(19).alias(column))
+        elif kind == "flag":
+            exprs.append(pl.lit(6).alias(column))
+        else:
+            text = pl.col(column).cast(pl.String)
+            wide = text.str.count_matches(WIDE).fill_null(0)
+            exprs.append((text.str.len_chars() + wide).max().fill_null(0).alias(column))
+    measured = frame.select(exprs).row(0, named=True) if exprs and frame.height else {}
+    out = {}
+    for column in columns:
+        header = headers.get(column, column)
+        head = min(HEADER_WIDTH, len(header) + sum(1 for ch in header if ord(ch) > 0x2E7F))
+        total = table.totals.get(column)
+        if total is None:
+            shown = 0
+        elif isinstance(total, str):
+            shown = len(total) + sum(1 for ch in total if ord(ch) > 0x2E7F)
+        else:
+            shown = len(f"{float(total):,.2f}") + 1
+        content = int(measured.get(column) or 0)
+        out[column] = max(MIN_WIDTH, min(MAX_WIDTH, max(content, head, shown) + 2))
+    return out
+
+
+__all__ = ["FORMATS", "Table", "write_workbook"]
