@@ -16,7 +16,8 @@ from helpers import ROOT
 from csincentive import compute_month, publish
 from csincentive.core.diagnostics import InputError
 from csincentive.ledger.store import Ledger
-from csincentive.reports.explain import as_dict, as_text, explain_agent
+from csincentive.reports.explain import as_text, explain_agent
+from csincentive.reports.explain_json import as_dict
 from csincentive.reports.net_files import bank_table, cost_table, filing_table
 
 RULES = ROOT / "rules" / "net-pay.toml"

@@ -20,7 +20,8 @@ from csincentive.cli import app
 from csincentive.core.money import ENGINE
 from csincentive.month.compute import MonthResult, compute_month
 from csincentive.month.engine import TRACE
-from csincentive.reports.explain import Line, as_dict, as_text, explain_agent, line_dict
+from csincentive.reports.explain import Line, as_text, explain_agent
+from csincentive.reports.explain_json import as_dict, line_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = ROOT / "tests" / "months" / "2026-10"

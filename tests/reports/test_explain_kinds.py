@@ -28,7 +28,8 @@ from typer.testing import CliRunner
 from csincentive.cli import app
 from csincentive.month.compute import MonthResult, compute_month
 from csincentive.reports.breakdown import PoolShare, Scorecard
-from csincentive.reports.explain import Line, as_text, explain_agent, line_dict
+from csincentive.reports.explain import Line, as_text, explain_agent
+from csincentive.reports.explain_json import line_dict
 
 MONTH = ROOT / "tests" / "months" / "2026-10"
 RULES = f"""

@@ -40,7 +40,8 @@ def explain(
     from csincentive.core.diagnostics import InputError
     from csincentive.ledger.store import Ledger
     from csincentive.month.compute import compute_month
-    from csincentive.reports.explain import as_dict, as_text, explain_agent
+    from csincentive.reports.explain import as_text, explain_agent
+    from csincentive.reports.explain_json import as_dict
 
     try:
         result = compute_month(

@@ -7,8 +7,8 @@ formula read, the table row reached, the rank, the field and the quota are its t
 (``<id>__trace``, see month/engine.py); where a component is written was recorded when the
 rules were loaded.
 
-``explain_agent`` gives a ``Payslip``; ``as_dict`` (for ``--json``) and ``as_text`` (an
-indented tree in plain box-drawing characters) show it.
+``explain_agent`` gives a ``Payslip``; ``as_text`` (an indented tree in plain box-drawing
+characters) shows it, and reports/explain_json.py ``as_dict`` for ``--json``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from csincentive.core.display import show_expr
 from csincentive.core.money import plain
 from csincentive.month.engine import RAW, TRACE, CompiledLine, Read
 from csincentive.month.result import MonthResult
-from csincentive.reports.breakdown import Breakdown, breakdown_dict, breakdown_of, breakdown_text
+from csincentive.reports.breakdown import Breakdown, breakdown_of, breakdown_text
 from csincentive.reports.net_explain import net_steps, net_text
 from csincentive.rules.kinds.base import (
     FIELD_SIZE,
@@ -382,117 +382,6 @@ def _rounding(pays: bool, raw: Value, amount: Value) -> str:
     if raw == amount:
         return f"none needed: {amount} is exact to the fen"
     return f"{plain(raw)} → {amount}, half-up to the fen"
-
-
-# --------------------------------------------------------------------------------- JSON
-
-
-def _json(value: Value) -> str | None:
-    if isinstance(value, Decimal):
-        return plain(value)
-    return value
-
-
-def _amount_json(line: Line) -> str | None:
-    """Pay lines keep their two places (as on the payslip); other values are exact."""
-    if line.pays and isinstance(line.amount, Decimal):
-        return str(line.amount)
-    return _json(line.amount)
-
-
-def _location_dict(at: Location | None) -> dict[str, Any] | None:
-    return None if at is None else {"file": at.file, "line": at.line, "col": at.col}
-
-
-def _standing_dict(s: Standing) -> dict[str, Any]:
-    return {
-        "agent_id": s.agent_id,
-        "name": s.name,
-        "team": s.team,
-        "rank": s.rank,
-        "value": _json(s.value),
-        "shown": s.shown,
-    }
-
-
-def _ranking_dict(r: Ranking | None) -> dict[str, Any] | None:
-    if r is None:
-        return None
-    return {
-        "by": r.by,
-        "order": r.order,
-        "within": r.within,
-        "among": r.among,
-        "field": r.field,
-        "rank": r.rank,
-        "value": _json(r.value),
-        "shown": r.shown,
-        "quota": r.quota,
-        "above": [_standing_dict(s) for s in r.above],
-        "tied": [_standing_dict(s) for s in r.tied],
-        "note": r.note,
-    }
-
-
-def _row_dict(row: RowReached | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    return {"index": row.index, "of": row.of, "key": row.key, "at": _location_dict(row.at)}
-
-
-def line_dict(line: Line) -> dict[str, Any]:
-    """One line as JSON-ready nested dicts, keys in a fixed order, Decimals as strings."""
-    return {
-        "id": line.id,
-        "label": line.label,
-        "rule": line.rule,
-        "kind": line.kind,
-        "pays": line.pays,
-        "applies": line.applies,
-        "defined_at": _location_dict(line.defined_at),
-        "amount": _amount_json(line),
-        "shown": line.shown,
-        "raw": _json(line.raw),
-        "rounding": line.rounding,
-        "explanation": line.explanation,
-        "flag": line.flag,
-        "row": _row_dict(line.row),
-        "ranking": _ranking_dict(line.ranking),
-        "breakdown": breakdown_dict(line.breakdown),
-        "inputs": [
-            {
-                "name": item.name,
-                "source": item.source,
-                "value": _json(item.value),
-                "shown": item.shown,
-                "used_in": item.used_in,
-                "line": None if item.line is None else line_dict(item.line),
-            }
-            for item in line.inputs
-        ],
-    }
-
-
-def as_dict(payslip: Payslip) -> dict[str, Any]:
-    return {
-        "period": payslip.period,
-        "agent_id": payslip.agent_id,
-        "name": payslip.name,
-        "team": payslip.team,
-        "role": payslip.role,
-        "scheme": payslip.scheme,
-        "rules_file": payslip.rules_file,
-        "lines": [line_dict(line) for line in payslip.lines],
-        "other_values": [line_dict(line) for line in payslip.other],
-        "total": {
-            "id": payslip.total_id,
-            "label": payslip.total_label,
-            "amount": str(payslip.gross),
-            "lines_sum": str(payslip.lines_sum),
-            "adds_up": payslip.adds_up,
-        },
-        **({"net": payslip.net} if payslip.net else {}),
-    }
 
 
 # --------------------------------------------------------------------------------- text
