@@ -45,7 +45,7 @@ DURATION = (
 CLOCK = r"^(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$|^(\d+):(\d{1,2}(?:\.\d+)?)$"
 WHOLE = r"^[+-]?\d+(?:\.0+)?$"
 NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
-HUNDREDTH = pl.lit(Decimal("0.01"), dtype=ENGINE)
+HUNDREDTH = Decimal("0.01")  # a percentage written as 45.20%
 
 
 def cleaned(text: pl.Expr) -> pl.Expr:
@@ -117,7 +117,10 @@ def _rate(text: pl.Expr) -> pl.Expr:
     percent = text.str.strip_suffix("%")
     written = pl.when(percent.str.contains(NUMBER)).then(percent.cast(ENGINE, strict=False))
     return (
-        pl.when(text.str.ends_with("%")).then(written * HUNDREDTH).otherwise(written).cast(ENGINE)
+        pl.when(text.str.ends_with("%"))
+        .then(written * pl.lit(HUNDREDTH, dtype=ENGINE))
+        .otherwise(written)
+        .cast(ENGINE)
     )
 
 
