@@ -24,6 +24,7 @@ from csincentive.month.net import LABELS as NET_LABELS
 from csincentive.month.net import STATUTORY_TOTALS
 from csincentive.month.result import MonthResult
 from csincentive.reports.html import FONTS, escape, escaped, fill
+from csincentive.reports.words import role_words
 
 FOLDER = "payslips"  # out/payslips/<agent_id>-<name>.html
 # The figures a payslip shows, when the month has them, before any other a line reads.
@@ -248,7 +249,7 @@ def payslip_bodies(result: MonthResult, lang: str | None = None) -> pl.DataFrame
     body = fill(
         BODY,
         title=title,
-        person=_person(result, words),
+        person=_person(result, lang, words),
         lines=pl.col("lines"),
         values=pl.col("values"),
         totals=pl.col("totals"),
@@ -291,10 +292,16 @@ def _made_by(result: MonthResult, words: dict[str, str]) -> str:
     return words["made_by"].format(version=csincentive.__version__, rules=result.rules_file.name)
 
 
-def _person(result: MonthResult, words: dict[str, str]) -> pl.Expr:
-    """The person's identity as <dt>/<dd> pairs (and the shop, and the masked account)."""
+def _person(result: MonthResult, lang: str, words: dict[str, str]) -> pl.Expr:
+    """The person's identity as <dt>/<dd> pairs (and the shop, and the masked account);
+    the role in words (客服, 主管)."""
+    roles = {role: role_words(role, lang) for role in ("agent", "supervisor")}
+    shown = {
+        "role": pl.col("role").cast(pl.String).replace(roles),
+        **{column: pl.col(column) for column in ("agent_id", "name", "team")},
+    }
     cells = [
-        pl.lit(f"<dt>{escape(words[column])}</dt><dd>") + escaped(pl.col(column)) + pl.lit("</dd>")
+        pl.lit(f"<dt>{escape(words[column])}</dt><dd>") + escaped(shown[column]) + pl.lit("</dd>")
         for column in ("agent_id", "name", "team", "role")
     ]
     scheme = result.rules.scheme
