@@ -37,7 +37,7 @@ from csincentive.core.diagnostics import Diagnostic, InputError, Severity
 from csincentive.core.money import ENGINE, PAY
 from csincentive.core.month import Month
 from csincentive.sources.parsing import CHECK_ROWS
-from csincentive.sources.report_header import ACCOUNT, BY_NAME, Header, find_header
+from csincentive.sources.report_header import ACCOUNT, BY_NAME, Grid, Header, find_header, read_grid
 from csincentive.sources.report_values import (
     WHAT,
     Kind,
@@ -46,7 +46,6 @@ from csincentive.sources.report_values import (
     not_final,
     parse,
 )
-from csincentive.sources.sheets import Grid, read_grid
 
 REPORT_FILES = ("agent_report.xlsx", "agent_report.xls", "agent_report.csv")
 # A summary row is named in its account cell or its first cell; a sum row checks the rows.
