@@ -145,8 +145,14 @@ def _needs(name: str) -> str:
 
 
 def report_path(folder: Path) -> Path | None:
-    """The folder's per-agent report, if it has one."""
-    return next((folder / n for n in REPORT_FILES if (folder / n).is_file()), None)
+    """The folder's per-agent report, if it has one. Two of them (agent_report.xlsx and
+    agent_report.csv) is D805: which one is meant cannot be guessed."""
+    found = [folder / n for n in REPORT_FILES if (folder / n).is_file()]
+    if len(found) > 1:
+        both = " and ".join(p.name for p in found)
+        message = f"the folder has {both} for one input — keep one of them"
+        raise InputError.single(str(folder), message, code="D805")
+    return found[0] if found else None
 
 
 def read_agent_report(
