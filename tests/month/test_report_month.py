@@ -164,3 +164,13 @@ def test_a_report_not_counted_yet_stops_the_month(tmp_path: Path):
     assert error.startswith(
         f"{folder / 'agent_report.csv'}:4:3: D832 询单最终付款人数: '延迟统计' is not counted yet"
     )
+
+
+def test_a_report_as_a_workbook_and_as_a_csv_is_refused(tmp_path: Path):
+    # Two files for one input: which one is meant cannot be guessed (D805), whatever is in them.
+    folder = month(tmp_path, PERFORMANCE)
+    (folder / "agent_report.xlsx").write_bytes(b"")
+    assert errors(folder, SHIPPED_RULES) == [
+        f"{folder}: D805 the folder has agent_report.xlsx and agent_report.csv for one input "
+        "— keep one of them"
+    ]

@@ -1,4 +1,4 @@
-"""Per-agent reports read as downloaded (sources/agent_report.py, report_header.py, sheets.py):
+"""Per-agent reports read as downloaded (sources/agent_report.py, report_header.py):
 a fixture per report with its real header and quirks (tests/sources/reports/), workbooks
 with title rows and a merged two-row header built here, and every problem at its cell.
 
@@ -210,6 +210,40 @@ def test_a_workbook_cell_is_located_by_sheet_and_cell(tmp_path: Path):
     path = workbook(tmp_path, late)
     assert problems(path, tmp_path) == [
         f"{path}:售前绩效!C7: D832 询单->最终付款人数: '延迟统计' is not counted yet (赤兔 and "
+        "生意参谋 count payments up to 7–8 days after the day) — download the report again "
+        "once the month is final, after the 8th of the next month"
+    ]
+
+
+class OneColumnRight:
+    """A worksheet whose every write lands one column to the right: column A left empty."""
+
+    def __init__(self, sheet) -> None:  # type: ignore[no-untyped-def]
+        self.sheet = sheet
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        method = getattr(self.sheet, name)
+        if name == "merge_range":
+            return lambda r1, c1, r2, c2, *rest: method(r1, c1 + 1, r2, c2 + 1, *rest)
+        return lambda row, col, *rest: method(row, col + 1, *rest)
+
+
+def test_a_table_that_starts_in_column_b_is_located_by_its_own_columns(tmp_path: Path):
+    # The report of `grouped` one column to the right (a margin in column A): the account
+    # is in B, 询单->最终付款人数 in D, so 阿杰's late cell (row 7) is D7, not C7.
+    report = read(
+        workbook(tmp_path, lambda book, sheet: grouped(book, OneColumnRight(sheet))), tmp_path
+    )
+    assert report.columns["paying_buyers"] == ("询单->最终付款人数", 3)  # D, counted from A
+    assert report.rows["paying_buyers"].to_list() == [81, 42]
+
+    def late(book, sheet):  # type: ignore[no-untyped-def]
+        grouped(book, OneColumnRight(sheet))
+        sheet.write(6, 3, "延迟统计")  # D7
+
+    path = workbook(tmp_path, late)
+    assert problems(path, tmp_path) == [
+        f"{path}:售前绩效!D7: D832 询单->最终付款人数: '延迟统计' is not counted yet (赤兔 and "
         "生意参谋 count payments up to 7–8 days after the day) — download the report again "
         "once the month is final, after the 8th of the next month"
     ]

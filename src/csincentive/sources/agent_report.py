@@ -37,7 +37,7 @@ from csincentive.core.diagnostics import Diagnostic, InputError, Severity
 from csincentive.core.money import ENGINE, PAY
 from csincentive.core.month import Month
 from csincentive.sources.parsing import CHECK_ROWS
-from csincentive.sources.report_header import ACCOUNT, BY_NAME, Header, find_header
+from csincentive.sources.report_header import ACCOUNT, BY_NAME, Grid, Header, find_header, read_grid
 from csincentive.sources.report_values import (
     WHAT,
     Kind,
@@ -46,7 +46,6 @@ from csincentive.sources.report_values import (
     not_final,
     parse,
 )
-from csincentive.sources.sheets import Grid, read_grid
 
 REPORT_FILES = ("agent_report.xlsx", "agent_report.xls", "agent_report.csv")
 # A summary row is named in its account cell or its first cell; a sum row checks the rows.
@@ -146,8 +145,14 @@ def _needs(name: str) -> str:
 
 
 def report_path(folder: Path) -> Path | None:
-    """The folder's per-agent report, if it has one."""
-    return next((folder / n for n in REPORT_FILES if (folder / n).is_file()), None)
+    """The folder's per-agent report, if it has one. Two of them (agent_report.xlsx and
+    agent_report.csv) is D805: which one is meant cannot be guessed."""
+    found = [folder / n for n in REPORT_FILES if (folder / n).is_file()]
+    if len(found) > 1:
+        both = " and ".join(p.name for p in found)
+        message = f"the folder has {both} for one input — keep one of them"
+        raise InputError.single(str(folder), message, code="D805")
+    return found[0] if found else None
 
 
 def read_agent_report(

@@ -27,11 +27,10 @@ from csincentive.sources.manual import MANUAL_ALIASES, MANUAL_REQUIRED
 from csincentive.sources.messages import MESSAGE_REQUIRED, QIANNIU_REQUIRED
 from csincentive.sources.orders import ORDER_ALIASES, ORDER_REQUIRED
 from csincentive.sources.parsing import DATETIME_FORMATS
-from csincentive.sources.report_header import find_header
+from csincentive.sources.report_header import find_header, read_grid
 from csincentive.sources.roster import ROSTER_OPTIONAL, ROSTER_REQUIRED
-from csincentive.sources.sheets import column_letters, read_grid
 from csincentive.sources.statutory import STATUTORY_DTYPES, YTD_ALIASES
-from csincentive.sources.workbook import csv_copy, is_workbook, read_sheet
+from csincentive.sources.workbook import column_letter, csv_copy, is_workbook, read_sheet
 
 ROSTER_ALIASES: dict[str, tuple[str, ...]] = {
     name: () for name in (*ROSTER_REQUIRED, *ROSTER_OPTIONAL, *STATUTORY_DTYPES)
@@ -269,7 +268,7 @@ def _report(path: Path, work: Path, column_map: Mapping[str, str] | None) -> Ins
     if grid.sheet is None:
         found.encoding, found.line_ends = detect_encoding(path), _line_ends(path)
     found.header_row, found.header_rows = grid.lines[header.rows[-1]], len(header.rows)
-    place = column_letters if grid.sheet else (lambda i: str(i + 1))
+    place = (lambda i: column_letter(i + 1)) if grid.sheet else (lambda i: str(i + 1))  # noqa: E731
     written = {header.account[0]: header.account[1]}
     written |= {i: text for i, text in header.figures.values()}
     read = {header.account[0]: "agent"} | {i: name for name, (i, _) in header.figures.items()}

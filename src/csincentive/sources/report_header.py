@@ -21,20 +21,113 @@ importer's source spec gives it; 生意参谋 客服销售 (per account) — 旺
 有效接待人数, 询单人数, 下单人数, 下单金额, 销售人数, 销售额, 销售量, 订单量, 个人销售额占比,
 成功退款金额, 净销售额 (../shared/EXPORTS.md). The Taobao open platform's 客服绩效统计表
 (open.taobao.com, docId 720) defines the same figures by their API names (ask_num …).
+
+The report is first read as a :class:`Grid`: every row as a spreadsheet shows it — title
+rows, header rows, data and summary rows alike — from a CSV file (any encoding
+sources.encoding reads) or the first sheet of a workbook (read by the one workbook reader,
+sources.workbook). Each row keeps where it is: its physical line in a CSV file, its row in
+the sheet; a row's cell i is the sheet's column i + 1 (a table starting in column B has an
+empty cell 0), so ``Grid.located`` names a cell ``file:line:col`` or ``file:Sheet!C12``.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from csincentive.core.diagnostics import Diagnostic, InputError
+import polars as pl
+
+from csincentive.core.diagnostics import Diagnostic, InputError, Severity
+from csincentive.sources.encoding import ensure_utf8
 from csincentive.sources.headers import norm
 from csincentive.sources.report_values import Kind
-from csincentive.sources.sheets import Grid
+from csincentive.sources.workbook import column_letter, is_workbook, load_grid
 
 HEADER_ROWS = 30  # the header is within the first rows: title rows are a few at most
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Every row of a file's first sheet as text ('' for an empty cell), with its line
+    (CSV) or sheet row (workbook), and the sheet's name for a workbook."""
+
+    path: Path
+    rows: list[list[str]]
+    lines: list[int]
+    sheet: str | None = None
+
+    @property
+    def width(self) -> int:
+        return max((len(row) for row in self.rows), default=0)
+
+    def located(
+        self, line: int | None, col: int | None = None
+    ) -> tuple[str, int | None, int | None]:
+        """(file, line, col) of a cell (col 0-based), or of a row when col is None: the
+        line and column of a CSV file, or for a workbook ``file:Sheet!C12`` as the file
+        (a row at its first column; the whole file when line is None)."""
+        if self.sheet is None:
+            return str(self.path), line, None if col is None else col + 1
+        if line is None:  # the whole file
+            return str(self.path), None, None
+        return f"{self.path}:{self.sheet}!{column_letter((col or 0) + 1)}{line}", None, None
+
+    def diagnostic(
+        self,
+        message: str,
+        code: str,
+        line: int | None = None,
+        col: int | None = None,
+        path: str = "",
+        severity: Severity = "error",
+    ) -> Diagnostic:
+        """A problem at a cell (or row) of the grid."""
+        file, at_line, at_col = self.located(line, col)
+        return Diagnostic(
+            file, message, code=code, line=at_line, col=at_col, path=path, severity=severity
+        )
+
+    def frame(self, first: int, columns: list[int]) -> pl.DataFrame:
+        """Rows from index ``first`` on as a frame: ``line``, ``first_cell`` (the row's first
+        cell with text: where a summary row is named), then ``_c<i>`` for each column index
+        asked for; cells are stripped, null when blank."""
+        body = self.rows[first:]
+        data: dict[str, list[object]] = {
+            "line": list(self.lines[first:]),
+            "first_cell": [next((c.strip() for c in row if c.strip()), "") for row in body],
+        }
+        for index in columns:
+            data[f"_c{index}"] = [row[index].strip() if index < len(row) else "" for row in body]
+        names = ["first_cell", *(f"_c{i}" for i in columns)]
+        schema = {"line": pl.Int64, **{name: pl.String for name in names}}
+        frame = pl.DataFrame(data, schema=schema)
+        return frame.with_columns(pl.when(pl.col(n) != "").then(pl.col(n)).alias(n) for n in names)
+
+
+def read_grid(path: Path, work_dir: Path) -> Grid:
+    """The file's rows as text: a CSV file through its UTF-8 reading, a workbook's first
+    sheet through sources.workbook.load_grid."""
+    if is_workbook(path):
+        advice = "download the report again, or open it in Excel and save it as .xlsx"
+        sheet, _, frame, first_col = load_grid(path, code="D842", advice=advice)
+        blank = [""] * (first_col - 1)  # the columns left of the table: cell i is column i + 1
+        rows = [blank + ["" if cell is None else str(cell) for cell in row] for row in frame.rows()]
+        return Grid(path, rows, list(range(1, len(rows) + 1)), sheet)
+    readable = ensure_utf8(path, work_dir, display=str(path))
+    rows, lines = [], []
+    with readable.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            for cells in reader:
+                rows.append(cells)
+                lines.append(reader.line_num)
+        except csv.Error as error:
+            message = f"cannot be read as CSV ({error}) — export the report again"
+            raise InputError.single(str(path), message, code="D842", line=reader.line_num) from None
+    return Grid(path, rows, lines)
 
 
 @dataclass(frozen=True)

@@ -118,19 +118,13 @@ def read_sheet(path: Path, sheet: str | None = None, *, known: Collection[str] =
     付款人数): each column is then named by its lower cell, or by the merged one above
     when it has none. D800 unreadable, D801 no such sheet, D802 empty, D803 no header."""
     display = str(path)
-    reader = _open(path, display)
-    names = tuple(reader.sheet_names)
-    name = _sheet_name(names, sheet, display)
-    # skip_rows=0: the grid starts at the sheet's row 1 (else at its first row with a value).
-    loaded = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
-    grid = loaded.to_polars()
+    name, names, grid, first_col = load_grid(path, sheet)
     if grid.width == 0 or grid.height == 0:
         message = (
             f"sheet '{name}' is empty — put the table on it, or name the sheet that has it "
             "with [inputs] sheet"
         )
         raise InputError.single(display, message, code="D802")
-    first_col = loaded.available_columns()[0].absolute_index + 1
     layout = _layout(path, name)
     grid = grid.rename({c: f"_c{i}" for i, c in enumerate(grid.columns)})
     top = _texts(grid.head(HEADER_SEARCH_ROWS + 1))
@@ -153,19 +147,37 @@ def read_sheet(path: Path, sheet: str | None = None, *, known: Collection[str] =
 
 # --------------------------------------------------------------------------- opening
 
+RESAVE = "open it in Excel and save it again as .xlsx (without a password), or export the CSV"
 
-def _open(path: Path, display: str):  # type: ignore[no-untyped-def]
+
+def load_grid(
+    path: Path, sheet: str | None = None, *, code: str = "D800", advice: str = RESAVE
+) -> tuple[str, tuple[str, ...], pl.DataFrame, int]:
+    """The sheet ``sheet`` (default: the first) as it is on the sheet, every cell as text:
+    its name, the workbook's sheet names, the grid (row 0 is the sheet's row 1, blank rows
+    kept) and the sheet column of the grid's first column (the first one used: 2 when the
+    table starts in column B). ``code`` and ``advice`` say what an unreadable file is."""
+    display = str(path)
+    reader = _open(path, display, code, advice)
+    names = tuple(reader.sheet_names)
+    name = _sheet_name(names, sheet, display)
+    # skip_rows=0: the grid starts at the sheet's row 1 (else at its first row with a value).
+    loaded = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+    grid = loaded.to_polars()
+    used = loaded.available_columns()
+    first_col = used[0].absolute_index + 1 if used else 1
+    return name, names, grid, first_col
+
+
+def _open(path: Path, display: str, code: str, advice: str):  # type: ignore[no-untyped-def]
     import fastexcel  # late: only a month with a workbook pays for importing the reader
 
     try:
         return fastexcel.read_excel(str(path))
     except (fastexcel.FastExcelError, OSError, ValueError) as exc:
         reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        message = (
-            f"not a readable workbook ({reason}) — open it in Excel and save it again as "
-            ".xlsx (without a password), or export the CSV"
-        )
-        raise InputError.single(display, message, code="D800") from None
+        message = f"not a readable workbook ({reason}) — {advice}"
+        raise InputError.single(display, message, code=code) from None
 
 
 def _sheet_name(names: Sequence[str], wanted: str | None, display: str) -> str:
