@@ -180,7 +180,7 @@ CODES: dict[str, Code] = {
     "D802": _error("a workbook's sheet is empty"),
     "D803": _error("no header row in a workbook sheet's first rows"),
     "D804": _error("a workbook cell holds an Excel error (#DIV/0!, #N/A …) in a column read"),
-    "D805": _error("the folder holds one input twice: as a CSV and as a workbook"),
+    "D805": _error("the folder holds one input twice (a CSV and a workbook, or .xlsx and .xls)"),
     "D806": _error("宝贝报表: the item lines of one order name different buyers or creation times"),
     "D830": _error("agent report: no header row naming each agent's account and figures"),
     "D831": _error("agent report: two columns with the same header"),
