@@ -205,6 +205,15 @@ def test_the_command_writes_and_refuses_to_overwrite_without_force(tmp_path: Pat
     assert invoke("payslips", str(month), "--rules", str(MONTH_RULES), "--force").exit_code == 0
 
 
+def test_the_command_writes_the_payslips_in_english_with_lang_en(tmp_path: Path):
+    month = _month(tmp_path)
+    done = invoke("payslips", str(month), "--rules", str(MONTH_RULES), "--lang", "en")
+    assert done.exit_code == 0, done.output
+    page = (month / "out" / "payslips" / "A1-小美.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and "<h2>Pay lines</h2>" in page
+    assert "工资明细" not in page
+
+
 def test_run_writes_payslips_when_the_rules_say_so_and_a_rerun_replaces_the_folder(
     tmp_path: Path,
 ):

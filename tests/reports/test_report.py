@@ -120,6 +120,16 @@ def test_the_command_writes_a_self_contained_page(tmp_path: Path):
     assert invoke("report", str(month), "--rules", str(MONTH_RULES), "--force").exit_code == 0
 
 
+def test_the_command_writes_the_report_in_english_with_lang_en(tmp_path: Path):
+    month = tmp_path / "2026-10"
+    shutil.copytree(MONTH, month)
+    done = invoke("report", str(month), "--rules", str(MONTH_RULES), "--lang", "en")
+    assert done.exit_code == 0, done.output
+    page = (month / "out" / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and "<figcaption>Cost by component</figcaption>" in page
+    assert "月度报告" not in page
+
+
 def test_the_report_in_english():
     # The month computed in English (its explanations and what a rank was among are
     # written in the month's language while it is computed), the report in English.

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from csincentive.cli.options import (
+    LangOption,
     LedgerOption,
     MonthOption,
     PeriodArgument,
@@ -29,6 +30,7 @@ def payslips(
     force: ForceOption = False,
     month: MonthOption = None,
     ledger_dir: LedgerOption = Path("ledger"),
+    lang: LangOption = None,
 ) -> None:
     """Write every person's payslip: 工资条.xlsx and one HTML page each.
 
@@ -53,10 +55,12 @@ def payslips(
     try:
         with render.working(render.stderr(), f"{period}") as stage:
             result = compute_month(
-                period, rules, month=parse_month(month), ledger=ledger, progress=stage
+                period, rules, month=parse_month(month), ledger=ledger, progress=stage, lang=lang
             )
             stage("writing the payslips …")
-            published = publish_payslips(result, out or period / "out", ledger=ledger, force=force)
+            published = publish_payslips(
+                result, out or period / "out", ledger=ledger, force=force, lang=lang
+            )
     except InputError as error:
         raise fail(error, writes=True) from None
     render.diagnostics(render.stderr(), result.warnings)

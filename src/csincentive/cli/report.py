@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from csincentive.cli.options import (
+    LangOption,
     LedgerOption,
     MonthOption,
     PeriodArgument,
@@ -29,6 +30,7 @@ def report(
     force: ForceOption = False,
     month: MonthOption = None,
     ledger_dir: LedgerOption = Path("ledger"),
+    lang: LangOption = None,
 ) -> None:
     """Write the month report: one HTML page with charts, tables and every payslip.
 
@@ -51,10 +53,12 @@ def report(
     try:
         with render.working(render.stderr(), f"{period}") as stage:
             result = compute_month(
-                period, rules, month=parse_month(month), ledger=ledger, progress=stage
+                period, rules, month=parse_month(month), ledger=ledger, progress=stage, lang=lang
             )
             stage("drawing the report …")
-            published = publish_report(result, out or period / "out", ledger=ledger, force=force)
+            published = publish_report(
+                result, out or period / "out", ledger=ledger, force=force, lang=lang
+            )
     except InputError as error:
         raise fail(error, writes=True) from None
     render.diagnostics(render.stderr(), result.warnings)

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from csincentive.core.display import show_expr, show_number
+from csincentive.core.messages import t
 from csincentive.core.money import plain
 from csincentive.month.engine import TRACE, CompiledLine
 from csincentive.month.result import MonthResult
@@ -204,51 +205,79 @@ def _pool(meta: CompiledLine, mine: pl.DataFrame, recorded: Any, team: str) -> P
 # --------------------------------------------------------------------------------- text
 
 
-def breakdown_text(breakdown: Breakdown | None) -> list[str]:
-    """The detail lines explain prints under the line."""
+def breakdown_text(breakdown: Breakdown | None, lang: str) -> list[str]:
+    """The detail lines explain prints under the line, in ``lang``."""
     if isinstance(breakdown, Scorecard):
-        return _scorecard_text(breakdown)
+        return _scorecard_text(breakdown, lang)
     if isinstance(breakdown, PoolShare):
-        return _pool_text(breakdown)
+        return _pool_text(breakdown, lang)
     return []
 
 
-def _scorecard_text(card: Scorecard) -> list[str]:
+def _scorecard_text(card: Scorecard, lang: str) -> list[str]:
     weighted = any(item.weight for item in card.items)
-    out = ["items" + (" (weights add up to 100%):" if weighted else " (points add up):")]
+    out = [t("explain.items_weighted", lang) if weighted else t("explain.items_points", lang)]
     for item in card.items:
-        text = f"  items[{item.index}] {item.label} = {item.shown} → {item.scoring}"
-        text += f" → {item.points_shown} points"
+        text = t(
+            "explain.item",
+            lang,
+            index=item.index,
+            label=item.label,
+            shown=item.shown,
+            scoring=item.scoring,
+            points=item.points_shown,
+        )
         if item.weight:
             text += f" × {item.weight} = {item.weighted_shown}"
-        out.append(text + (f"  (at {item.at})" if item.at is not None else ""))
-    total = f"total {card.total_shown} points"
+        out.append(text + (t("explain.item_at", lang, at=item.at) if item.at is not None else ""))
+    total = t("explain.card_total", lang, points=card.total_shown)
     if card.per_point:
-        total += f" × {card.per_point_shown} per point ({card.per_point})"
+        total += t("explain.per_point", lang, amount=card.per_point_shown, name=card.per_point)
     if card.grade is not None:
-        total += f" → grade {card.grade} (grades[{card.grade_row}]"
-        total += f" at {card.grade_at})" if card.grade_at is not None else ")"
+        total += t("explain.grade", lang, grade=card.grade, row=card.grade_row)
+        at = card.grade_at
+        total += (
+            t("explain.grade_at", lang, at=at) if at is not None else t("explain.grade_end", lang)
+        )
     return [*out, total]
 
 
-def _pool_text(share: PoolShare) -> list[str]:
-    where = f"team {share.team}" if share.team is not None else "everyone"
-    who = f"eligible: {share.eligible_text}" if share.eligible_text else "everyone eligible"
-    head = (
-        f"pool {share.pool_shown} ({where}; {who}) shared by {share.basis}:"
-        f" {share.sharers} with a basis above 0, Σ {share.basis_total_shown}"
+def _pool_text(share: PoolShare, lang: str) -> list[str]:
+    if share.team is not None:
+        where = t("explain.pool_team", lang, team=share.team)
+    else:
+        where = t("explain.pool_everyone", lang)
+    if share.eligible_text:
+        who = t("explain.pool_eligible", lang, who=share.eligible_text)
+    else:
+        who = t("explain.pool_all_eligible", lang)
+    head = t(
+        "explain.pool",
+        lang,
+        pool=share.pool_shown,
+        where=where,
+        who=who,
+        basis=share.basis,
+        sharers=share.sharers,
+        total=share.basis_total_shown,
     )
     if not share.eligible:
-        return [head, "not eligible: no share"]
+        return [head, t("explain.pool_not_eligible", lang)]
     if share.place is None:
-        return [head, f"{share.basis} {share.basis_shown}: no share"]
+        return [head, t("explain.pool_no_share", lang, basis=share.basis, shown=share.basis_shown)]
+    words = {
+        "pool": share.pool_shown,
+        "basis": share.basis_shown,
+        "total": share.basis_total_shown,
+        "floor": share.floor_shown,
+        "extra": share.extra_shown,
+        "place": share.place,
+        "leftover": share.leftover_shown,
+    }
     return [
         head,
-        f"share: {share.pool_shown} × {share.basis_shown} / {share.basis_total_shown}"
-        f" → {share.floor_shown} rounded down to the fen, + {share.extra_shown}"
-        f" (place {share.place} in the remainder order; {share.leftover_shown} left over"
-        " after rounding down, one fen each)",
-        f"  (remainder fen: {share.order})",
+        t("explain.pool_share", lang, **words),
+        t("explain.pool_order", lang, order=share.order),
     ]
 
 

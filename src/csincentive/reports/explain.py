@@ -22,6 +22,7 @@ import polars as pl
 
 from csincentive.core.diagnostics import InputError
 from csincentive.core.display import show_expr
+from csincentive.core.messages import t, word
 from csincentive.core.money import plain
 from csincentive.month.engine import RAW, TRACE, CompiledLine, Read
 from csincentive.month.result import MonthResult
@@ -133,6 +134,7 @@ class Payslip:
     # With [statutory] on: gross → contributions → tax → net, as recorded (net_explain.py).
     net: list[dict[str, Any]] = field(default_factory=list)
     policy: str = ""
+    lang: str = "zh"  # the month's language: the words of the text tree (as_text)
 
     @property
     def adds_up(self) -> bool:
@@ -246,6 +248,7 @@ class _Explainer:
             ),
             net=net_steps(self.result, self.agent_id),
             policy=self.result.net.policy.policy.name if self.result.net else "",
+            lang=self.result.language,
         )
 
     def line(self, cid: str, trail: frozenset[str]) -> Line:
@@ -265,7 +268,7 @@ class _Explainer:
             amount=amount,
             shown=self.shown[cid],
             raw=raw,
-            rounding=_rounding(meta.pays, raw, amount),
+            rounding=_rounding(meta.pays, raw, amount, self.result.language),
             explanation=self.why.get(cid),
             flag=self.flags.get(cid),
             inputs=[self._input(cid, i, read, trace, trail) for i, read in enumerate(meta.reads)],
@@ -374,14 +377,14 @@ def _components_read(lines: list[Line]) -> set[str]:
     return found
 
 
-def _rounding(pays: bool, raw: Value, amount: Value) -> str:
+def _rounding(pays: bool, raw: Value, amount: Value, lang: str) -> str:
     if not pays:
-        return "none: an intermediate value, kept to ten places"
+        return t("explain.rounding_kept", lang)
     if not isinstance(raw, Decimal) or not isinstance(amount, Decimal):
-        return "none: no value"
+        return t("explain.rounding_no_value", lang)
     if raw == amount:
-        return f"none needed: {amount} is exact to the fen"
-    return f"{plain(raw)} → {amount}, half-up to the fen"
+        return t("explain.rounding_exact", lang, amount=amount)
+    return t("explain.rounding_half_up", lang, raw=plain(raw), amount=amount)
 
 
 # --------------------------------------------------------------------------------- text
@@ -405,85 +408,111 @@ def _draw(box: _Box, first: str, rest: str) -> list[str]:
     return out
 
 
-def _line_box(line: Line, seen: set[str], used_in: list[str] | None = None) -> _Box:
+def _line_box(line: Line, seen: set[str], lang: str, used_in: list[str] | None = None) -> _Box:
     """A line with what it read; a component met again is not explained twice."""
-    facts = [line.rule or "no rule id", line.kind]
+    facts = [line.rule or t("explain.no_rule", lang), line.kind]
     if not line.pays:
-        facts.append("not paid")
+        facts.append(t("explain.not_paid", lang))
     if line.defined_at is not None:
         facts.append(str(line.defined_at))
     if used_in is not None:
-        facts.append(f"read in {', '.join(used_in)}")
-    box = _Box(f"{line.id} {line.label} = {line.shown}  ({'; '.join(facts)})")
+        facts.append(t("explain.read_in", lang, ids=", ".join(used_in)))
+    joined = t("explain.sep", lang).join(facts)
+    box = _Box(
+        t("explain.node", lang, id=line.id, label=line.label, shown=line.shown, facts=joined)
+    )
     if line.id in seen:
-        box.header += " — explained above"
+        box.header += t("explain.seen", lang)
         return box
     seen.add(line.id)
     if not line.applies:
-        box.details.append("does not apply to this person")
+        box.details.append(t("explain.not_applicable", lang))
     elif line.explanation is not None:
         box.details.append(line.explanation)
     if line.pays and line.applies:
-        box.details.append(f"rounding: {line.rounding}")
+        box.details.append(t("explain.rounding", lang, how=line.rounding))
     if line.row is not None:
-        row = line.row
-        where = f"cells.{row.key}[{row.index}]" if row.key is not None else f"rows[{row.index}]"
-        place = f" at {row.at}" if row.at is not None else ""
-        box.details.append(f"row reached: {where}, {row.index + 1} of {row.of}{place}")
+        box.details.append(_row_text(line.row, lang))
     if line.ranking is not None:
-        box.details += _ranking_text(line.ranking)
-    box.details += breakdown_text(line.breakdown)
+        box.details += _ranking_text(line.ranking, lang)
+    box.details += breakdown_text(line.breakdown, lang)
     if line.flag:
-        box.details.append(f"flag: {line.flag}")
+        box.details.append(t("explain.flag", lang, flag=line.flag))
     for item in line.inputs:
         if item.line is not None:
-            box.children.append(_line_box(item.line, seen, item.used_in))
+            box.children.append(_line_box(item.line, seen, lang, item.used_in))
         else:
-            where = f"{item.source}; read in {', '.join(item.used_in)}"
-            box.children.append(_Box(f"{item.name} = {item.shown}  ({where})"))
+            ids = ", ".join(item.used_in)
+            words = {"name": item.name, "shown": item.shown, "source": item.source, "ids": ids}
+            box.children.append(_Box(t("explain.input", lang, **words)))
     return box
 
 
-def _ranking_text(r: Ranking) -> list[str]:
-    place = "—" if r.rank is None else str(r.rank)
-    scope = r.among + (", in the team" if r.within == "team" else "")
-    word = "place" if r.quota is not None else "rank"
-    head = f"{word} {place} of {r.field} by {r.by} ({r.order}; {scope}): {r.shown}"
-    if r.quota is not None:
-        head += f"; {r.quota} award(s) in this field"
+def _row_text(row: RowReached, lang: str) -> str:
+    where = f"cells.{row.key}[{row.index}]" if row.key is not None else f"rows[{row.index}]"
+    at = t("explain.row_at", lang, at=row.at) if row.at is not None else ""
+    return t("explain.row_reached", lang, where=where, number=row.index + 1, rows=row.of, at=at)
+
+
+def _ranking_text(r: Ranking, lang: str) -> list[str]:
+    scope = r.among + (t("explain.in_team", lang) if r.within == "team" else "")
+    order = t("explain.asc", lang) if r.order == "asc" else t("explain.desc", lang)
+    words = {
+        "place": "—" if r.rank is None else str(r.rank),
+        "field": r.field,
+        "by": r.by,
+        "order": order,
+        "scope": scope,
+        "shown": r.shown,
+    }
+    if r.quota is None:
+        head = t("explain.rank", lang, **words)
+    else:
+        head = t("explain.place", lang, **words) + t("explain.awards", lang, quota=r.quota)
     out = [head]
-    out += [f"  above: #{s.rank} {s.agent_id} {s.name} {s.shown}" for s in r.above]
-    out += [f"  tied:  #{s.rank} {s.agent_id} {s.name} {s.shown}" for s in r.tied]
+    out += [t("explain.above", lang, **_standing_words(s)) for s in r.above]
+    out += [t("explain.tied", lang, **_standing_words(s)) for s in r.tied]
     if r.note:
-        out.append(f"  ({r.note})")
+        out.append(t("explain.note", lang, note=r.note))
     return out
 
 
-def _forest(lines: list[Line], seen: set[str]) -> list[str]:
+def _standing_words(s: Standing) -> dict[str, object]:
+    return {"rank": s.rank, "agent_id": s.agent_id, "name": s.name, "shown": s.shown}
+
+
+def _forest(lines: list[Line], seen: set[str], lang: str) -> list[str]:
     out = []
     for i, line in enumerate(lines):
         last = i == len(lines) - 1
-        box = _line_box(line, seen)
+        box = _line_box(line, seen, lang)
         out += _draw(box, "└─ " if last else "├─ ", "   " if last else "│  ")
     return out
 
 
 def as_text(payslip: Payslip) -> str:
-    head = (
-        f"{payslip.agent_id} {payslip.name} — {payslip.team}, {payslip.role} — "
-        f"{payslip.period} — {payslip.scheme} ({payslip.rules_file})"
+    """The payslip as a tree of text, in the month's language (payslip.lang)."""
+    lang = payslip.lang
+    head = t(
+        "explain.head",
+        lang,
+        agent_id=payslip.agent_id,
+        name=payslip.name,
+        team=payslip.team,
+        role=word("role", payslip.role, lang) or payslip.role,
+        period=payslip.period,
+        scheme=payslip.scheme,
+        rules_file=payslip.rules_file,
     )
     out = [head]
     seen: set[str] = set()
-    out += _forest(payslip.lines, seen)
-    check = "✓" if payslip.adds_up else "✗ they do not match: report this"
-    out.append(
-        f"{payslip.total_id} {payslip.total_label} = {payslip.gross}"
-        f"  (the lines add up to {payslip.lines_sum} {check})"
-    )
+    out += _forest(payslip.lines, seen, lang)
+    check = "✓" if payslip.adds_up else t("explain.mismatch", lang)
+    total = {"id": payslip.total_id, "label": payslip.total_label, "gross": payslip.gross}
+    out.append(t("explain.total", lang, **total, lines_sum=payslip.lines_sum, check=check))
     if payslip.other:
         out.append("")
-        out.append("Also computed for this person (not paid, read by no line above):")
-        out += _forest(payslip.other, seen)
-    out += net_text(payslip.net, payslip.policy)
+        out.append(t("explain.also", lang))
+        out += _forest(payslip.other, seen, lang)
+    out += net_text(payslip.net, payslip.policy, lang)
     return "\n".join(out)

@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 
+from csincentive.core.messages import t
 from csincentive.core.money import plain
 from csincentive.month.result import MonthResult
 from csincentive.statutory.contributions import EMPLOYEE_ITEMS
@@ -126,11 +127,11 @@ def _tax(r: dict[str, Any]) -> list[dict[str, Any]]:
     return steps
 
 
-def net_text(steps: list[dict[str, Any]], policy: str) -> list[str]:
-    """The chain as lines of text under the payslip's total."""
+def net_text(steps: list[dict[str, Any]], policy: str, lang: str) -> list[str]:
+    """The chain as lines of text under the payslip's total (its heading in ``lang``)."""
     if not steps:
         return []
-    out = ["", f"Net pay ({policy}):"]
+    out = ["", t("explain.net", lang, policy=policy)]
     for i, step in enumerate(steps):
         branch = "└─ " if i == len(steps) - 1 else "├─ "
         out.append(f"{branch}{step['name']} {step['amount']}  ({step['how']})")
