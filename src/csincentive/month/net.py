@@ -34,16 +34,8 @@ from csincentive.statutory.policy import Period, Policy, load_policy, policy_pat
 if TYPE_CHECKING:
     from csincentive.ledger.store import Ledger
 
-# payroll.csv's columns after the totals, and their labels.
+# payroll.csv's columns after the totals (their words: the catalogue's [column]).
 STATUTORY_TOTALS = PAYROLL
-LABELS = {
-    "pension": "养老保险(个人)",
-    "medical": "医疗保险(个人)",
-    "unemployment": "失业保险(个人)",
-    "housing_fund": "住房公积金(个人)",
-    "iit": "个人所得税",
-    "net": "实发工资",
-}
 # What the ledger keeps of each person's year to date after the month (values.parquet):
 # the ytd.csv figures, and each special deduction's (for the filing export's 累计 columns).
 RECORDED = {name: f"statutory_{name}" for name in (*YTD_COLUMNS, *SPECIAL_DEDUCTIONS)}

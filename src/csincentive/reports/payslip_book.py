@@ -17,9 +17,8 @@ from pathlib import Path
 import polars as pl
 
 from csincentive.core.month import Month
-from csincentive.month.net import LABELS as NET_LABELS
 from csincentive.month.result import MonthResult
-from csincentive.reports.payslips import LABELS, NET_LABELS_EN, language
+from csincentive.reports.payslips import LABELS, language, net_words
 
 BOOK = "工资条.xlsx"
 MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
@@ -37,7 +36,7 @@ def book_columns(result: MonthResult, lang: str) -> list[tuple[str, str]]:
     heads = {column: words[column] for column in result.person_columns}
     heads.update({line.id: line.label for line in result.lines_meta})
     heads.update({total.id: total.label for total in result.rules.totals})
-    heads.update(NET_LABELS if lang == "zh" else NET_LABELS_EN)
+    heads.update(net_words(lang))
     return [(column, heads.get(column, column)) for column in result.payroll.columns]
 
 

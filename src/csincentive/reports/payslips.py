@@ -20,11 +20,10 @@ import polars as pl
 import csincentive
 from csincentive.core.display import show_expr
 from csincentive.core.names import BUILTIN
-from csincentive.month.net import LABELS as NET_LABELS
 from csincentive.month.net import STATUTORY_TOTALS
 from csincentive.month.result import MonthResult
 from csincentive.reports.html import FONTS, escape, escaped, fill
-from csincentive.reports.words import role_words
+from csincentive.reports.words import column_label, role_words
 
 FOLDER = "payslips"  # out/payslips/<agent_id>-<name>.html
 # The figures a payslip shows, when the month has them, before any other a line reads.
@@ -137,6 +136,8 @@ METRIC_LABELS: dict[str, dict[str, str]] = {
     },
     "en": {},
 }
+# The net-pay columns in English words (the catalogue's English headers are their ids,
+# as the English CSV columns are).
 NET_LABELS_EN = {
     "pension": "Pension",
     "medical": "Medical insurance",
@@ -145,6 +146,14 @@ NET_LABELS_EN = {
     "iit": "Income tax",
     "net": "Net pay",
 }
+
+
+def net_words(lang: str) -> dict[str, str]:
+    """The net-pay columns (pension … net) as a payslip names them."""
+    if lang != "zh":
+        return NET_LABELS_EN
+    return {column: column_label(column, lang) for column in NET_LABELS_EN}
+
 
 PAGE_STYLE = """
 :root { color-scheme: light; }
@@ -379,11 +388,11 @@ def _totals_section(result: MonthResult, lang: str, words: dict[str, str]) -> pl
     labels = {total.id: total.label for total in result.rules.totals}
     rows = [_money_row(labels[t], t, ' class="total"') for t in result.rules.total_ids]
     if result.net is not None:
-        net_words = NET_LABELS if lang == "zh" else NET_LABELS_EN
+        named = net_words(lang)
         withheld = [c for c in STATUTORY_TOTALS if c != "net"]
         rows.append(pl.lit(f'<tr><th colspan="2">{escape(words["withheld"])}</th></tr>\n'))
-        rows += [_money_row(net_words[c], c) for c in withheld]
-        rows.append(_money_row(net_words["net"], "net", ' class="net"'))
+        rows += [_money_row(named[c], c) for c in withheld]
+        rows.append(_money_row(named["net"], "net", ' class="net"'))
     section = _section(words["totals"], (words["item"], words["amount"]), pl.concat_str(rows))
     return result.payroll.select("agent_id", section.alias("totals"))
 
