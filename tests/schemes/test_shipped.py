@@ -22,6 +22,10 @@ EXAMPLES = [(ROOT / "examples" / "2026-10", ROOT / "rules" / "taobao-presales.to
 EXAMPLES.append(
     (ROOT / "examples" / "taobao-report" / "2026-10", ROOT / "rules" / "taobao-presales.toml")
 )
+# A month paid from a 生意参谋 客服绩效 report, same scheme.
+EXAMPLES.append(
+    (ROOT / "examples" / "sycm-report" / "2026-10", ROOT / "rules" / "taobao-presales.toml")
+)
 # A month whose chats are 千牛's per-message export (no agent column), same scheme.
 EXAMPLES.append(
     (ROOT / "examples" / "qianniu" / "2026-10", ROOT / "rules" / "taobao-presales.toml")
