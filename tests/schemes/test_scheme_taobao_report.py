@@ -33,6 +33,7 @@ gross: A1 2500+200+100+405 = 3205.00; A2 2000+95+209.50 = 2304.50; A3 2500+90+25
 from __future__ import annotations
 
 import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -114,3 +115,17 @@ def test_the_ledger_keeps_the_reports_hash(result, tmp_path: Path):
         "agent_report": blake3((MONTH / "agent_report.xlsx").read_bytes()).hexdigest(),
     }
     assert manifest["gross"] == "18986.32"  # the gross column above, summed
+
+
+def test_the_report_saved_as_xls_pays_the_same(result, tmp_path: Path):
+    # tests/fixtures/chitu-presales.xls (Excel 97–2003, written by tests/fixtures/make_xls.py)
+    # holds the same cells as agent_report.xlsx: the same figures and pay, and the
+    # reconciliation names the .xls.
+    folder = tmp_path / "2026-10"
+    folder.mkdir()
+    shutil.copy(MONTH / "agents.csv", folder / "agents.csv")
+    shutil.copy(ROOT / "tests" / "fixtures" / "chitu-presales.xls", folder / "agent_report.xls")
+    old = compute_month(folder, RULES)
+    assert old.payroll.equals(result.payroll)
+    assert old.metrics.equals(result.metrics)
+    assert old.reconciliation["source"].to_list() == ["agent_report.xls (赤兔 售前绩效)"]

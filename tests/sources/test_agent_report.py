@@ -19,6 +19,7 @@ from csincentive.core.month import Month
 from csincentive.sources.agent_report import read_agent_report
 
 REPORTS = Path(__file__).parent / "reports"
+ROOT_EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 OCTOBER = Month(2026, 10)
 
 
@@ -353,3 +354,44 @@ def test_blank_rows_and_notes_are_not_agents(tmp_path: Path):
     report = read(csv_report(tmp_path, text), tmp_path)
     assert report.rows.select("line", "account").rows() == [(3, "云杉:小美")]
     assert report.rows.schema["inquiring_buyers"] == pl.Int64
+
+
+# --------------------------------------------------------------------------- .xls (BIFF8)
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"  # written by make_xls.py
+
+
+def test_an_old_format_chitu_report_reads_as_its_xlsx(tmp_path: Path):
+    # tests/fixtures/chitu-presales.xls: examples/taobao-report/2026-10's report saved as
+    # Excel 97–2003 — a blank row, the title and period, the merged two-row header on sheet
+    # rows 4–5, agents on rows 6–12, 汇总 (checked: 62,999.00 and 2,300.00) and 均值 below.
+    report = read(FIXTURES / "chitu-presales.xls", tmp_path)
+    assert (report.tool, report.grid.sheet) == ("赤兔 售前绩效", "售前绩效")
+    assert report.columns["paying_buyers"] == ("询单->最终付款人数", 3)  # group + 人数, column D
+    assert report.columns["refunds"] == ("成功退款金额", 6)  # 销售 over 成功退款金额, column G
+    rows = report.rows
+    assert rows["line"].to_list() == [6, 7, 8, 9, 10, 11, 12]
+    assert rows["account"].to_list()[:2] == ["云杉:林主管", "云杉:小美"]
+    assert rows["paying_buyers"].to_list() == [6, 81, 42, 63, 80, 39, 50]
+    assert rows["sales"].to_list()[1] == Decimal("21350.00")  # "21,350.00"
+    assert rows["refunds"].to_list()[3] is None  # 晓雨's '-'
+    assert rows["avg_response_s"].to_list()[:3] == [None, 28.0, 65.0]  # '-', 28秒, 1分05秒
+    assert rows["slow_responses"].to_list()[-1] is None  # 阿花's '-'
+    xlsx = ROOT_EXAMPLES / "taobao-report" / "2026-10" / "agent_report.xlsx"
+    assert rows.equals(read(xlsx, tmp_path).rows)  # the same rows as the .xlsx
+
+
+def test_an_old_format_report_is_located_by_sheet_and_cell(tmp_path: Path):
+    # tests/fixtures/sycm-late.xls: 生意参谋 客服绩效 downloaded before October's payments were
+    # counted — 延迟统计 in 小美's 询单最终付款人数 (C5) and 询单最终付款金额 (I5).
+    path = tmp_path / "agent_report.xls"
+    path.write_bytes((FIXTURES / "sycm-late.xls").read_bytes())
+    later = (
+        "'延迟统计' is not counted yet (赤兔 and 生意参谋 count payments up to 7–8 days after "
+        "the day) — download the report again once the month is final, after the 8th of the "
+        "next month"
+    )
+    assert problems(path, tmp_path) == [
+        f"{path}:客服绩效!C5: D832 询单最终付款人数: {later}",
+        f"{path}:客服绩效!I5: D832 询单最终付款金额: {later}",
+    ]
