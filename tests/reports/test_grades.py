@@ -381,8 +381,22 @@ def _run(*args: str) -> Result:
     return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
 
 
-def test_cli_table(ledger_root: Path) -> None:
+def test_cli_table_in_chinese(ledger_root: Path) -> None:
+    """The rules' language (Chinese by default): the title, the headers, the decisions and
+    the counts in Chinese (the counts as in test_cli_table: 1 promote, 2 demote …)."""
     result = _run("grades", "2026Q4", "--rules", str(RULES), "--ledger", str(ledger_root))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "2026Q4 职级评定（2026-10，2026-11，2026-12）" in out
+    assert "共 8 人：晋升 1 人，降级 2 人，待复核 1 人，不变 4 人。未作任何更改" in out
+    assert "评定结果" in out and "新职级" in out and "降级" in out
+    assert "decision" not in out and "Grade review" not in out
+
+
+def test_cli_table(ledger_root: Path) -> None:
+    result = _run(
+        "grades", "2026Q4", "--rules", str(RULES), "--ledger", str(ledger_root), "--lang", "en"
+    )
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Grade review 2026Q4 (2026-10, 2026-11, 2026-12)" in out

@@ -39,7 +39,9 @@ DEFAULT_LANGUAGE: Lang = "zh"
 CATALOGUE = Path(__file__).with_name("messages.toml")
 # Areas whose keys are data rather than code (looked up with ``word``): every key there
 # is reachable, so the test that each message is used skips them.
-DATA_AREAS = frozenset({"name", "column", "outcome", "role", "severity", "formula", "source"})
+DATA_AREAS = frozenset(
+    {"name", "column", "outcome", "role", "severity", "formula", "source", "decision"}
+)
 
 
 @cache

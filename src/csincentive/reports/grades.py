@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.core.messages import word
 from csincentive.core.money import ENGINE, plain
 from csincentive.core.month import Month, Quarter
 from csincentive.rules.locate import SourceMap
@@ -86,9 +87,17 @@ class GradeReview:
         order: tuple[Decision, ...] = ("promote", "demote", "review", "unchanged")
         return {d: sum(1 for a in self.agents if a.decision == d) for d in order}
 
-    def table(self) -> pl.DataFrame:
-        """One row per person, the reasons joined with "; " (for the terminal)."""
-        rows = [{**a.as_dict(), "reasons": "; ".join(a.reasons)} for a in self.agents]
+    def table(self, lang: str = "en") -> pl.DataFrame:
+        """One row per person, one reason a line (for the terminal), each decision in
+        ``lang``'s words (the catalogue's [decision])."""
+        rows = [
+            {
+                **a.as_dict(),
+                "decision": word("decision", a.decision, lang) or a.decision,
+                "reasons": "\n".join(a.reasons),
+            }
+            for a in self.agents
+        ]
         schema = dict.fromkeys(("agent_id", "name", "grade", "decision", "new_grade"), pl.String)
         return pl.DataFrame(rows, schema={**schema, "reasons": pl.String})
 
