@@ -44,7 +44,9 @@ CATALOGUE = Path(__file__).with_name("messages.toml")
 # Areas a page reads whole (``words_of``): the words of a payslip, 工资条.xlsx, the report.
 SECTIONS = frozenset({"payslip", "payslip_net", "figure", "payslip_book", "report"})
 DATA_AREAS = (
-    frozenset({"name", "column", "outcome", "role", "severity", "formula", "source", "decision"})
+    frozenset(
+        {"name", "column", "outcome", "role", "severity", "formula", "source", "decision", "input"}
+    )
     | SECTIONS
 )
 
