@@ -48,7 +48,7 @@ def grades(
         raise typer.BadParameter(str(error), param_hint="QUARTER") from None
     try:
         rule_set, warnings = load_rules(rules)
-        result = review_quarter(Ledger(ledger_dir), rule_set, period, rules_file=rules)
+        result = review_quarter(Ledger(ledger_dir), rule_set, period, rules_file=rules, lang=lang)
     except InputError as error:
         raise fail(error) from None
     render.diagnostics(render.stderr(), warnings)
