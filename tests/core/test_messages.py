@@ -17,6 +17,7 @@ from csincentive.core.messages import (
     placeholders,
     t,
     word,
+    words_of,
 )
 from csincentive.core.names import BUILTIN
 
@@ -90,3 +91,13 @@ def test_a_message_is_filled_in_either_language():
 )
 def test_language_of_what_was_typed(typed: str | None, lang: str):
     assert language_of(typed) == lang
+
+
+def test_a_section_is_read_whole_and_the_net_columns_keep_the_names_words():
+    # words_of reads an area a page uses whole ([payslip], [report] …), in either language.
+    assert words_of("payslip", "zh")["amount"] == "金额"
+    assert words_of("payslip", "en")["amount"] == "Amount"
+    assert sorted(words_of("report", "zh")) == sorted(words_of("report", "en"))
+    # The net-pay columns of a payslip say in Chinese what every other header says ([name]).
+    net = words_of("payslip_net", "zh")
+    assert net == {column: word("name", column, "zh") for column in net}

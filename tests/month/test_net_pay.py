@@ -163,8 +163,8 @@ def test_the_files_and_the_explanation(tmp_path):
     n2 = filing.row(1, named=True)
     assert (str(n2["本期收入"]), n2["*证件号码"]) == ("30020.00", "000000198805050022")
     assert n2["备注"].startswith("全年一次性奖金 36000.00 单独计税")
-    # explain: the chain, and no PII.
-    payslip = explain_agent(result, "N2")
+    # explain: the chain, and no PII (the whole Chinese chain: test_explain_net_zh.py).
+    payslip = explain_agent(compute_month(folder, RULES, ledger=None, lang="en"), "N2")
     text = as_text(payslip)
     assert "├─ cumulative taxable income 14895.00" in text
     assert "annual bonus tax 1080.00" in text
@@ -175,6 +175,8 @@ def test_the_files_and_the_explanation(tmp_path):
         "amount": "58368.15",
         "how": "66020.00 − 2800.00 − 700.00 − 175.00 − 2450.00 − 1526.85",
     }
+    chinese = as_dict(explain_agent(result, "N2"))["net"][-1]  # the month's language
+    assert chinese["name"] == "实发工资"
 
 
 def test_a_month_withholding_below_zero_says_the_difference_waits(tmp_path):
@@ -190,4 +192,4 @@ def test_a_month_withholding_below_zero_says_the_difference_waits(tmp_path):
     # (7,868.71 + 3,030 − 10,000 − 2 × 1,455) < 0: tax 0 < 42.41 withheld → 0.
     row = result.payroll.filter(pl.col("agent_id") == "N3").row(0, named=True)
     assert str(row["iit"]) == "0.00"
-    assert "waits for the annual settlement" in as_text(explain_agent(result, "N3"))
+    assert "差额留待年度汇算清缴" in as_text(explain_agent(result, "N3"))

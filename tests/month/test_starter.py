@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 
 from csincentive.cli import app
 from csincentive.month.starter import SCHEMES, shipped_schemes
+from csincentive.rules.loader import load_rules
+from csincentive.sources.inputs import INPUT_COLUMNS
 
 runner = CliRunner()
 
@@ -32,7 +34,7 @@ def test_the_starter_of_every_scheme_is_accepted_by_check(scheme: str, tmp_path:
     made = invoke("init", str(folder), "--from", scheme)
     assert made.exit_code == 0, made.output
     rules = tmp_path / f"{scheme}.toml"
-    assert f"Next: csincentive check {folder} --rules {rules}" in made.output
+    assert f"下一步：csincentive check {folder} --rules {rules}" in made.output
     assert (tmp_path / "csincentive.schema.json").is_file()
     assert 'valid_from = "2026-11-01"  # the first month paid (init)' in rules.read_text("utf-8")
     checked = invoke("check", str(folder), "--rules", str(rules), "--ledger", str(tmp_path / "l"))
@@ -40,6 +42,31 @@ def test_the_starter_of_every_scheme_is_accepted_by_check(scheme: str, tmp_path:
     # (a warning can be the starter's one example row: the scorecard's pool finds nobody
     # eligible, W210 — the month is still paid)
     assert "0 error(s)," in checked.output
+    # README.md names every column of every file written, marks each column the reader
+    # requires (sources/inputs.py, and the rules' roster_fields) as required, and has a
+    # meaning for each from the catalogue (none falls back to "see docs/inputs.md").
+    readme = (folder / "README.md").read_text("utf-8")
+    fields = load_rules(rules)[0].inputs.roster_fields
+    for csv in sorted(p.name for p in folder.glob("*.csv")):
+        section = readme.split(f"## {csv}\n", 1)[1].split("\n## ", 1)[0]
+        header = (folder / csv).read_text("utf-8-sig").splitlines()[0].split(",")
+        required = {*INPUT_COLUMNS[csv].required, *(fields if csv == "agents.csv" else ())}
+        assert required <= set(header), csv
+        for column in header:
+            mark = "必填" if column in required else "可选"
+            assert f"| `{column}` | {mark} | " in section, (csv, column)
+    assert "见 docs/inputs.md |" not in readme
+
+
+def test_the_readme_in_english(tmp_path: Path):
+    folder = tmp_path / "2026-11"
+    made = invoke("init", str(folder), "--from", "callcenter-points", "--lang", "en")
+    assert made.exit_code == 0, made.output
+    assert f"Next: csincentive check {folder} --rules" in made.output
+    readme = (folder / "README.md").read_text("utf-8")
+    assert "| column | required | meaning | also accepted |" in readme
+    assert "| `agent_id` | required | the person's id, one per person | 工号, 员工编号 |" in readme
+    assert "| `late` | optional | times late | 迟到, 迟到次数 |" in readme
 
 
 def test_the_taobao_starter_files(tmp_path: Path):
@@ -57,7 +84,8 @@ def test_the_taobao_starter_files(tmp_path: Path):
     )
     assert row == "KF001,示例客服,客服一组,agent,示例,2025-11-01,,,,10000.00"
     readme = (folder / "README.md").read_text("utf-8")
-    assert "- `hire_date` — 入职日期 YYYY-MM-DD" in readme
+    assert "| `hire_date` | 必填 | 入职日期 YYYY-MM-DD |  |" in readme
+    assert "| `paid_at` | 必填 | 订单付款时间（空：未付款） | 订单付款时间 |" in readme
     assert "## events.csv" in readme
     # The run pays the example agent: a regular agent's base 2500.00 (S000-01), 1% of the
     # one order of 100.00 = 1.00 (S000-02), the only agent at 1 of 1 buyers = 100% ≥ 40%

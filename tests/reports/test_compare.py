@@ -257,7 +257,7 @@ def test_cli_summary_table_and_rank_changes(month: Path, proposal: Path):
     # (W301) of the chats file in both runs, and no figure moves.
     with (month / "chats.csv").open("a", encoding="utf-8") as chats:
         chats.write("云杉:机器人,b90,2026-10-25 09:00:00,,\n")
-    result = invoke("compare", month, "--rules", RULES, "--rules", proposal)
+    result = invoke("compare", month, "--rules", RULES, "--rules", proposal, "--lang", "en")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "2026-10: 6 people" in out
@@ -272,9 +272,38 @@ def test_cli_summary_table_and_rank_changes(month: Path, proposal: Path):
     assert result.stderr.count("W301 agent: chat account '云杉:机器人'") == 1
 
 
+def test_cli_in_chinese_by_default(month: Path, proposal: Path):
+    """The rules' language (Chinese unless [scheme] language says otherwise): the same
+    figures as test_cli_summary_table_and_rank_changes, in Chinese words and headers."""
+    result = invoke("compare", month, "--rules", RULES, "--rules", proposal)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "2026-10：6 人" in out
+    assert f"  A  {RULES}（淘宝客服激励制度）：12627.17" in out
+    assert "  B − A：+167.50 (+1.3%)" in out
+    assert "两份规则都有的工资项目（B − A）" in out
+    assert "仅 A 有：snacks_fine（吃零食/大声闲聊罚款），合计 0.00" in out
+    assert "仅 B 有：full_attendance（全勤奖），合计 200.00" in out
+    assert "每人对比（B − A），按 gross 排名" in out
+    assert "按 gross 排名变化（2 人）：A3 晓雨 3→2，S1 林主管 2→3" in out
+    for header in (
+        "项目",
+        "名称",
+        "A 合计",
+        "B 合计",
+        "差额",
+        "工号",
+        "姓名",
+        "A 应发",
+        "名次变化",
+    ):
+        assert header in out, header
+    assert "Only in" not in out and "total_a" not in out and "rank_change" not in out
+
+
 def test_cli_shows_only_the_largest_changes_when_many(month: Path, proposal: Path, monkeypatch):
     monkeypatch.setattr("csincentive.cli.compare.TERMINAL_ROWS", 3)
-    result = invoke("compare", month, "-r", RULES, "-r", proposal)
+    result = invoke("compare", month, "-r", RULES, "-r", proposal, "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "the 3 largest changes of 6 (all in --json or --out)" in result.stdout
     assert "小林" not in result.stdout  # A5 has the smallest change
@@ -353,7 +382,7 @@ def test_cli_out_writes_one_csv_and_refuses_to_overwrite(month: Path, proposal: 
     target = tmp_path / "compare.csv"
     result = invoke("compare", month, "-r", RULES, "-r", proposal, "--out", target)
     assert result.exit_code == 0, result.output
-    assert f"Wrote {target}" in result.stdout
+    assert f"已写入 {target}" in result.stdout  # the rules' language: Chinese
     assert target.read_text(encoding="utf-8-sig").splitlines()[2] == (
         "A1,小美,售前一组,agent,2660.51,2821.01,160.50,6.0,1,1,0"
     )
@@ -400,7 +429,7 @@ def test_cli_reads_the_ledger_but_never_writes_to_it(month: Path, proposal: Path
     before = snapshot()
     result = invoke("compare", month, "-r", RULES, "-r", proposal, "--ledger", ledger.root)
     assert result.exit_code == 0, result.output
-    assert "  B − A: +167.50 (+1.3%)" in result.stdout
+    assert "  B − A：+167.50 (+1.3%)" in result.stdout
     assert snapshot() == before
     missing = tmp_path / "no-ledger-here"
     assert invoke("compare", month, "-r", RULES, "-r", proposal, "--ledger", missing).exit_code == 0

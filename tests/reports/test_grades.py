@@ -128,7 +128,7 @@ def ledger_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _review(ledger_root: Path, quarter: str = "2026Q4", **options: str) -> GradeReview:
     rules, _ = load_rules(RULES)
     return review_quarter(
-        Ledger(ledger_root), rules, Quarter.parse(quarter), rules_file=RULES, **options
+        Ledger(ledger_root), rules, Quarter.parse(quarter), rules_file=RULES, lang="en", **options
     )
 
 
@@ -353,7 +353,7 @@ def test_run_breaks_at_a_gap_and_at_another_grade() -> None:
         "2026-11": _frame([("A", "中级", "1.0"), ("B", "中级", "1.2"), ("C", "组长", "1")]),
         "2026-12": _frame([("A", "中级", "1.2"), ("B", "中级", "1.2"), ("C", "组长", "1")]),
     }
-    result = review(GRADES, figures, quarter)
+    result = review(GRADES, figures, quarter, lang="en")
     a, b, c = result.agents
     assert (a.decision, a.new_grade, a.reasons) == (
         "demote",
@@ -381,8 +381,26 @@ def _run(*args: str) -> Result:
     return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
 
 
-def test_cli_table(ledger_root: Path) -> None:
+def test_cli_table_in_chinese(ledger_root: Path) -> None:
+    """The rules' language (Chinese by default): the title, the headers, the decisions and
+    the counts in Chinese (the counts as in test_cli_table: 1 promote, 2 demote …)."""
     result = _run("grades", "2026Q4", "--rules", str(RULES), "--ledger", str(ledger_root))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "2026Q4 职级评定（2026-10，2026-11，2026-12）" in out
+    assert "共 8 人：晋升 1 人，降级 2 人，待复核 1 人，不变 4 人。未作任何更改" in out
+    assert "评定结果" in out and "新职级" in out and "降级" in out
+    assert "decision" not in out and "Grade review" not in out
+    # B1's reason (test_cli_table: "coefficient 1.0 < 1.2 in 2026-10, 2026-11, 2026-12 (3 in
+    # a row)") and B4's probation, in Chinese.
+    assert "2026-10，2026-11，2026-12 系数 1.0 < 1.2（连续 3 个月）" in out
+    assert "试用期内未达到初级标准：可能被辞退（S002-14），由主管决定" in out
+
+
+def test_cli_table(ledger_root: Path) -> None:
+    result = _run(
+        "grades", "2026Q4", "--rules", str(RULES), "--ledger", str(ledger_root), "--lang", "en"
+    )
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Grade review 2026Q4 (2026-10, 2026-11, 2026-12)" in out
@@ -391,7 +409,17 @@ def test_cli_table(ledger_root: Path) -> None:
 
 
 def test_cli_json(ledger_root: Path) -> None:
-    result = _run("grades", "2026-Q4", "-r", str(RULES), "--ledger", str(ledger_root), "--json")
+    result = _run(
+        "grades",
+        "2026-Q4",
+        "-r",
+        str(RULES),
+        "--ledger",
+        str(ledger_root),
+        "--json",
+        "--lang",
+        "en",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert list(data) == [

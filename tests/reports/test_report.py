@@ -19,15 +19,16 @@ from typer.testing import CliRunner
 
 import csincentive
 from csincentive.cli import app
+from csincentive.core.messages import words_of
 from csincentive.ledger.store import Ledger
 from csincentive.month.compute import compute_month
 from csincentive.month.result import MonthResult
 from csincentive.reports import charts
-from csincentive.reports.report import LABELS, ledger_history, month_report, report_charts
+from csincentive.reports.report import ledger_history, month_report, report_charts
 
 MONTH = ROOT / "tests" / "months" / "2026-10"
 GOLDEN = Path(__file__).parent / "golden"
-WORDS = LABELS["zh"]
+WORDS = words_of("report", "zh")
 
 runner = CliRunner()
 

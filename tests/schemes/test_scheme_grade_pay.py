@@ -124,7 +124,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     for month in MONTHS:
         if month == "2026-10":
             rules, _ = load_rules(RULES)
-            review = review_quarter(ledger, rules, Quarter.parse("2026Q3"), rules_file=RULES)
+            quarter = Quarter.parse("2026Q3")
+            review = review_quarter(ledger, rules, quarter, rules_file=RULES, lang="en")
         folder = work / month
         shutil.copytree(EXAMPLE / month, folder)
         results[month] = compute_month(folder, RULES, ledger=ledger, lang="en")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from csincentive.cli.options import MonthOption, PeriodArgument, fail, parse_month
+from csincentive.cli.options import LangOption, MonthOption, PeriodArgument, fail, parse_month
 
 if TYPE_CHECKING:
     from csincentive.reports.compare import Comparison
@@ -59,6 +59,7 @@ def compare(
     month: MonthOption = None,
     ledger_dir: ReadLedgerOption = Path("ledger"),
     no_ledger: NoLedgerOption = False,
+    lang: LangOption = None,
 ) -> None:
     """Compare a month's pay under two rules files: total cost, per-person deltas, rank changes.
 
@@ -72,13 +73,16 @@ def compare(
     """
     import csincentive.cli.render as render
     from csincentive.core.diagnostics import InputError
+    from csincentive.core.messages import t
     from csincentive.ledger.store import Ledger
     from csincentive.reports.compare import compare_month, write_agents_csv
 
     _require_two(rules)
     try:
         ledger = None if no_ledger else Ledger(ledger_dir)
-        comparison = compare_month(period, rules, month=parse_month(month), by=by, ledger=ledger)
+        comparison = compare_month(
+            period, rules, month=parse_month(month), by=by, ledger=ledger, lang=lang
+        )
         written = write_agents_csv(comparison, out, force=force) if out is not None else None
     except InputError as error:
         raise fail(error) from None
@@ -89,7 +93,7 @@ def compare(
         return
     _show(comparison)
     if written is not None:
-        console.print(f"Wrote {written}", markup=False)
+        console.print(t("term.wrote", comparison.lang, files=written), markup=False)
 
 
 def _require_two(rules: list[Path]) -> None:
@@ -102,43 +106,58 @@ def _require_two(rules: list[Path]) -> None:
 
 def _show(comparison: Comparison) -> None:
     import csincentive.cli.render as render
+    from csincentive.core.messages import t
     from csincentive.reports.compare import signed, terminal_rows
+    from csincentive.reports.words import column_label
 
     console = render.stdout()
+    lang = comparison.lang
     a, b = comparison.a, comparison.b
     pct = comparison.difference_pct
-    console.print(f"{comparison.period}: {a.people} people", markup=False)
-    console.print(f"  A  {a.rules_file} ({a.scheme}): {a.gross}", markup=False)
-    console.print(f"  B  {b.rules_file} ({b.scheme}): {b.gross}", markup=False)
+    console.print(t("compare.people", lang, period=comparison.period, count=a.people), markup=False)
+    for name, side in (("A", a), ("B", b)):
+        words = {"side": name, "file": side.rules_file, "scheme": side.scheme, "gross": side.gross}
+        console.print(t("compare.side", lang, **words), markup=False)
     change = f"{signed(comparison.difference)}" + (f" ({signed(pct)}%)" if pct is not None else "")
-    console.print(f"  B − A: {change}", markup=False)
+    console.print(t("compare.difference", lang, change=change), markup=False)
 
-    console.print(render.frame_table(comparison.components, "Pay components in both (B − A)"))
+    components = comparison.components
+    headers = {c: column_label(c, lang) for c in components.columns}
+    console.print(render.frame_table(components, t("compare.components", lang), headers=headers))
     for side, name, ids in ((a, "A", comparison.only_in_a), (b, "B", comparison.only_in_b)):
         for c in ids:
-            line = f"Only in {name}: {c} ({side.labels[c]}), total {side.components[c]}"
-            console.print(line, markup=False)
+            words = {"side": name, "id": c, "label": side.labels[c], "total": side.components[c]}
+            console.print(t("compare.only", lang, **words), markup=False)
 
     people = comparison.agents.height
-    title = f"Per person (B − A), ranks by {comparison.by}"
+    title = t("compare.per_person", lang, by=comparison.by)
     if people > TERMINAL_ROWS:
-        title += f"; the {TERMINAL_ROWS} largest changes of {people} (all in --json or --out)"
-    console.print(render.frame_table(terminal_rows(comparison, TERMINAL_ROWS), title))
+        title += t("compare.largest", lang, rows=TERMINAL_ROWS, people=people)
+    rows = terminal_rows(comparison, TERMINAL_ROWS)
+    headers = {c: column_label(c, lang) for c in rows.columns}
+    console.print(render.frame_table(rows, title, headers=headers))
     _show_movers(comparison)
 
 
 def _show_movers(comparison: Comparison) -> None:
     import csincentive.cli.render as render
+    from csincentive.core.messages import t
 
+    lang = comparison.lang
     moved = comparison.rank_changes()
     if moved.height == 0:
-        render.stdout().print(f"No rank changes by {comparison.by}.", markup=False)
+        render.stdout().print(t("compare.no_moves", lang, by=comparison.by), markup=False)
         return
     named = [
         f"{r['agent_id']} {r['name']} {r['rank_a']}→{r['rank_b']}"
         for r in moved.head(MOVERS_NAMED).iter_rows(named=True)
     ]
     more = moved.height - len(named)
-    tail = f", and {more} more" if more else ""
-    text = f"Rank changes by {comparison.by} ({moved.height}): {', '.join(named)}{tail}"
-    render.stdout().print(text, markup=False)
+    tail = t("compare.more", lang, more=more) if more else ""
+    words = {
+        "by": comparison.by,
+        "count": moved.height,
+        "named": t("compare.separator", lang).join(named),
+        "more": tail,
+    }
+    render.stdout().print(t("compare.moves", lang, **words), markup=False)

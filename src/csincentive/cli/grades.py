@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from csincentive.cli.options import RulesOption, fail
+from csincentive.cli.options import LangOption, RulesOption, fail
 
 
 def grades(
@@ -21,6 +21,7 @@ def grades(
         ),
     ] = Path("ledger"),
     json_output: Annotated[bool, typer.Option("--json", help="The review as JSON.")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Review grades for a quarter: per agent promote, demote, unchanged or review, with
     the reasons (tenure, average coefficient, monthly conversations against the role's
@@ -34,9 +35,11 @@ def grades(
     """
     import csincentive.cli.render as render
     from csincentive.core.diagnostics import InputError
+    from csincentive.core.messages import language_of, t, word
     from csincentive.core.month import Quarter
     from csincentive.ledger.store import Ledger
     from csincentive.reports.grades import review_quarter
+    from csincentive.reports.words import column_label
     from csincentive.rules.loader import load_rules
 
     try:
@@ -45,7 +48,7 @@ def grades(
         raise typer.BadParameter(str(error), param_hint="QUARTER") from None
     try:
         rule_set, warnings = load_rules(rules)
-        result = review_quarter(Ledger(ledger_dir), rule_set, period, rules_file=rules)
+        result = review_quarter(Ledger(ledger_dir), rule_set, period, rules_file=rules, lang=lang)
     except InputError as error:
         raise fail(error) from None
     render.diagnostics(render.stderr(), warnings)
@@ -53,11 +56,16 @@ def grades(
     if json_output:
         console.print(render.as_json(result.as_dict()), markup=False)
         return
-    title = f"Grade review {result.quarter} ({', '.join(result.months)})"
-    console.print(render.frame_table(result.table(), title))
-    counts = ", ".join(f"{n} {decision}" for decision, n in result.counts().items())
+    words = language_of(lang or rule_set.language)
+    months = t("review.separator", words).join(result.months)
+    title = t("review.title", words, quarter=result.quarter, months=months)
+    table = result.table(words)
+    headers = {c: column_label(c, words) for c in table.columns}
+    console.print(render.frame_table(table, title, headers=headers))
+    counts = t("review.separator", words).join(
+        t("review.count", words, count=n, decision=word("decision", decision, words) or decision)
+        for decision, n in result.counts().items()
+    )
     console.print(
-        f"{len(result.agents)} people: {counts}. Nothing was changed: apply the decisions "
-        "to next quarter's agents.csv.",
-        markup=False,
+        t("review.summary", words, people=len(result.agents), counts=counts), markup=False
     )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from csincentive.cli.options import MonthOption, fail, parse_month
+from csincentive.cli.options import LangOption, MonthOption, fail, parse_month
 
 FromOption = Annotated[
     str,
@@ -26,29 +26,33 @@ def init(
     rules_dir: RulesDirOption = None,
     month: MonthOption = None,
     force: ForceOption = False,
+    lang: LangOption = None,
 ) -> None:
     """Start a shop: a month's folder with every input, and a rules file to edit.
 
     FOLDER gets agents.csv, chats.csv, orders.csv and, when the scheme reads them,
     events.csv, attendance.csv and inputs.csv, each with its header and one example row,
-    and a README.md of every column; the shipped scheme's rules file is copied beside the
-    folder (with what it includes and the JSON Schema editors use). `csincentive check`
-    accepts the folder as it is; replace the example rows with the month's exports.
+    and a README.md of every column (required or not, what it means, the headers also
+    accepted; in --lang, default the scheme's language); the shipped scheme's rules file
+    is copied beside the folder (with what it includes and the JSON Schema editors use).
+    `csincentive check` accepts the folder as it is; replace the example rows with the
+    month's exports.
 
     Example: csincentive init 2026-11 --from taobao-presales
     """
     import csincentive.cli.render as render
     from csincentive.core.diagnostics import InputError
+    from csincentive.core.messages import t
     from csincentive.month.starter import make_starter
 
     try:
         starter = make_starter(
-            folder, scheme, month=parse_month(month), rules_dir=rules_dir, force=force
+            folder, scheme, month=parse_month(month), rules_dir=rules_dir, force=force, lang=lang
         )
     except InputError as error:
         raise fail(error, writes=True) from None
     console = render.stdout()
-    console.print(f"Wrote {', '.join(str(p) for p in starter.written)}", markup=False)
-    console.print(
-        f"Next: csincentive check {starter.folder} --rules {starter.rules_file}", markup=False
-    )
+    files = ", ".join(str(p) for p in starter.written)
+    console.print(t("term.wrote", starter.lang, files=files), markup=False)
+    words = {"folder": starter.folder, "rules": starter.rules_file}
+    console.print(t("starter.next", starter.lang, **words), markup=False)

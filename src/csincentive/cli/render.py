@@ -130,7 +130,9 @@ def _is_number(dtype: pl.DataType) -> bool:
 
 
 def _column_width(header: str, values: list[str], total: str) -> int:
-    longest = max([cell_len(v) for v in values] + [cell_len(total), 1])
+    """As wide as the widest line of a cell (a cell of several lines: its longest)."""
+    lines = [line for v in values for line in v.split("\n")]
+    longest = max([cell_len(v) for v in lines] + [cell_len(total), 1])
     return max(longest, min(cell_len(header), HEADER_CELLS))
 
 

@@ -12,6 +12,8 @@ The public API, for every layer:
 - ``t(key, lang, **values)`` — the message ``"area.key"`` in ``lang``, placeholders filled;
 - ``word(area, key, lang)`` — a message looked up by a key that is data (a built-in name,
   an outcome, a column), or None when the catalogue has none;
+- ``words_of(area, lang)`` — every message of an area a page reads whole (``[payslip]``,
+  ``[report]`` …) by key;
 - ``language_of(text)`` — "zh" or "en" from what a user typed (``--lang``, ``[scheme]
   language``), ``LANGUAGES`` and ``DEFAULT_LANGUAGE`` (Chinese);
 - ``catalogue()`` — every message, for tests and tools.
@@ -39,7 +41,14 @@ DEFAULT_LANGUAGE: Lang = "zh"
 CATALOGUE = Path(__file__).with_name("messages.toml")
 # Areas whose keys are data rather than code (looked up with ``word``): every key there
 # is reachable, so the test that each message is used skips them.
-DATA_AREAS = frozenset({"name", "column", "outcome", "role", "severity", "formula"})
+# Areas a page reads whole (``words_of``): the words of a payslip, 工资条.xlsx, the report.
+SECTIONS = frozenset({"payslip", "payslip_net", "figure", "payslip_book", "report"})
+DATA_AREAS = (
+    frozenset(
+        {"name", "column", "outcome", "role", "severity", "formula", "source", "decision", "input"}
+    )
+    | SECTIONS
+)
 
 
 @cache
@@ -70,6 +79,18 @@ def word(area: str, key: str, lang: str) -> str | None:
     return None if message is None else message[language_of(lang)]
 
 
+def words_of(area: str, lang: str) -> dict[str, str]:
+    """Every message of an area in ``lang``, by key, placeholders unfilled: the words a
+    page reads whole (``words_of("payslip", "zh")["amount"]`` is 金额)."""
+    prefix = f"{area}."
+    lang = language_of(lang)
+    return {
+        key.removeprefix(prefix): message[lang]
+        for key, message in catalogue().items()
+        if key.startswith(prefix)
+    }
+
+
 def placeholders(text: str) -> set[str]:
     """The names of a message's placeholders: {"why", "amount"}."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
@@ -90,6 +111,7 @@ __all__ = [
     "DATA_AREAS",
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "SECTIONS",
     "Lang",
     "catalogue",
     "language_of",
@@ -97,4 +119,5 @@ __all__ = [
     "t",
     "template",
     "word",
+    "words_of",
 ]

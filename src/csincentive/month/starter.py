@@ -5,9 +5,11 @@ a README.md of every column, and beside the folder a copy of the shipped rules f
 the files it includes, its statutory policy and the JSON Schema editors read).
 
 The example rows make a month that `csincentive check` accepts as it is (one agent, one chat,
-one paid order), so a shop sees the formats before it pastes its own exports over them. The
-columns are the sources' own (sources/roster.py, attendance.py …): nothing here is a second
-list of what an input holds.
+one paid order; a header-only chats.csv or orders.csv is D109), so a shop sees the formats
+before it pastes its own exports over them. The columns, which of them are required and the
+other headers each accepts are the readers' own (sources/inputs.py): nothing here is a
+second list of what an input holds. README.md says what each column means, in the chosen
+language, with the catalogue's words ([input], [starter] in core/messages.toml).
 
 The shipped rules files are the package's ``csincentive/schemes/`` (the repository's
 ``rules/`` folder, installed with the package)."""
@@ -21,16 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.core.messages import language_of, t, word
 from csincentive.core.month import Month
-from csincentive.core.names import BUILTIN, STATUTORY_ROSTER, YTD_COLUMNS
+from csincentive.core.names import BUILTIN, STATUTORY_ROSTER
 from csincentive.month.compute import extras_wanted
 from csincentive.rules.kinds.match import MatchComponent
 from csincentive.rules.kinds.matrix import MatrixComponent
 from csincentive.rules.loader import load_rules
 from csincentive.rules.model import RuleSet
 from csincentive.rules.schema import SCHEMA_FILE
-from csincentive.sources.attendance import ATTENDANCE_COLUMNS, ATTENDANCE_REQUIRED
-from csincentive.sources.roster import ROSTER_OPTIONAL, ROSTER_REQUIRED
+from csincentive.sources.inputs import INPUT_COLUMNS
 from csincentive.statutory.policy import policy_path
 
 SCHEMES = Path(__file__).resolve().parent.parent / "schemes"
@@ -39,25 +41,13 @@ BUYER = "示例买家"
 EXAMPLE_TEXT = "示例"
 VALID_FROM = re.compile(r'^(valid_from\s*=\s*)"[^"\n]*"', re.MULTILINE)  # [scheme]'s comes first
 
-ROSTER_README = {
-    "agent_id": "工号，每人唯一 (the person's id)",
-    "name": "姓名",
-    "team": "团队 (team sums and rankings within a team)",
-    "role": "agent 或 supervisor",
-    "grade": "等级 (a match on grade reads it)",
-    "hire_date": "入职日期 YYYY-MM-DD",
-    "probation_end": "试用期最后一天 (blank: the scheme's probation_months)",
-    "chat_nick": "聊天导出里的账号, e.g. 店铺名:小美 (blank: the agent_id)",
-    "leave_date": "离职日期 (blank: still employed)",
-    "target": "月度业绩目标 (blank: 0)",
-}
-
 
 @dataclass(frozen=True)
 class Starter:
     folder: Path
     rules_file: Path
     written: list[Path] = field(default_factory=list)
+    lang: str = "zh"  # the language README.md is written in
 
 
 def shipped_schemes() -> list[str]:
@@ -71,10 +61,12 @@ def make_starter(
     month: Month | None = None,
     rules_dir: Path | None = None,
     force: bool = False,
+    lang: str | None = None,
 ) -> Starter:
     """Write the starter period folder and copy the scheme's rules beside it (into
     ``rules_dir``, the folder's parent by default). U121 for a scheme not shipped, U122 for
-    a folder not named like a month without ``month``, U123 for a file in the way."""
+    a folder not named like a month without ``month``, U123 for a file in the way. The
+    README is in ``lang`` (default: the scheme's [scheme] language)."""
     folder = Path(folder)
     source = _shipped(scheme)
     when = month or _month_of(folder)
@@ -93,12 +85,14 @@ def make_starter(
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in inputs.items():
         (folder / name).write_bytes(("\ufeff" + text).encode("utf-8"))
-    (folder / "README.md").write_text(_readme(scheme, rules, inputs, when), encoding="utf-8")
+    words = language_of(lang or rules.language)
+    readme = _readme(scheme, rules, inputs, when, words)
+    (folder / "README.md").write_text(readme, encoding="utf-8")
     for target, original in copies.items():
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(original, target)
     _starts_in(rules_dir / source.name, when)
-    return Starter(folder, rules_dir / source.name, targets)
+    return Starter(folder, rules_dir / source.name, targets, words)
 
 
 def _starts_in(rules_file: Path, when: Month) -> None:
@@ -165,7 +159,7 @@ def _csv(header: list[str], row: list[str]) -> str:
 def _roster(rules: RuleSet, when: Month) -> str:
     extra = list(rules.inputs.roster_fields)
     statutory = [c for c in STATUTORY_ROSTER if rules.statutory is not None]
-    header = [*ROSTER_REQUIRED, *ROSTER_OPTIONAL, *extra, *statutory]
+    header = [*INPUT_COLUMNS["agents.csv"].columns, *extra, *statutory]
     hired = f"{when.year - 1}-{when.month:02d}-01"
     values = {
         "agent_id": AGENT,
@@ -190,106 +184,80 @@ def _inputs(rules: RuleSet, when: Month) -> dict[str, str]:
     files = {
         "agents.csv": _roster(rules, when),
         "chats.csv": _csv(
-            [
-                "agent",
-                "buyer",
-                "start_time",
-                "end_time",
-                "first_response_s",
-                "avg_response_s",
-                "rating",
-            ],
+            _header("chats.csv"),
             [AGENT, BUYER, f"{day} 10:00:00", f"{day} 10:06:00", "8", "20", "很满意"],
         ),
         "orders.csv": _csv(
-            [
-                "order_id",
-                "buyer",
-                "created_at",
-                "paid_at",
-                "paid_amount",
-                "status",
-                "refund_amount",
-            ],
+            _header("orders.csv"),
             ["10000001", BUYER, f"{day} 10:05:00", f"{day} 10:07:00", "100.00", "交易成功", "0.00"],
         ),
     }
     wanted = extras_wanted(rules)
     if wanted.events:
-        header = ["agent_id", "date", "event", "count", "amount", "note"]
         files["events.csv"] = _csv(
-            header, [AGENT, day, wanted.events[0], "1", "", "示例：删除本行"]
+            _header("events.csv"), [AGENT, day, wanted.events[0], "1", "", "示例：删除本行"]
         )
     if wanted.attendance:
-        columns = [
-            *ATTENDANCE_REQUIRED,
-            *(c for c in ATTENDANCE_COLUMNS if c not in ATTENDANCE_REQUIRED),
-        ]
+        columns = _header("attendance.csv")
         row = [AGENT, "22", "22", *(["0"] * (len(columns) - 3))]
         files["attendance.csv"] = _csv(columns, row)
     if wanted.ytd and when.month > 1:  # net pay from a month after January: the year so far
-        header = ["agent_id", *YTD_COLUMNS]
-        files["ytd.csv"] = _csv(header, [AGENT, "0", *(["0.00"] * (len(YTD_COLUMNS) - 1))])
+        header = _header("ytd.csv")
+        files["ytd.csv"] = _csv(header, [AGENT, "0", *(["0.00"] * (len(header) - 2))])
     if wanted.manual:
         lines = [",".join((AGENT, name, "0")) for name in wanted.manual]
-        files["inputs.csv"] = "agent_id,name,value\r\n" + "".join(f"{x}\r\n" for x in lines)
+        head = ",".join(_header("inputs.csv"))
+        files["inputs.csv"] = head + "\r\n" + "".join(f"{x}\r\n" for x in lines)
     return files
 
 
-def _readme(scheme: str, rules: RuleSet, inputs: dict[str, str], when: Month) -> str:
+def _header(file: str) -> list[str]:
+    return list(INPUT_COLUMNS[file].columns)
+
+
+def _readme(scheme: str, rules: RuleSet, inputs: dict[str, str], when: Month, lang: str) -> str:
+    """README.md: how to go on, then each file's columns — required or not, what each
+    means, the other headers the reader accepts — in ``lang``."""
     out = [
-        f"# {when} — {rules.title or scheme}",
+        t("starter.title", lang, month=when, scheme=rules.title or scheme),
         "",
-        f"A starter month for `{scheme}`. Each file has its header and one example row: replace"
-        " the rows with the month's exports (the Taobao 订单报表 and the chat export can be"
-        " dropped in as downloaded, GBK and Chinese headers included), then",
+        t("starter.intro", lang, scheme=scheme),
         "",
         "```bash",
         f"csincentive check {when} --rules {scheme}.toml",
         f"csincentive run {when} --rules {scheme}.toml",
         "```",
         "",
-        "Every column, format and check: docs/inputs.md of csincentive.",
+        t("starter.docs", lang),
         "",
     ]
     for name, text in inputs.items():
-        out += [f"## {name}", ""]
+        out += [f"## {name}", "", t("starter.head", lang), "| --- | --- | --- | --- |"]
         for column in text.split("\r\n", 1)[0].split(","):
-            out.append(f"- `{column}` — {_column_meaning(name, column)}")
+            key = "starter.required" if _required(rules, name, column) else "starter.optional"
+            accepted = t("starter.separator", lang).join(INPUT_COLUMNS[name].accepts(column))
+            meaning = _column_meaning(rules, name, column, lang)
+            out.append(f"| `{column}` | {t(key, lang)} | {meaning} | {accepted} |")
         out.append("")
     return "\n".join(out)
 
 
-def _column_meaning(file: str, column: str) -> str:
-    if file == "agents.csv" and column in ROSTER_README:
-        return ROSTER_README[column]
-    if column in BUILTIN:
-        return BUILTIN[column].meaning
-    if column in STATUTORY_ROSTER:
-        return f"net pay ([statutory]): {STATUTORY_ROSTER[column]} (docs/net-pay.md)"
-    return CHAT_ORDER_README.get(column, "see docs/inputs.md")
+def _required(rules: RuleSet, file: str, column: str) -> bool:
+    """As the reader has it: its required columns, and the rules' roster_fields."""
+    if file == "agents.csv" and column in rules.inputs.roster_fields:
+        return True
+    return column in INPUT_COLUMNS[file].required
 
 
-CHAT_ORDER_README = {
-    "agent": "客服昵称: the chat account (a roster agent_id or chat_nick)",
-    "buyer": "买家昵称 / 买家会员名",
-    "start_time": "接待时间 YYYY-MM-DD HH:MM:SS",
-    "end_time": "结束时间",
-    "first_response_s": "首次响应时长 (seconds)",
-    "avg_response_s": "平均响应时长 (seconds)",
-    "rating": "评价: 很满意/满意/一般/不满意/很不满意 or 1–5",
-    "order_id": "订单编号",
-    "created_at": "订单创建时间",
-    "paid_at": "订单付款时间 (blank: unpaid)",
-    "paid_amount": "买家实际支付金额",
-    "status": "订单状态",
-    "refund_amount": "退款金额",
-    "date": "the day it happened, YYYY-MM-DD",
-    "event": "the event's name as the rules declare it under [events]",
-    "count": "how many times (blank: 1)",
-    "amount": "an amount, where the event has one",
-    "note": "free text",
-    "name": "the manual figure's name, as the rules declare it under [inputs] manual",
-    "value": "its value",
-    "months_counted": "ytd.csv: months of this year already paid elsewhere (docs/net-pay.md)",
-}
+def _column_meaning(rules: RuleSet, file: str, column: str, lang: str) -> str:
+    stem = file.removesuffix(".csv")
+    found = word("input", f"{stem}_{column}", lang) or word("input", column, lang)
+    if found is not None:
+        return found
+    if file == "agents.csv" and column in rules.inputs.roster_fields:
+        return t("starter.roster_field", lang, kind=rules.inputs.roster_fields[column])
+    if file == "agents.csv" and column in STATUTORY_ROSTER:
+        return t("starter.statutory", lang, kind=STATUTORY_ROSTER[column])
+    if column in BUILTIN:  # attendance's figures: the name's words, its meaning in English
+        return (word("name", column, lang) if lang == "zh" else None) or BUILTIN[column].meaning
+    return t("starter.see_docs", lang)

@@ -88,7 +88,7 @@ def breakdown_of(
     recorded = pl.col(meta.id + TRACE).struct
     mine = result.traces.filter(pl.col("agent_id") == agent_id)
     if meta.scores is not None:
-        return _scorecard(meta, mine, recorded, written)
+        return _scorecard(meta, mine, recorded, written, result.language)
     team = result.values.filter(pl.col("agent_id") == agent_id)["team"].item()
     return _pool(meta, mine, recorded, team)
 
@@ -99,7 +99,7 @@ def _shown(frame: pl.DataFrame, exprs: dict[str, pl.Expr]) -> dict[str, Any]:
 
 
 def _scorecard(
-    meta: CompiledLine, mine: pl.DataFrame, recorded: Any, written: Written | None
+    meta: CompiledLine, mine: pl.DataFrame, recorded: Any, written: Written | None, lang: str
 ) -> Scorecard:
     assert meta.scores is not None
     scores = meta.scores
@@ -119,7 +119,7 @@ def _scorecard(
     row = _shown(mine, exprs)
     grade_row = row[scorecard.GRADE_ROW]
     return Scorecard(
-        items=[_item(i, item, row, written) for i, item in enumerate(scores.items)],
+        items=[_item(i, item, row, written, lang) for i, item in enumerate(scores.items)],
         total=row[scorecard.TOTAL],
         total_shown=row["total_shown"] or "—",
         grade=row[scorecard.GRADE],
@@ -130,19 +130,26 @@ def _scorecard(
     )
 
 
-def _item(i: int, item: ScoredItem, row: dict[str, Any], written: Written | None) -> ItemScore:
+def _item(
+    i: int, item: ScoredItem, row: dict[str, Any], written: Written | None, lang: str
+) -> ItemScore:
+    """One item's record, its scoring in words in the month's language ``lang``."""
     record = row[f"{i}"] or {}
     band = record.get(scorecard.ITEM_BAND)
     if item.bands:
-        scoring = f"bands[{band}] {item.bands[band]}" if band is not None else "no band"
+        scoring = (
+            t("explain.item_band", lang, band=band, interval=item.bands[band])
+            if band is not None
+            else t("explain.item_no_band", lang)
+        )
         at = written.at("items", i, "bands", band) if written and band is not None else None
     else:
         worst = show_number(item.worst or Decimal(0), item.unit)
         best = show_number(item.best or Decimal(0), item.unit)
-        scoring = f"linear from worst {worst} (0) to best {best} ({plain(item.max)})"
+        scoring = t("explain.item_linear", lang, worst=worst, best=best, max=plain(item.max))
         at = written.at("items", i) if written else None
     if item.cap is not None:
-        scoring += f", capped at {plain(item.cap)}"
+        scoring += t("explain.item_capped", lang, cap=plain(item.cap))
     return ItemScore(
         index=i,
         label=item.label,

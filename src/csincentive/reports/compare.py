@@ -88,6 +88,7 @@ class Comparison:
     only_in_a: list[str]  # pay component ids only A has
     only_in_b: list[str]
     warnings: list[Diagnostic] = field(default_factory=list)
+    lang: str = "zh"  # what a person reads of it: --lang, else A's [scheme] language
 
     @property
     def difference(self) -> Decimal:
@@ -125,6 +126,7 @@ def compare_month(
     month: tuple[int, int] | None = None,
     by: str = TOTAL,
     ledger: Ledger | None = None,
+    lang: str | None = None,
 ) -> Comparison:
     """Compare a month under rules_files[0] (A, the baseline) and rules_files[1] (B).
 
@@ -133,12 +135,15 @@ def compare_month(
     compared is never recorded.
 
     Raises InputError with every problem in both rules files (checked before any month is
-    computed), or with the period's problems, or for an unknown ``by``."""
+    computed), or with the period's problems, or for an unknown ``by``. ``lang``: the
+    language the comparison is shown in (default: A's [scheme] language)."""
     if len(rules_files) != 2:
         raise ValueError(f"compare needs exactly two rules files, got {len(rules_files)}")
     paths = [Path(f) for f in rules_files]
     _check_all(paths)
-    result_a, result_b = (compute_month(period_dir, p, month=month, ledger=ledger) for p in paths)
+    result_a, result_b = (
+        compute_month(period_dir, p, month=month, ledger=ledger, lang=lang) for p in paths
+    )
     side_a, side_b = _side(result_a), _side(result_b)
     ranked = _rank(result_a, "rank_a", by).join(_rank(result_b, "rank_b", by), on="agent_id")
     agents = _agents(result_a, result_b).join(ranked, on="agent_id", how="left")
@@ -155,6 +160,7 @@ def compare_month(
         only_in_a=[c for c in side_a.components if c not in side_b.components],
         only_in_b=[c for c in side_b.components if c not in side_a.components],
         warnings=_unique(result_a.warnings + result_b.warnings),
+        lang=result_a.language,
     )
 
 

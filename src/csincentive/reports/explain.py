@@ -39,6 +39,7 @@ from csincentive.rules.kinds.base import (
     Ranks,
 )
 from csincentive.rules.locate import Location, Written
+from csincentive.rules.names import companions
 
 Value = Decimal | str | None
 Trace = dict[str, Any]  # one person's <id>__trace
@@ -54,6 +55,7 @@ class Input:
     shown: str
     used_in: list[str]  # the component's keys that read it: expr, eligible, rows[1].value …
     line: Line | None = None  # for a component: how its own value was reached
+    said: str = ""  # the source in the month's language, as the text tree says it
 
 
 @dataclass
@@ -200,7 +202,8 @@ class _Explainer:
         to the record: each value written as every value is, core/display.py)."""
         me = pl.col("agent_id") == self.agent_id
         meta = self.result.lines_meta
-        amounts = [show_expr(pl.col(m.id), m.unit).fill_null("no value").alias(m.id) for m in meta]
+        none = t("why.no_value", self.result.language)
+        amounts = [show_expr(pl.col(m.id), m.unit).fill_null(none).alias(m.id) for m in meta]
         inputs = [
             show_expr(pl.col(m.id + TRACE).struct.field(Read.value(i)), read.unit)
             .fill_null("—")
@@ -284,11 +287,25 @@ class _Explainer:
         return Input(
             name=read.text,
             source=read.source,
+            said=self._source_words(read),
             value=trace[Read.value(i)],
             shown=self.shown[f"{cid}:{i}"],
             used_in=list(read.used_in),
             line=child,
         )
+
+    def _source_words(self, read: Read) -> str:
+        """Where a read value comes from, in the month's language: the catalogue's [source]
+        words; a component's companion (kpi_grade) named by its owner's label."""
+        lang = self.result.language
+        if lang == "en":
+            return read.source
+        owner = companions(self.rules).get(read.text)
+        if owner is not None:  # a scorecard's grade (the one companion there is)
+            label = self.rules.components[owner[0]].label
+            if read.source == t("why.grade_of", "en", label=label):
+                return t("why.grade_of", lang, label=label)
+        return word("source", read.source, lang) or read.source
 
     def _ranking(self, meta: CompiledLine, trace: Trace) -> Ranking | None:
         """The person's place as the engine recorded it, and who it recorded above them:
@@ -443,7 +460,8 @@ def _line_box(line: Line, seen: set[str], lang: str, used_in: list[str] | None =
             box.children.append(_line_box(item.line, seen, lang, item.used_in))
         else:
             ids = ", ".join(item.used_in)
-            words = {"name": item.name, "shown": item.shown, "source": item.source, "ids": ids}
+            source = item.said or item.source
+            words = {"name": item.name, "shown": item.shown, "source": source, "ids": ids}
             box.children.append(_Box(t("explain.input", lang, **words)))
     return box
 

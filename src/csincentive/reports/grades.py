@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
+from csincentive.core.messages import DEFAULT_LANGUAGE, language_of, t, word
 from csincentive.core.money import ENGINE, plain
 from csincentive.core.month import Month, Quarter
 from csincentive.rules.locate import SourceMap
@@ -86,9 +87,17 @@ class GradeReview:
         order: tuple[Decision, ...] = ("promote", "demote", "review", "unchanged")
         return {d: sum(1 for a in self.agents if a.decision == d) for d in order}
 
-    def table(self) -> pl.DataFrame:
-        """One row per person, the reasons joined with "; " (for the terminal)."""
-        rows = [{**a.as_dict(), "reasons": "; ".join(a.reasons)} for a in self.agents]
+    def table(self, lang: str = "en") -> pl.DataFrame:
+        """One row per person, one reason a line (for the terminal), each decision in
+        ``lang``'s words (the catalogue's [decision])."""
+        rows = [
+            {
+                **a.as_dict(),
+                "decision": word("decision", a.decision, lang) or a.decision,
+                "reasons": "\n".join(a.reasons),
+            }
+            for a in self.agents
+        ]
         schema = dict.fromkeys(("agent_id", "name", "grade", "decision", "new_grade"), pl.String)
         return pl.DataFrame(rows, schema={**schema, "reasons": pl.String})
 
@@ -114,11 +123,13 @@ def review_quarter(
     *,
     rules_file: str | Path,
     peers: str | None = None,
+    lang: str | None = None,
 ) -> GradeReview:
     """Review every person of the quarter's last month. InputError when the rules have no
     [grades], a month of the quarter is not in the ledger, or a figure the review needs is
     not in a month's values. ``peers`` overrides the column the conversation average is
-    taken over (default: [grades] peers if the rules model has it, else role)."""
+    taken over (default: [grades] peers if the rules model has it, else role). The reasons
+    are in ``lang`` (default: the rules' [scheme] language)."""
     grades = _grades(rules, rules_file)
     if rules.scheme is not None:  # the months of this scheme only, in a shared ledger
         ledger = ledger.for_scheme(rules.scheme.id, rules.scheme.shop)
@@ -128,7 +139,7 @@ def review_quarter(
         raise _missing_months(ledger, quarter, missing, rules_file)
     figures = _read_quarter(ledger, grades, quarter, peers, rules_file)
     figures.update(_read_earlier(ledger, grades, quarter))
-    return review(grades, figures, quarter, peers=peers)
+    return review(grades, figures, quarter, peers=peers, lang=language_of(lang or rules.language))
 
 
 def _grades(rules: RuleSet, rules_file: str | Path) -> Grades:
@@ -273,6 +284,7 @@ def review(
     quarter: Quarter,
     *,
     peers: str = DEFAULT_PEERS,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> GradeReview:
     """The review over month frames as ``_month_frame`` makes them (the quarter's three, and
     any earlier ones for demotion runs). Pure: no ledger, no files."""
@@ -282,7 +294,15 @@ def review(
     last = with_peers[months[-1]].sort("agent_id")
     chain = sorted(_chain(figures, months))
     agents = [
-        _decide(row, grades.rules.get(row["grade"]), history[row["agent_id"]], chain, months, peers)
+        _decide(
+            row,
+            grades.rules.get(row["grade"]),
+            history[row["agent_id"]],
+            chain,
+            months,
+            peers,
+            lang,
+        )
         for row in last.iter_rows(named=True)
     ]
     return GradeReview(
@@ -337,6 +357,7 @@ def _decide(
     chain: list[str],
     months: tuple[str, ...],
     peers: str,
+    lang: str,
 ) -> GradeDecision:
     grade = row["grade"]
 
@@ -346,25 +367,24 @@ def _decide(
         )
 
     if rule is None:
-        return decided("unchanged", grade, [f"no rule for grade '{grade}' in [grades.rules]"])
+        return decided("unchanged", grade, [t("review.no_rule", lang, grade=grade)])
     reasons: list[str] = []
     if _demotes(rule):
-        demoted, text = _demotion(rule, grade, person, chain, months)
+        demoted, text = _demotion(rule, grade, person, chain, months, lang)
         if demoted:
             assert rule.demote_to is not None
             return decided("demote", rule.demote_to, [text])
         reasons.append(text)
     if rule.promote_to is None:
-        return decided("unchanged", grade, [*reasons, f"no automatic promotion from {grade}"])
-    tenure_ok, performance_ok, texts = _promotion(rule, row["tenure_months"], person, months, peers)
+        return decided("unchanged", grade, [*reasons, t("review.no_promotion", lang, grade=grade)])
+    tenure_ok, performance_ok, texts = _promotion(
+        rule, row["tenure_months"], person, months, peers, lang
+    )
     reasons += texts
     if tenure_ok and performance_ok:
         return decided("promote", rule.promote_to, reasons)
     if not performance_ok and row["on_probation"] == 1:
-        reasons.append(
-            f"on probation and short of the {rule.promote_to} standard: may be dismissed "
-            "(S002-14), for the manager to decide"
-        )
+        reasons.append(t("review.probation", lang, grade=rule.promote_to))
         return decided("review", grade, reasons)
     return decided("unchanged", grade, reasons)
 
@@ -383,6 +403,7 @@ def _demotion(
     person: dict[str, _Month],
     chain: list[str],
     months: tuple[str, ...],
+    lang: str,
 ) -> tuple[bool, str]:
     """Whether the longest run below the bound that reaches into the quarter is long
     enough, and the sentence saying so."""
@@ -400,20 +421,25 @@ def _demotion(
     if current:
         runs.append(current)
     reaching = [r for r in runs if any(m in months for m in r)]
+    comma = t("review.separator", lang)
     if not reaching:
-        return False, f"coefficient ≥ {_coefficient(bound)} in {', '.join(months)}"
+        shown_months = comma.join(months)
+        return False, t(
+            "review.coefficient_ok", lang, bound=_coefficient(bound), months=shown_months
+        )
     run = max(reversed(reaching), key=len)  # the longest; of equal ones, the latest
     values = list(dict.fromkeys(_coefficient(person[m].coefficient) for m in run))
     # one value once ("1.0 < 1.2 in 2026-10, 2026-11"), else month by month in order
     shown = (
         values[0]
         if len(values) == 1
-        else ", ".join(_coefficient(person[m].coefficient) for m in run)
+        else comma.join(_coefficient(person[m].coefficient) for m in run)
     )
-    text = f"coefficient {shown} < {_coefficient(bound)} in {', '.join(run)}"
+    words = {"shown": shown, "bound": _coefficient(bound), "months": comma.join(run)}
+    text = t("review.coefficient_below", lang, **words)
     if len(run) >= needed:
-        return True, f"{text} ({len(run)} in a row)"
-    return False, f"{text} ({len(run)} in a row; demotion after {needed})"
+        return True, text + t("review.in_a_row", lang, count=len(run))
+    return False, text + t("review.in_a_row_short", lang, count=len(run), needed=needed)
 
 
 def _promotion(
@@ -422,12 +448,14 @@ def _promotion(
     person: dict[str, _Month],
     months: tuple[str, ...],
     peers: str,
+    lang: str,
 ) -> tuple[bool, bool, list[str]]:
     """(tenure met, coefficient and conversations met, the sentences)."""
     texts: list[str] = []
     minimum = rule.min_tenure_months
     tenure_ok = tenure >= minimum
-    texts.append(f"tenure {tenure} months {'≥' if tenure_ok else '<'} {minimum}")
+    op = "≥" if tenure_ok else "<"
+    texts.append(t("review.tenure", lang, tenure=tenure, op=op, minimum=minimum))
     worked = [m for m in months if m in person]
     performance_ok = True
     if rule.min_average_coefficient is not None:
@@ -436,26 +464,29 @@ def _promotion(
         average = total / len(worked)
         ok = average >= bound
         performance_ok &= ok
-        of = "" if len(worked) == len(months) else f" over {len(worked)} months"
+        of = "" if len(worked) == len(months) else t("review.over", lang, count=len(worked))
         shown = _coefficient(average.quantize(AVERAGE_COEFFICIENT_PLACES, ROUND_HALF_UP))
-        texts.append(f"average coefficient {shown}{of} {'≥' if ok else '<'} {_coefficient(bound)}")
+        words = {"shown": shown, "of": of, "op": "≥" if ok else "<", "bound": _coefficient(bound)}
+        texts.append(t("review.average", lang, **words))
     if rule.volume_at_least_role_average:
-        failures = [_volume_failure(m, person.get(m), peers) for m in months]
+        failures = [_volume_failure(m, person.get(m), peers, lang) for m in months]
         missed = [f for f in failures if f is not None]
         performance_ok &= not missed
-        texts += missed or [f"conversations ≥ {peers} average in {', '.join(months)}"]
+        all_months = t("review.separator", lang).join(months)
+        texts += missed or [t("review.volume_ok", lang, peers=peers, months=all_months)]
     return tenure_ok, performance_ok, texts
 
 
-def _volume_failure(month: str, figures: _Month | None, peers: str) -> str | None:
+def _volume_failure(month: str, figures: _Month | None, peers: str, lang: str) -> str | None:
     if figures is None:
-        return f"no figures for {month} (not employed that month)"
+        return t("review.no_figures", lang, month=month)
     volume, total, count = figures.volume, figures.peer_total, figures.peer_count
     assert volume is not None and total is not None
     if volume * count >= total:  # volume ≥ total / count, exactly
         return None
     average = (total / count).quantize(PEER_AVERAGE_PLACES, ROUND_HALF_UP)
-    return f"conversations {plain(volume)} < {peers} average {plain(average)} in {month}"
+    words = {"volume": plain(volume), "peers": peers, "average": plain(average), "month": month}
+    return t("review.volume_below", lang, **words)
 
 
 def _coefficient(value: Decimal) -> str:

@@ -1,7 +1,8 @@
 """The net-pay part of a payslip explained: gross → each contribution (base, clamp, rate,
 rounding) → the cumulative taxable income → the rate row → the cumulative tax less what was
 already withheld → this month's tax → net. Read from the columns the month's net-pay frame
-recorded while it computed (MonthResult.net.frame); nothing is computed again. No PII."""
+recorded while it computed (MonthResult.net.frame); nothing is computed again. No PII.
+The words are the catalogue's ([net], core/messages.toml), in the month's language."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from csincentive.core.messages import t
+from csincentive.core.messages import t, word
 from csincentive.core.money import plain
 from csincentive.month.result import MonthResult
 from csincentive.statutory.contributions import EMPLOYEE_ITEMS
@@ -32,7 +33,8 @@ def _m(amount: Decimal) -> str:
 
 
 def net_steps(result: MonthResult, agent_id: str) -> list[dict[str, Any]]:
-    """The chain as steps, each a name, an amount (text, exact) and how it was reached."""
+    """The chain as steps, each a name, an amount (text, exact) and how it was reached, in
+    the month's language (the catalogue's [net] words)."""
     if result.net is None:
         return []
     rows = result.net.frame.filter(pl.col("agent_id") == agent_id)
@@ -40,13 +42,19 @@ def net_steps(result: MonthResult, agent_id: str) -> list[dict[str, Any]]:
         return []
     r = rows.row(0, named=True)
     period = result.net.period
-    steps = [_step("gross", r["gross"], "the sum of the pay lines")]
+    lang = result.language
+    steps = [_step(t("net.gross", lang), r["gross"], t("net.gross_how", lang))]
     for item in EMPLOYEE_ITEMS:
-        steps.append(_contribution(r, period, item))
-    steps += _tax(r)
+        steps.append(_contribution(r, period, item, lang))
+    steps += _tax(r, lang)
     withheld = " − ".join(_m(r[i]) for i in (*EMPLOYEE_ITEMS, "iit"))
-    steps.append(_step("net", r["net"], f"{_m(r['gross'])} − {withheld}"))
+    steps.append(_step(_name("net", lang), r["net"], f"{_m(r['gross'])} − {withheld}"))
     return steps
+
+
+def _name(name: str, lang: str) -> str:
+    """A built-in name's words (养老保险(个人) …); in English the name itself."""
+    return word("name", name, lang) or name
 
 
 def _step(name: str, amount: object, how: str) -> dict[str, Any]:
@@ -54,9 +62,9 @@ def _step(name: str, amount: object, how: str) -> dict[str, Any]:
     return {"name": name, "amount": shown, "how": how}
 
 
-def _contribution(r: dict[str, Any], period: Any, item: str) -> dict[str, Any]:
+def _contribution(r: dict[str, Any], period: Any, item: str, lang: str) -> dict[str, Any]:
     if not r["insured"]:
-        return _step(item, r[item], "not insured this month (insured = no)")
+        return _step(_name(item, lang), r[item], t("net.not_insured", lang))
     fund = item == "housing_fund"
     bounds = period.hf_base if fund else period.si_base
     declared, used = (
@@ -64,66 +72,67 @@ def _contribution(r: dict[str, Any], period: Any, item: str) -> dict[str, Any]:
     )
     rate = r["hf_rate_used"] if fund else getattr(period.employee, item)
     span = f"[{_m(bounds.floor)}, {_m(bounds.cap)}]"
-    clamp = f"declared {_m(declared)}, within {span}"
-    if used != declared:
-        clamp = f"declared {_m(declared)}, clamped to {span}"
-    rounding = "yuan" if period.rounding.of(item) == "yuan" else "fen"
-    how = f"base {_m(used)} ({clamp}) × {_pct(rate)}, rounded half-up to the {rounding}"
+    key = "net.within" if used == declared else "net.clamped"
+    clamp = t(key, lang, declared=_m(declared), span=span)
+    unit = t("net.yuan", lang) if period.rounding.of(item) == "yuan" else t("net.fen", lang)
+    how = t("net.contribution", lang, base=_m(used), clamp=clamp, rate=_pct(rate), unit=unit)
     if item == "medical" and period.medical_fixed:
-        how += f", + {_m(period.medical_fixed)} fixed"
-    return _step(item, r[item], how)
+        how += t("net.medical_fixed", lang, amount=_m(period.medical_fixed))
+    return _step(_name(item, lang), r[item], how)
 
 
-def _tax(r: dict[str, Any]) -> list[dict[str, Any]]:
+def _row(r: dict[str, Any], prefix: str, table: str) -> dict[str, str]:
+    """The rate row a tax was read from, as the messages name it."""
+    return {
+        "row": str(r[f"{prefix}_row"]),
+        "table": TABLES[table],
+        "rate": _pct(r[f"{prefix}_rate"]),
+        "quick": _m(r[f"{prefix}_quick"]),
+    }
+
+
+def _tax(r: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     method = r["tax_method"]
+    iit = _name("iit", lang)
     if method == "none":
-        return [_step("iit", r["iit"], "tax_method = none: nothing withheld")]
+        return [_step(iit, r["iit"], t("net.no_tax", lang))]
     if method == "labor":
-        how = (
-            f"劳务报酬 {_m(r['labor_income'])} → taxable {_m(r['labor_taxable'])}"
-            f" (≤ 4,000: less 800; above: 80%); row {r['labor_row']} of {TABLES['labor']}:"
-            f" × {_pct(r['labor_rate'])} − {_m(r['labor_quick'])}"
-        )
-        return [_step("iit", r["iit"], how)]
+        income, taxable = _m(r["labor_income"]), _m(r["labor_taxable"])
+        how = t("net.labor", lang, income=income, taxable=taxable, **_row(r, "labor", "labor"))
+        return [_step(iit, r["iit"], how)]
     basic = (
-        "60,000 (annual_60k, 公告2020年第19号)"
+        t("net.basic_60k", lang)
         if r["annual_60k"]
-        else f"5,000 × {r['months_counted']} months = {_m(r['cum_basic'])}"
+        else t("net.basic_months", lang, months=r["months_counted"], basic=_m(r["cum_basic"]))
     )
-    taxable = (
-        f"income {_m(r['cum_income'])} − exempt {_m(r['cum_exempt'])} − basic {basic}"
-        f" − social insurance and housing fund {_m(r['cum_social_insurance'])}"
-        f" − special deductions {_m(r['cum_special_deductions'])}"
-        f" − other {_m(r['cum_other_deductions'])} (the year to date, this month included)"
+    taxable = t(
+        "net.taxable",
+        lang,
+        income=_m(r["cum_income"]),
+        exempt=_m(r["cum_exempt"]),
+        basic=basic,
+        insurance=_m(r["cum_social_insurance"]),
+        special=_m(r["cum_special_deductions"]),
+        other=_m(r["cum_other_deductions"]),
     )
     steps = [
-        _step("cumulative taxable income", r["cum_taxable"], taxable),
+        _step(t("net.cum_taxable", lang), r["cum_taxable"], taxable),
         _step(
-            "cumulative tax",
+            t("net.cum_tax", lang),
             r["cum_tax"],
-            f"row {r['tax_row']} of {TABLES['salary']}: × {_pct(r['tax_rate'])}"
-            f" − {_m(r['tax_quick'])}",
+            t("net.cum_tax_how", lang, **_row(r, "tax", "salary")),
         ),
     ]
     already = r["ytd_tax_withheld"] or Decimal(0)
-    how = f"{_m(r['cum_tax'])} − {_m(already)} already withheld this year"
+    how = t("net.tax_month_how", lang, cum=_m(r["cum_tax"]), already=_m(already))
     if r["tax_waits"]:
-        how += (
-            ": below what was withheld, so 0 — the difference waits for the annual settlement"
-            " (汇算清缴)"
-        )
-    steps.append(_step("tax this month", r["iit_salary"], how))
+        how += t("net.tax_waits", lang)
+    steps.append(_step(t("net.tax_month", lang), r["iit_salary"], how))
     if r["bonus_separate"]:
-        steps.append(
-            _step(
-                "annual bonus tax",
-                r["iit_bonus"],
-                f"全年一次性奖金 {_m(r['bonus_separate'])} taxed on its own: ÷ 12 → row"
-                f" {r['bonus_row']} of {TABLES['bonus']}: × {_pct(r['bonus_rate'])}"
-                f" − {_m(r['bonus_quick'])}",
-            )
-        )
-    steps.append(_step("iit", r["iit"], "tax this month + annual bonus tax"))
+        bonus = _m(r["bonus_separate"])
+        how = t("net.bonus_how", lang, bonus=bonus, **_row(r, "bonus", "bonus"))
+        steps.append(_step(t("net.bonus_tax", lang), r["iit_bonus"], how))
+    steps.append(_step(iit, r["iit"], t("net.iit_how", lang)))
     return steps
 
 
@@ -134,5 +143,5 @@ def net_text(steps: list[dict[str, Any]], policy: str, lang: str) -> list[str]:
     out = ["", t("explain.net", lang, policy=policy)]
     for i, step in enumerate(steps):
         branch = "└─ " if i == len(steps) - 1 else "├─ "
-        out.append(f"{branch}{step['name']} {step['amount']}  ({step['how']})")
+        out.append(branch + t("net.step", lang, **step))
     return out

@@ -16,23 +16,20 @@ from pathlib import Path
 
 import polars as pl
 
+from csincentive.core.messages import words_of
 from csincentive.core.month import Month
 from csincentive.month.result import MonthResult
-from csincentive.reports.payslips import LABELS, language, net_words
+from csincentive.reports.payslips import language, net_words
 
 BOOK = "工资条.xlsx"
 MONEY_FORMAT = "#,##0.00;[Red]-#,##0.00"
 ROWS_PER_SLIP = 4  # title, header, values, the blank row to cut along
-BOOK_LABELS: dict[str, dict[str, str]] = {
-    "zh": {"sheet": "工资条", "title": "{title} {period} 工资条", "shop": "（{shop}）"},
-    "en": {"sheet": "Payslips", "title": "{title} {period} payslip", "shop": " ({shop})"},
-}
 
 
 def book_columns(result: MonthResult, lang: str) -> list[tuple[str, str]]:
     """(payroll column, its head) in payroll order: who, the pay components, the totals,
     with net pay the amounts withheld and the net."""
-    words = LABELS[lang]
+    words = words_of("payslip", lang)
     heads = {column: words[column] for column in result.person_columns}
     heads.update({line.id: line.label for line in result.lines_meta})
     heads.update({total.id: total.label for total in result.rules.totals})
@@ -62,7 +59,7 @@ def write_payslip_book(result: MonthResult, path: Path, lang: str | None = None)
     import xlsxwriter
 
     lang = lang or language(result)
-    words = BOOK_LABELS[lang]
+    words = words_of("payslip_book", lang)
     year, month = Month.parse(result.period)
     workbook = xlsxwriter.Workbook(
         str(path),

@@ -11,7 +11,8 @@ Polars expressions over the month's frames (reports/html.py), and come back as o
 agent_id, file, html. A bank account is shown masked (``****1234``) and an identity number
 not at all. The same month gives the same bytes: no time, people by agent_id.
 
-The words a person reads on the page are in ``LABELS``, one table per language."""
+The words a person reads on the page are the catalogue's ([payslip], [payslip_net],
+[figure] in core/messages.toml)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ import polars as pl
 
 import csincentive
 from csincentive.core.display import show_expr
+from csincentive.core.messages import language_of, words_of
 from csincentive.core.names import BUILTIN
 from csincentive.month.net import STATUTORY_TOTALS
 from csincentive.month.result import MonthResult
 from csincentive.reports.html import FONTS, escape, escaped, fill
-from csincentive.reports.words import column_label, role_words
+from csincentive.reports.words import role_words
 
 FOLDER = "payslips"  # out/payslips/<agent_id>-<name>.html
 # The figures a payslip shows, when the month has them, before any other a line reads.
@@ -43,116 +45,10 @@ READ_SOURCES = ("metric", "calendar", "attendance")  # a line's reads shown as f
 # A character a file name may not hold on Windows, macOS or Linux, or a control character.
 UNSAFE_IN_FILE_NAME = r'[\\/:*?"<>|\x00-\x1f]'
 
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "payslip": "工资条",
-        "agent_id": "工号",
-        "name": "姓名",
-        "team": "团队",
-        "role": "岗位",
-        "shop": "店铺",
-        "item": "项目",
-        "amount": "金额",
-        "rule": "规则",
-        "how": "计算说明",
-        "lines": "工资明细",
-        "values": "计算依据（不计入工资）",
-        "value": "数值",
-        "metrics": "本月业绩",
-        "metric": "指标",
-        "totals": "合计",
-        "withheld": "代扣代缴",
-        "bank": "工资卡",
-        "flags": "提示（仅供核查，未自动处理）",
-        "question": "如有疑问",
-        "appeal": (
-            "如对本工资条有疑问，请在收到后 {days} 日内以书面形式{to}提出申诉"
-            "（S000-17、S001-08），一周内答复。"
-        ),
-        "appeal_to": "向{to}",
-        "made_by": "由 csincentive {version} 按 {rules} 计算",
-        "none": "无",
-    },
-    "en": {
-        "payslip": "Payslip",
-        "agent_id": "ID",
-        "name": "Name",
-        "team": "Team",
-        "role": "Role",
-        "shop": "Shop",
-        "item": "Item",
-        "amount": "Amount",
-        "rule": "Rule",
-        "how": "How it was worked out",
-        "lines": "Pay lines",
-        "values": "Values the lines read (not paid)",
-        "value": "Value",
-        "metrics": "The month's figures",
-        "metric": "Figure",
-        "totals": "Totals",
-        "withheld": "Withheld",
-        "bank": "Paid to",
-        "flags": "For review (nothing was done about these automatically)",
-        "question": "Questions",
-        "appeal": (
-            "If anything on this payslip looks wrong, appeal in writing{to} within {days} days"
-            " of receiving it (S000-17, S001-08); you will get an answer within a week."
-        ),
-        "appeal_to": " to {to}",
-        "made_by": "Worked out by csincentive {version} under {rules}",
-        "none": "none",
-    },
-}
-# The month's figures by name, as a payslip heads them (the name itself otherwise).
-METRIC_LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "sessions": "接待会话数",
-        "inquiring_buyers": "询单人数",
-        "paying_buyers": "付款人数",
-        "orders": "订单数",
-        "conversion": "询单转化率",
-        "sales": "销售额",
-        "refunds": "退款额",
-        "net_sales": "净销售额",
-        "satisfaction": "满意度",
-        "days_employed": "本月在职天数",
-        "days_in_month": "本月天数",
-        "probation_days": "试用期天数",
-        "regular_days": "转正后天数",
-        "tenure_months": "司龄(月)",
-        "on_probation": "试用期中",
-        "worked_days": "出勤天数",
-        "scheduled_days": "排班天数",
-        "attendance_rate": "出勤率",
-        "late": "迟到次数",
-        "early_leave": "早退次数",
-        "absent": "旷工天数",
-        "leave_personal": "事假天数",
-        "leave_sick": "病假天数",
-        "missed_clock_in": "缺卡次数",
-        "late_refunds": "往月订单退款",
-        "avg_first_response_s": "平均首次响应(秒)",
-        "avg_response_s": "平均响应(秒)",
-    },
-    "en": {},
-}
-# The net-pay columns in English words (the catalogue's English headers are their ids,
-# as the English CSV columns are).
-NET_LABELS_EN = {
-    "pension": "Pension",
-    "medical": "Medical insurance",
-    "unemployment": "Unemployment insurance",
-    "housing_fund": "Housing fund",
-    "iit": "Income tax",
-    "net": "Net pay",
-}
-
 
 def net_words(lang: str) -> dict[str, str]:
     """The net-pay columns (pension … net) as a payslip names them."""
-    if lang != "zh":
-        return NET_LABELS_EN
-    return {column: column_label(column, lang) for column in NET_LABELS_EN}
+    return words_of("payslip_net", lang)
 
 
 PAGE_STYLE = """
@@ -215,8 +111,7 @@ BODY = """<main class="payslip">
 def language(result: MonthResult) -> str:
     """The language of the pages: the rules' ``[scheme] language`` where the scheme has
     one, else Chinese."""
-    chosen = getattr(result.rules.scheme, "language", None) or "zh"
-    return chosen if chosen in LABELS else "zh"
+    return language_of(getattr(result.rules.scheme, "language", None))
 
 
 def payslip_pages(result: MonthResult, lang: str | None = None) -> pl.DataFrame:
@@ -242,7 +137,7 @@ def payslip_bodies(result: MonthResult, lang: str | None = None) -> pl.DataFrame
     """agent_id, name, file, title and the payslip itself (``<main class="payslip">``),
     one row per person by agent_id: the page's body, which the month report holds too."""
     lang = lang or language(result)
-    words = LABELS[lang]
+    words = words_of("payslip", lang)
     people = result.payroll.select(*result.person_columns)
     parts = [
         _lines_section(result, words, pays=True),
@@ -411,7 +306,7 @@ def shown_metrics(result: MonthResult) -> list[str]:
 
 
 def _metrics_section(result: MonthResult, lang: str, words: dict[str, str]) -> pl.DataFrame:
-    labels = METRIC_LABELS.get(lang, {})
+    labels = words_of("figure", lang)
     rows = [
         fill(
             f'<tr><th scope="row">{escape(labels.get(name, name))}</th>'

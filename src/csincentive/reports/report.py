@@ -10,7 +10,7 @@ The charts are Vega-Lite rendered to inline SVG when the page is written (report
 the page fetches nothing (no script, no web font, no CDN) and sets Chinese in the system's
 fonts. The same month and ledger give the same bytes: no time is written.
 
-The words of the page are in ``LABELS``, one table per language."""
+The words of the page are the catalogue's ([report] in core/messages.toml)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from decimal import Decimal
 import polars as pl
 
 import csincentive
+from csincentive.core.messages import words_of
 from csincentive.core.money import PAY, round_fen
 from csincentive.ledger.store import Ledger
 from csincentive.month.result import MonthResult
@@ -31,91 +32,6 @@ REPORT = "report.html"
 HISTORY_MONTHS = 12  # the months before this one the month-over-month chart shows
 SHOWN_PAYSLIPS = 2_000  # above this many people the page points to `csincentive payslips`
 SHOWN_WARNINGS = 500
-
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "report": "月度报告",
-        "people": "人数",
-        "gross": "应发合计",
-        "net": "实发合计",
-        "per_head": "人均应发",
-        "cost": "应发总额",
-        "credited": "归属订单",
-        "warnings": "警告",
-        "flags": "待核查提示",
-        "amount": "金额",
-        "team": "团队",
-        "conversion": "询单转化率",
-        "net_sales": "净销售额",
-        "cost_by_component": "各项目成本",
-        "cost_by_team": "各团队成本（按项目）",
-        "pay_distribution": "应发分布",
-        "ranking": "{label}：按 {by} 排名（{among}）",
-        "top": "只显示前 {n} 名",
-        "conversion_vs_sales": "询单转化率与净销售额",
-        "month_over_month": "逐月对比（账本）",
-        "one_month": "账本中还没有更早的月份：本图只有本月",
-        "reconciliation": "订单核对",
-        "outcome": "结果",
-        "orders": "订单数",
-        "paid_amount": "实付金额",
-        "refund_amount": "退款金额",
-        "no_flags": "本月没有待核查提示。",
-        "no_warnings": "本月没有警告。",
-        "payslips": "每人工资条（点击展开）",
-        "too_many": "共 {n} 人，超过 {limit} 人：请用 csincentive payslips 生成每人的工资条。",
-        "only_first": "只显示前 {n} 条，全部见 warnings.csv。",
-        "made_by": "由 csincentive {version} 按 {rules} 生成",
-        "who": "人员",
-        "item": "项目",
-        "flag": "提示",
-        "file": "文件",
-        "line": "行",
-        "code": "代码",
-        "message": "说明",
-    },
-    "en": {
-        "report": "month report",
-        "people": "People",
-        "gross": "Gross",
-        "net": "Net",
-        "per_head": "Gross per head",
-        "cost": "Gross, all",
-        "credited": "Orders credited",
-        "warnings": "Warnings",
-        "flags": "Flags for review",
-        "amount": "Amount",
-        "team": "Team",
-        "conversion": "Conversion",
-        "net_sales": "Net sales",
-        "cost_by_component": "Cost by component",
-        "cost_by_team": "Cost by team and component",
-        "pay_distribution": "Pay distribution",
-        "ranking": "{label}: ranked by {by} ({among})",
-        "top": "the first {n} only",
-        "conversion_vs_sales": "Conversion against net sales",
-        "month_over_month": "Month over month (ledger)",
-        "one_month": "the ledger has no earlier month yet: this month only",
-        "reconciliation": "Orders reconciliation",
-        "outcome": "Outcome",
-        "orders": "Orders",
-        "paid_amount": "Paid",
-        "refund_amount": "Refunded",
-        "no_flags": "No flags this month.",
-        "no_warnings": "No warnings this month.",
-        "payslips": "Each person's payslip (click to open)",
-        "too_many": "{n} people, more than {limit}: write each payslip with csincentive payslips.",
-        "only_first": "The first {n} only; warnings.csv has them all.",
-        "made_by": "Made by csincentive {version} under {rules}",
-        "who": "Person",
-        "item": "Item",
-        "flag": "Flag",
-        "file": "File",
-        "line": "Line",
-        "code": "Code",
-        "message": "Message",
-    },
-}
 
 STYLE = """
 :root { color-scheme: light; }
@@ -218,7 +134,7 @@ def month_report(
 ) -> str:
     """The report page; ``render`` draws each chart (a stand-in shows the skeleton)."""
     lang = lang or language(result)
-    words = LABELS[lang]
+    words = words_of("report", lang)
     title = f"{result.rules.title} {result.period} {words['report']}".strip()
     scheme = result.rules.scheme
     if scheme is not None and scheme.shop:

@@ -44,6 +44,7 @@ YTD_ALIASES: dict[str, tuple[str, ...]] = {
 }
 YTD_CODES = Codes("D710", "D711", "D712", "D713")
 YTD_FILE = "ytd.csv"
+YTD_REQUIRED = ("agent_id", *YTD_COLUMNS)  # every column: the year so far, whole
 
 
 def statutory_cell(name: str, text: str) -> tuple[object, str | None, str | None]:
@@ -97,7 +98,7 @@ YTD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 def load_ytd(path: Path, *, work_dir: Path, agent_ids: set[str], month: Month) -> pl.DataFrame:
     """ytd.csv → agent_id, ytd_<column> (every column required, amounts ≥ 0, months a
     whole number of at most the months before this one), ytd_line; one row per agent."""
-    required = ("agent_id", *YTD_COLUMNS)
+    required = YTD_REQUIRED
     f = SmallFile(Path(path), Path(work_dir), YTD_ALIASES, required, YTD_CODES)
     records: list[dict[str, object]] = []
     seen: dict[object, int] = {}

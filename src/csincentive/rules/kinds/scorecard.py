@@ -18,6 +18,7 @@ import polars as pl
 from pydantic import ConfigDict, Field, model_validator
 
 from csincentive.core.display import show_expr, show_number
+from csincentive.core.messages import t
 from csincentive.core.money import ENGINE, plain
 from csincentive.core.names import Unit
 from csincentive.formula.exprs import divide
@@ -125,7 +126,7 @@ class ScorecardComponent(ComponentBase):
     def companions(self) -> dict[str, tuple[Unit, str]]:
         if not self.grades:
             return {}
-        return {GRADE_SUFFIX: ("text", f"the grade of {self.label}")}
+        return {GRADE_SUFFIX: ("text", t("why.grade_of", "en", label=self.label))}
 
 
 # ------------------------------------------------------------------------------ compile
