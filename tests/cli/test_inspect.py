@@ -92,3 +92,28 @@ def test_a_per_agent_report_is_described_as_its_reader_finds_it():
         "  summary rows left out: 13, 14",
     ]
     assert "D 询单->最终付款人数 → paying_buyers" in result.output
+
+
+def test_a_report_saved_under_another_name_is_still_a_report(tmp_path: Path):
+    """The 赤兔 report of examples/taobao-report saved as 售前绩效.xlsx: known by its header
+    (客服 beside 接待人数, 询单人数 …), not its name — the same rows, header rows and summary
+    rows 13 and 14 as under agent_report.xlsx, as text and as JSON."""
+    source = EXAMPLES / "taobao-report" / "2026-10" / "agent_report.xlsx"
+    report = tmp_path / "售前绩效.xlsx"
+    report.write_bytes(source.read_bytes())
+    result = invoke("inspect", str(report))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        f"{report}: agent report (赤兔 售前绩效)",
+        "  xlsx, sheet 售前绩效; header on rows 4-5; 7 rows",
+    ]
+    result = invoke("inspect", str(report), "--json")
+    assert result.exit_code == 0, result.output
+    (found,) = json.loads(result.output)["files"]
+    assert {k: found[k] for k in ("kind", "variant", "header_row", "rows", "summary_rows")} == {
+        "kind": "agent report",
+        "variant": "赤兔 售前绩效",
+        "header_row": 5,
+        "rows": 7,
+        "summary_rows": [13, 14],
+    }

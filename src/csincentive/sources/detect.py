@@ -27,7 +27,7 @@ from csincentive.sources.manual import MANUAL_ALIASES, MANUAL_REQUIRED
 from csincentive.sources.messages import MESSAGE_REQUIRED, QIANNIU_REQUIRED
 from csincentive.sources.orders import ORDER_ALIASES, ORDER_REQUIRED
 from csincentive.sources.parsing import DATETIME_FORMATS
-from csincentive.sources.report_header import find_header, read_grid
+from csincentive.sources.report_header import HEADER_ROWS, find_header, read_grid
 from csincentive.sources.roster import ROSTER_OPTIONAL, ROSTER_REQUIRED
 from csincentive.sources.statutory import STATUTORY_DTYPES, YTD_ALIASES
 from csincentive.sources.workbook import column_letter, csv_copy, is_workbook, read_sheet
@@ -105,7 +105,7 @@ def inspect_file(path: Path, column_map: Mapping[str, str] | None = None) -> Ins
 
 
 def _inspected(path: Path, work: Path, column_map: Mapping[str, str] | None) -> Inspection:
-    if path.stem == "agent_report":
+    if path.stem == "agent_report" or _is_report(path, work, column_map):
         return _report(path, work, column_map)
     suffix = path.suffix.lower().lstrip(".")
     found = Inspection(
@@ -139,6 +139,28 @@ def _inspected(path: Path, work: Path, column_map: Mapping[str, str] | None) -> 
     found.problems = [locate(d) for d in problems]
     _count(found, readable, header, {n: c.index for n, c in resolved.found.items()})
     return found
+
+
+def _is_report(path: Path, work: Path, column_map: Mapping[str, str] | None) -> bool:
+    """Whether the file is a per-agent report by its content, whatever its name (赤兔's
+    售前绩效 saved as chitu-presales.xls): the report's own reader finds a report's header
+    in its first rows (report_header.find_header: an account column beside figures), and
+    that header names more columns as a report's than any other input's reader would —
+    a chat export's 客服 and 首次响应时长 are a report's headers too, its 买家 and 开始时间
+    are not. A header naming one figure twice (D831) is a report's, shown with its error."""
+    if path.suffix.lower() == ".parquet":
+        return False
+    try:
+        grid = read_grid(path, work, limit=HEADER_ROWS)
+        header = find_header(grid, column_map)
+    except InputError as error:
+        return any(d.code == "D831" for d in error.diagnostics)
+    cells = [cell for index in header.rows for cell in grid.rows[index] if cell.strip()]
+    other = max(
+        len(resolve_columns(cells, aliases, column_map, str(path)).found)
+        for _, aliases in KINDS.values()
+    )
+    return 1 + len(header.figures) > other
 
 
 def _as_it_is(diagnostic: Diagnostic) -> Diagnostic:
@@ -258,9 +280,9 @@ def _count(found: Inspection, readable: Path, header: Sequence[str], at: Mapping
 
 
 def _report(path: Path, work: Path, column_map: Mapping[str, str] | None) -> Inspection:
-    """A per-agent report (agent_report.xlsx): described as its own reader finds it
-    (sources.report_header) — the tool that wrote it, the header rows, each figure's
-    column, the period in its title, the summary rows it leaves out."""
+    """A per-agent report (agent_report.xlsx, or any file _is_report finds one): described
+    as its own reader finds it (sources.report_header) — the tool that wrote it, the header
+    rows, each figure's column, the period in its title, the summary rows it leaves out."""
     grid = read_grid(path, work)
     header = find_header(grid, column_map)
     suffix = path.suffix.lower().lstrip(".")

@@ -107,12 +107,13 @@ class Grid:
         return frame.with_columns(pl.when(pl.col(n) != "").then(pl.col(n)).alias(n) for n in names)
 
 
-def read_grid(path: Path, work_dir: Path) -> Grid:
+def read_grid(path: Path, work_dir: Path, limit: int | None = None) -> Grid:
     """The file's rows as text: a CSV file through its UTF-8 reading, a workbook's first
-    sheet through sources.workbook.load_grid."""
+    sheet through sources.workbook.load_grid; with ``limit``, only its first rows (enough
+    for find_header: HEADER_ROWS)."""
     if is_workbook(path):
         advice = "download the report again, or open it in Excel and save it as .xlsx"
-        sheet, _, frame, first_col = load_grid(path, code="D842", advice=advice)
+        sheet, _, frame, first_col = load_grid(path, code="D842", advice=advice, limit=limit)
         blank = [""] * (first_col - 1)  # the columns left of the table: cell i is column i + 1
         rows = [blank + ["" if cell is None else str(cell) for cell in row] for row in frame.rows()]
         return Grid(path, rows, list(range(1, len(rows) + 1)), sheet)
@@ -122,6 +123,8 @@ def read_grid(path: Path, work_dir: Path) -> Grid:
         reader = csv.reader(handle)
         try:
             for cells in reader:
+                if limit is not None and len(rows) >= limit:
+                    break
                 rows.append(cells)
                 lines.append(reader.line_num)
         except csv.Error as error:

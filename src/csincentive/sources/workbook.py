@@ -151,18 +151,24 @@ RESAVE = "open it in Excel and save it again as .xlsx (without a password), or e
 
 
 def load_grid(
-    path: Path, sheet: str | None = None, *, code: str = "D800", advice: str = RESAVE
+    path: Path,
+    sheet: str | None = None,
+    *,
+    code: str = "D800",
+    advice: str = RESAVE,
+    limit: int | None = None,
 ) -> tuple[str, tuple[str, ...], pl.DataFrame, int]:
     """The sheet ``sheet`` (default: the first) as it is on the sheet, every cell as text:
     its name, the workbook's sheet names, the grid (row 0 is the sheet's row 1, blank rows
     kept) and the sheet column of the grid's first column (the first one used: 2 when the
-    table starts in column B). ``code`` and ``advice`` say what an unreadable file is."""
+    table starts in column B). ``code`` and ``advice`` say what an unreadable file is;
+    ``limit`` reads only the sheet's first rows."""
     display = str(path)
     reader = _open(path, display, code, advice)
     names = tuple(reader.sheet_names)
     name = _sheet_name(names, sheet, display)
     # skip_rows=0: the grid starts at the sheet's row 1 (else at its first row with a value).
-    loaded = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+    loaded = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0, n_rows=limit)
     grid = loaded.to_polars()
     used = loaded.available_columns()
     first_col = used[0].absolute_index + 1 if used else 1
