@@ -251,3 +251,38 @@ def test_exports_of_another_month_are_a_warning(month: Path):
     )
     october = compute_month(month, RULES).warnings
     assert not [w for w in october if w.code in ("W302", "W303")]
+
+
+HELP = """
+import sys
+if sys.argv[-1] == "full":
+    import typer.rich_utils  # with rich.markdown and rich.traceback, as typer imports it
+sys.argv = ["csincentive", "--help"]
+from csincentive.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print("markdown loaded" if "rich.markdown" in sys.modules else "no markdown", file=sys.stderr)
+import rich.markdown, typer.rich_utils
+made = typer.rich_utils.Markdown("**x**")  # typer's Markdown, stand-in or not, is the real one
+print(type(made) is rich.markdown.Markdown, file=sys.stderr)
+"""
+
+
+def _help(*full: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", HELP, *full],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "100", "PATH": ""},
+        check=True,
+    )
+
+
+def test_help_loads_neither_markdown_nor_tracebacks_and_is_the_same_page() -> None:
+    light, full = _help(), _help("full")
+    assert light.stderr.splitlines() == ["no markdown", "True"]
+    assert full.stderr.splitlines() == ["markdown loaded", "True"]
+    assert "Usage: csincentive [OPTIONS] COMMAND" in light.stdout
+    assert light.stdout == full.stdout

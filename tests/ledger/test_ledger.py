@@ -608,3 +608,20 @@ def test_a_killed_writer_leaves_the_month_unlocked_and_nothing_behind(
     assert done.exit_code == 0, done.output
     assert sorted(p.name for p in folder.iterdir()) == [".lock-2026-10", "2026-10"]
     assert Ledger(ledger_dir).history("2026-10") == []
+
+
+def test_a_small_input_is_hashed_at_once_a_large_one_on_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from csincentive.ledger import store
+
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    blake3_of_nothing = "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
+    at_once = store._hashing(empty)
+    assert at_once.done() and at_once.result() == blake3_of_nothing
+    monkeypatch.setattr(store, "HASH_AT_ONCE", -1)  # every file "large": hashed on a thread
+    assert store._hashing(empty).result() == blake3_of_nothing
+    monkeypatch.undo()
+    with pytest.raises(FileNotFoundError):  # raised where the digest is taken, either way
+        store._hashing(tmp_path / "gone.csv").result()

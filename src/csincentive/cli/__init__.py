@@ -6,6 +6,8 @@ No computation lives here, and no command module imports Polars at import time, 
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from csincentive.cli import (
@@ -56,4 +58,9 @@ for command in (
 
 
 def main() -> None:
+    arguments = sys.argv[1:]
+    if not arguments or "--help" in arguments:  # the help pages: see light_help_formatter
+        from csincentive.cli.render import light_help_formatter
+
+        light_help_formatter()
     app()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,41 @@ if TYPE_CHECKING:
 
     from csincentive.core.diagnostics import Diagnostic
     from csincentive.month.result import MonthResult
+
+
+def light_help_formatter() -> None:
+    """Import typer's help formatter (typer.rich_utils) without the two modules it imports
+    only for what this app turns off — rich.markdown (markdown-it, Pygments) for a Markdown
+    markup mode, rich.traceback for pretty tracebacks —, a third of `csincentive --help`'s
+    time. While it is imported, each is a stand-in whose class loads the real one if it is
+    ever used; the stand-ins are then taken out, so any other import gets the real module."""
+    if "typer.rich_utils" in sys.modules:
+        return
+
+    class Markdown:
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+            from rich.markdown import Markdown
+
+            return Markdown(*args, **kwargs)
+
+    class Traceback:
+        @staticmethod
+        def from_exception(*args: Any, **kwargs: Any) -> Any:
+            from rich.traceback import Traceback
+
+            return Traceback.from_exception(*args, **kwargs)
+
+    stand_ins = {}
+    for name, cls in (("rich.markdown", Markdown), ("rich.traceback", Traceback)):
+        if name not in sys.modules:
+            stand_ins[name] = sys.modules[name] = types.ModuleType(name)
+            setattr(stand_ins[name], cls.__name__, cls)
+    try:
+        import typer.rich_utils  # noqa: F401 (imported for typer, which finds it loaded)
+    finally:
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
 
 
 def _console(**options: Any) -> Console:

@@ -11,7 +11,7 @@ from decimal import Decimal
 import polars as pl
 
 from csincentive.core.messages import template
-from csincentive.core.money import ENGINE, PAY, TENTHS, plain, round_fen
+from csincentive.core.money import ENGINE, PAY, TENTHS, exact, plain, round_fen
 
 
 def strip_zeros(text: pl.Expr) -> pl.Expr:
@@ -28,8 +28,8 @@ def show_expr(value: pl.Expr, unit: str) -> pl.Expr:
     if unit in ("ratio", "percent"):
         # Truncated, not rounded, to 0.1%: 109.998% reads 109.9%, never the 110% it has
         # not reached (bounds sit on round percentages).
-        tenths = (decimal * pl.lit(Decimal(1000), dtype=ENGINE)).floor()
-        percent = (tenths / pl.lit(Decimal(10), dtype=ENGINE)).cast(TENTHS)
+        tenths = (decimal * exact(1000)).floor()
+        percent = (tenths / exact(10)).cast(TENTHS)
         return strip_zeros(percent.cast(pl.Utf8)) + pl.lit("%")
     return strip_zeros(decimal.round(4, mode="half_away_from_zero").cast(pl.Utf8))
 

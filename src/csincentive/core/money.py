@@ -6,6 +6,7 @@ lines, so the lines of a payslip always add up to its total."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import polars as pl
@@ -18,6 +19,31 @@ ENGINE = pl.Decimal(38, ENGINE_SCALE)  # every amount and figure inside the engi
 PAY = pl.Decimal(38, 2)  # an amount on a payslip: fen
 RATIO = pl.Decimal(38, 4)  # a ratio as metrics.csv shows it (52.34%)
 TENTHS = pl.Decimal(38, 1)  # a percentage to a tenth, as explanations show it
+
+
+def exact(value: Decimal | int, dtype: pl.Decimal = ENGINE) -> pl.Expr:
+    """A number as a Polars literal of `dtype`, exactly (the same value and rounding as
+    ``pl.lit(Decimal(value), dtype=dtype)``). It is handed to Polars as its digits: the
+    first Python Decimal Polars converts makes it import NumPy, a tenth of a second of
+    every run's start-up."""
+    return pl.lit(format(Decimal(value), "f")).cast(dtype)
+
+
+def exact_frame(
+    data: Mapping[str, Sequence[object]], schema: Mapping[str, pl.DataType | type[pl.DataType]]
+) -> pl.DataFrame:
+    """``pl.DataFrame(data, schema=schema)``, its Decimal columns (of Decimals or None)
+    handed to Polars as digits, like ``exact``."""
+    return pl.DataFrame([_column(name, data[name], dtype) for name, dtype in schema.items()])
+
+
+def _column(
+    name: str, values: Sequence[object], dtype: pl.DataType | type[pl.DataType]
+) -> pl.Series:
+    if isinstance(dtype, pl.Decimal):
+        digits = [None if value is None else format(value, "f") for value in values]
+        return pl.Series(name, digits, dtype=pl.String).cast(dtype)
+    return pl.Series(name, values, dtype=dtype)
 
 
 def D(value: object) -> Decimal:

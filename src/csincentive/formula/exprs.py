@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import polars as pl
 
-from csincentive.core.money import ENGINE
+from csincentive.core.money import ENGINE, exact
 
 
 def lit(value: Decimal | int) -> pl.Expr:
     """An exact number at the engine's Decimal(38, 10)."""
-    return pl.lit(Decimal(value), dtype=ENGINE)
+    return exact(value)
 
 
 def divide(a: pl.Expr, b: pl.Expr) -> pl.Expr:

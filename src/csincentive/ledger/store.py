@@ -86,6 +86,24 @@ __all__ = ["TABLES", "Ledger", "MonthRecord", "PendingRecord", "Recordable", "Re
 HASH_THREADS = 2  # the machines we run on have two cores or more
 _HASHING = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="csincentive-hash")
 _WRITING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csincentive-ledger")
+# A file up to this size is hashed at once: in less time than a thread takes to start.
+HASH_AT_ONCE = 1 << 22
+
+
+def _hashing(path: Path) -> Future[str]:
+    """The file's digest, started on a hashing thread — or, for a small file, done now."""
+    try:
+        small = Path(path).stat().st_size <= HASH_AT_ONCE
+    except OSError:  # digest_file says what is wrong with it, when it is asked for
+        small = False
+    if not small:
+        return _HASHING.submit(digest_file, path)
+    done: Future[str] = Future()
+    try:
+        done.set_result(digest_file(path))
+    except Exception as error:  # raised where the digest is taken, as from a thread
+        done.set_exception(error)
+    return done
 
 
 class Ledger:
@@ -136,13 +154,13 @@ class Ledger:
         (attribution, reports, the payroll workbook) leaves a core free often enough for
         gigabytes of exports to be hashed by the time ``record`` needs their digests."""
         for path in files:  # a run's own hashes replace any left by a run never recorded
-            self._digests[path] = _HASHING.submit(digest_file, path)
+            self._digests[path] = _hashing(path)
 
     def _digest(self, path: Path) -> Future[str]:
         """The digest started early for this run, taken (a later run hashes its own
         inputs again, whatever became of the files), or started now."""
         early = self._digests.pop(path, None)
-        return early if early is not None else _HASHING.submit(digest_file, path)
+        return early if early is not None else _hashing(path)
 
     # Reading -----------------------------------------------------------------------------
 

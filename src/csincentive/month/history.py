@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
-from csincentive.core.money import ENGINE, to_fen
+from csincentive.core.money import ENGINE, exact, to_fen
 from csincentive.core.month import Month
 from csincentive.formula import HistoryCall, compile_formula, history_calls, history_column, parse
 from csincentive.formula.functions import LAST_NEW_HIRE, LAST_RECORDED
@@ -165,7 +165,7 @@ def _evaluate(rules: RuleSet, values: pl.DataFrame, call: HistoryCall, period: s
 
     def resolve(name: str) -> pl.Expr:
         if name in rules.params:
-            return pl.lit(Decimal(rules.params[name]), dtype=ENGINE)
+            return exact(Decimal(rules.params[name]))
         unit = names[name].unit if name in names else "number"
         if unit == "text":
             return pl.col(name).cast(pl.Utf8)

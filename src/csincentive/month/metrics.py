@@ -4,11 +4,9 @@ ratio of sums computed as an exact Decimal (0 when the denominator is 0)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import polars as pl
 
-from csincentive.core.money import ENGINE, PAY
+from csincentive.core.money import ENGINE, PAY, exact
 from csincentive.core.month import Month
 from csincentive.month.attribution import UNKNOWN_PREFIX
 from csincentive.sources.chats import SATISFIED_RATINGS
@@ -34,7 +32,7 @@ def ratio(numerator: str, denominator: str) -> pl.Expr:
     den = pl.col(denominator).cast(ENGINE)
     return (
         pl.when(den == 0)
-        .then(pl.lit(Decimal(0), dtype=ENGINE))
+        .then(exact(0))
         .otherwise(pl.col(numerator).cast(ENGINE) / den)
         .cast(ENGINE)
     )
@@ -266,11 +264,11 @@ def agent_frame(
         "buyer_messages",
         "slow_responses",
     ]
-    zero_money = pl.lit(Decimal(0), dtype=PAY)
+    zero_money = exact(0, PAY)
     # A per-agent report gives conversion and satisfaction as rates (month.report_figures):
     # taken as given; from chats and orders they are made from the counts.
     given = set(chat_stats.collect_schema()) & {"conversion", "satisfaction"}
-    zero = pl.lit(Decimal(0), dtype=ENGINE)
+    zero = exact(0)
 
     def rate(name: str, numerator: str, denominator: str) -> pl.Expr:
         made = pl.col(name).fill_null(zero) if name in given else ratio(numerator, denominator)
@@ -336,7 +334,7 @@ def unknown_agents(sums: pl.LazyFrame, attributed: pl.LazyFrame) -> pl.LazyFrame
         .with_columns(
             pl.col("agent_key").str.strip_prefix(UNKNOWN_PREFIX).alias("account"),
             pl.col("orders").fill_null(0),
-            pl.col("sales").fill_null(pl.lit(Decimal(0), dtype=PAY)),
+            pl.col("sales").fill_null(exact(0, PAY)),
         )
         .select("account", "sessions", "first_line", "orders", "sales")
         .sort("account")

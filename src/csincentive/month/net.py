@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
-from csincentive.core.money import ENGINE, PAY
+from csincentive.core.money import ENGINE, PAY, exact
 from csincentive.core.month import Month
 from csincentive.core.names import (
     OTHER_DEDUCTIONS,
@@ -28,11 +28,11 @@ from csincentive.core.names import (
     YTD_COLUMNS,
 )
 from csincentive.rules.model import RuleSet
-from csincentive.statutory.net import PAYROLL, net_pay
-from csincentive.statutory.policy import Period, Policy, load_policy, policy_path
+from csincentive.statutory.items import PAYROLL
 
 if TYPE_CHECKING:
     from csincentive.ledger.store import Ledger
+    from csincentive.statutory.policy import Period, Policy
 
 # payroll.csv's columns after the totals (their words: the catalogue's [column]).
 STATUTORY_TOTALS = PAYROLL
@@ -97,6 +97,11 @@ def net_pay_of(
     """The month's net pay, or None when the rules do not turn it on."""
     if rules.statutory is None:
         return None
+    # Loaded here, for the months with net pay on: the policy model and the statutory
+    # functions are a good part of a run's start-up otherwise.
+    from csincentive.statutory.net import net_pay
+    from csincentive.statutory.policy import load_policy, policy_path
+
     policy = load_policy(policy_path(rules_file, rules.statutory.policy))
     period = policy.in_force(month)
     _check_names(rules, rules_file)
@@ -158,7 +163,9 @@ def _check_hf_rates(
 ) -> None:
     """D701 for a housing fund rate outside the policy's range, at its roster line."""
     span = period.hf_range
-    outside = roster.filter((pl.col("hf_rate") < span.min) | (pl.col("hf_rate") > span.max))
+    outside = roster.filter(
+        (pl.col("hf_rate") < exact(span.min)) | (pl.col("hf_rate") > exact(span.max))
+    )
     problems = [
         Diagnostic(
             str(roster_file),

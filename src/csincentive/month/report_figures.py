@@ -19,13 +19,12 @@ so they are 0 in it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError, errors_only
-from csincentive.core.money import ENGINE, PAY
+from csincentive.core.money import ENGINE, PAY, exact
 from csincentive.month.accounts import FIX, IgnoredAccounts, RosterPeople
 from csincentive.month.attribution import OUTCOME, chat_agent_keys
 from csincentive.sources.agent_report import AgentReport
@@ -120,7 +119,7 @@ class ReportFigures:
         the orders (when the report counts them), the sales and refunds, and the report
         they came from; and the rows of accounts not in the roster."""
         rows = self.rows.lazy()
-        money = pl.lit(Decimal(0), dtype=PAY)
+        money = exact(0, PAY)
 
         def total(name: str, dtype: Any) -> pl.Expr:
             present = name in self.rows.columns

@@ -14,7 +14,7 @@ import polars as pl
 from csincentive.core.messages import t, word
 from csincentive.core.money import plain
 from csincentive.month.result import MonthResult
-from csincentive.statutory.contributions import EMPLOYEE_ITEMS
+from csincentive.statutory.items import EMPLOYEE_ITEMS
 
 TABLES = {
     "salary": "个人所得税预扣率表一 (公告2018年第61号)",

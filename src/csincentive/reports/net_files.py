@@ -21,7 +21,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 
 from csincentive.core.money import PAY
 from csincentive.core.month import Month
@@ -147,6 +146,8 @@ def _is_money(frame: pl.DataFrame, column: str) -> bool:
 def write_filing_xlsx(table: pl.DataFrame, path: Path, title: str, period: str) -> None:
     """The filing sheet as a workbook: every cell text or a number, never a formula; the
     identity numbers as text so no spreadsheet turns them into 1.1E+17."""
+    import xlsxwriter  # only when a workbook is written: keeps other commands' start-up short
+
     workbook = xlsxwriter.Workbook(
         str(path),
         # in_memory: the sheets' XML is assembled in memory, not in temporary files (a

@@ -28,13 +28,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError, Severity
-from csincentive.core.money import ENGINE, PAY
+from csincentive.core.money import ENGINE, PAY, exact
 from csincentive.core.month import Month
 from csincentive.sources.parsing import CHECK_ROWS
 from csincentive.sources.report_header import ACCOUNT, BY_NAME, Grid, Header, find_header, read_grid
@@ -359,7 +358,7 @@ def _derived(values: pl.DataFrame, written: set[str]) -> pl.DataFrame:
             pl.col("paying_buyers").cast(ENGINE),
             pl.col("inquiring_buyers").cast(ENGINE),
         )
-        zero = pl.lit(Decimal(0), dtype=ENGINE)
+        zero = exact(0)
         ratio = pl.when(asked == 0).then(zero).otherwise(paying / asked).cast(ENGINE)
         both = pl.col("paying_buyers").is_not_null() & pl.col("inquiring_buyers").is_not_null()
         reported = pl.col("conversion") if "conversion" in written else pl.lit(None, ENGINE)

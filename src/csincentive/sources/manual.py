@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic
-from csincentive.core.money import ENGINE
+from csincentive.core.money import ENGINE, exact_frame
 from csincentive.sources.headers import norm
 from csincentive.sources.small import Codes, SmallFile, did_you_mean, parse_number
 
@@ -62,7 +62,7 @@ def load_manual(
         records.append({"agent_id": agent_id, "name": name, "value": value, "line": line})
     f.fail_if_problems()
     data = {name: [r[name] for r in records] for name in MANUAL_SCHEMA}
-    return pl.DataFrame(data, schema=MANUAL_SCHEMA).sort(["agent_id", "name"])
+    return exact_frame(data, MANUAL_SCHEMA).sort(["agent_id", "name"])
 
 
 def _manual_cell(f: SmallFile, line: int, text: str) -> Decimal | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from csincentive.core.diagnostics import InputError
-from csincentive.core.money import PAY
+from csincentive.core.money import PAY, exact
 from csincentive.sources.encoding import ensure_utf8
 from csincentive.sources.headers import Column, missing_columns, read_header, resolve_columns
 from csincentive.sources.items import ITEM_ALIASES, disagreeing_lines, is_item_report, per_order
@@ -136,7 +136,7 @@ def amount_checks(
     short looks like) would be read as no refund."""
     paid, refund = pl.col(parsed("paid_amount")), pl.col(parsed("refund_amount"))
     money = [found[n] for n in ("paid_amount", "refund_amount") if n in found]
-    ceiling = pl.lit(max_amount, dtype=PAY)
+    ceiling = exact(max_amount, PAY)
     checks = [
         _value_check(
             display,

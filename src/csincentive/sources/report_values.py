@@ -21,7 +21,7 @@ from typing import Literal
 
 import polars as pl
 
-from csincentive.core.money import ENGINE, PAY
+from csincentive.core.money import ENGINE, PAY, exact
 from csincentive.sources.parsing import MONEY_PATTERN
 
 Kind = Literal["count", "money", "seconds", "rate", "ratio"]
@@ -118,7 +118,7 @@ def _rate(text: pl.Expr) -> pl.Expr:
     written = pl.when(percent.str.contains(NUMBER)).then(percent.cast(ENGINE, strict=False))
     return (
         pl.when(text.str.ends_with("%"))
-        .then(written * pl.lit(HUNDREDTH, dtype=ENGINE))
+        .then(written * exact(HUNDREDTH))
         .otherwise(written)
         .cast(ENGINE)
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
-from csincentive.core.money import ENGINE, PAY
+from csincentive.core.money import ENGINE, PAY, exact_frame
 from csincentive.core.month import Month
 from csincentive.core.names import RosterFieldType
 from csincentive.sources.encoding import ensure_utf8
@@ -114,7 +114,7 @@ def load_roster(
         **optional,
     }
     data = {name: [record.get(name) for record in records] for name in schema}
-    return pl.DataFrame(data, schema=schema)
+    return exact_frame(data, schema)
 
 
 def _field_types(extra_fields: ExtraFields) -> dict[str, RosterFieldType]:

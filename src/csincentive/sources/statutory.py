@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from csincentive.core.money import ENGINE
+from csincentive.core.money import ENGINE, exact_frame
 from csincentive.core.month import Month
 from csincentive.core.names import STATUTORY_CHOICES, STATUTORY_ROSTER, YTD_COLUMNS
 from csincentive.sources.headers import norm
@@ -113,7 +113,7 @@ def load_ytd(path: Path, *, work_dir: Path, agent_ids: set[str], month: Month) -
         records.append(record)
     f.fail_if_problems()
     data = {name: [r.get(name) for r in records] for name in YTD_SCHEMA}
-    return pl.DataFrame(data, schema=YTD_SCHEMA).sort("agent_id")
+    return exact_frame(data, YTD_SCHEMA).sort("agent_id")
 
 
 def _ytd_cell(f: SmallFile, line: int, name: str, text: str, month: Month) -> object:

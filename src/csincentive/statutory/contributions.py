@@ -17,15 +17,13 @@ from decimal import Decimal
 
 import polars as pl
 
-from csincentive.core.money import ENGINE, to_fen, to_yuan
+from csincentive.core.money import ENGINE, exact, to_fen, to_yuan
+from csincentive.statutory.items import EMPLOYEE_ITEMS, EMPLOYER_ITEMS
 from csincentive.statutory.policy import Bounds, Period
-
-EMPLOYEE_ITEMS = ("pension", "medical", "unemployment", "housing_fund")
-EMPLOYER_ITEMS = ("pension", "medical", "unemployment", "injury", "maternity", "housing_fund")
 
 
 def _lit(value: Decimal) -> pl.Expr:
-    return pl.lit(value, dtype=ENGINE)
+    return exact(value)
 
 
 def _clamp(declared: pl.Expr, bounds: Bounds) -> pl.Expr:

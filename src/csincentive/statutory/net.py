@@ -16,20 +16,15 @@ import polars as pl
 from csincentive.core.money import ENGINE, PAY, to_fen
 from csincentive.core.month import Month
 from csincentive.core.names import OTHER_DEDUCTIONS, SPECIAL_DEDUCTIONS, YTD_COLUMNS
-from csincentive.statutory.contributions import (
-    EMPLOYEE_ITEMS,
-    EMPLOYER_ITEMS,
-    bases,
-    contributions,
-)
+from csincentive.statutory.contributions import bases, contributions
+from csincentive.statutory.items import EMPLOYEE_ITEMS, EMPLOYER_ITEMS
 from csincentive.statutory.policy import Period
 from csincentive.statutory.tax import SEPARATE_BONUS_UNTIL, annual_bonus, cumulative, labor
 from csincentive.statutory.tax import withholding as salary_withholding
 
 # The year so far before this month, as ytd.csv writes it and the ledger records it.
 YTD = YTD_COLUMNS
-# payroll.csv's columns after gross, in order.
-PAYROLL = (*EMPLOYEE_ITEMS, "iit", "net")
+# payroll.csv's columns after gross, in order: PAYROLL (statutory/items.py).
 EMPLOYER = tuple(f"employer_{item}" for item in EMPLOYER_ITEMS)
 
 

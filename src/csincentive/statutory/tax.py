@@ -25,7 +25,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from csincentive.core.money import ENGINE, to_fen
+from csincentive.core.money import ENGINE, exact, to_fen
 
 BASIC_DEDUCTION = Decimal(5000)  # 基本减除费用, per month counted (个人所得税法 第六条)
 # 公告2020年第19号: a person paid at most 60,000 by this employer last year (employed all of
@@ -75,7 +75,7 @@ LABOR_SHARE = Decimal("0.8")
 
 
 def _lit(value: Decimal | int) -> pl.Expr:
-    return pl.lit(Decimal(value), dtype=ENGINE)
+    return exact(value)
 
 
 def bracket(amount: pl.Expr, table: tuple[Bracket, ...], times: int = 1) -> list[pl.Expr]:

@@ -16,7 +16,7 @@ import polars as pl
 from csincentive.core.diagnostics import Diagnostic, Severity
 from csincentive.core.display import show_number
 from csincentive.core.messages import t, word
-from csincentive.core.money import ENGINE, plain
+from csincentive.core.money import ENGINE, exact, plain
 from csincentive.core.names import Name, Unit
 from csincentive.formula import parse, render
 from csincentive.rules.locate import SourceMap, dotted
@@ -273,7 +273,7 @@ def no_checks(component: Any, checking: Checking) -> None:
 
 
 def dec(value: Decimal | int) -> pl.Expr:
-    return pl.lit(Decimal(value), dtype=ENGINE)
+    return exact(value)
 
 
 def no_number() -> pl.Expr:
