@@ -282,7 +282,7 @@ def test_a_run_whose_payroll_files_fail_records_nothing(
     # (here: the workbook), the month must not be in the ledger, nor any staging folder.
     import csincentive.reports.files as outputs
 
-    def broken(result, path):  # type: ignore[no-untyped-def]
+    def broken(result, path, cells=None):  # type: ignore[no-untyped-def]
         raise OSError(28, "No space left on device", str(path))
 
     monkeypatch.setattr(outputs, "write_xlsx", broken)

@@ -22,7 +22,7 @@ from csincentive.ledger.disk import write_table
 from csincentive.month.result import MonthResult
 from csincentive.reports.net_files import NET_FILES, write_net_files
 from csincentive.reports.payslip_files import PAYSLIP_FILES, write_payslips
-from csincentive.reports.workbook import write_workbook
+from csincentive.reports.workbook import WorkbookCells, workbook_cells
 
 XLSX_LINES = 20_000  # above this many pay lines payroll.xlsx points to lines.csv instead
 # ... and above this many orders to attribution.csv: a workbook is written cell by cell, and
@@ -88,11 +88,21 @@ class PayrollFiles:
 
     def write(self, folder: Path) -> None:
         # The per-order file (millions of orders at a contact centre) is most of the
-        # writing; Polars writes it outside the GIL on a thread of its own while the small
-        # files and the workbook are written here.
+        # writing; Polars writes it outside the GIL on a thread of its own while the
+        # workbook's cells are written here. What else needs Polars is done before it
+        # starts: a small query queued behind the per-order file's encoding on Polars'
+        # threads waits for most of it (2M orders: the CSVs waited a second, and the
+        # workbook's cells were written only then).
+        result = self.result
+        self._write_csvs(folder)
+        cells = xlsx_cells(result)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="csincentive-orders") as pool:
             orders = pool.submit(self._write_attribution, folder / self.orders_file)
-            self._write_small(folder)
+            write_xlsx(result, folder / "payroll.xlsx", cells)
+            if result.net is not None:  # cost.csv, bank.csv, iit-filing.csv/.xlsx
+                write_net_files(result, folder, write_csv)
+            if result.rules.outputs.payslips:  # [outputs] payslips = true
+                write_payslips(result, folder)
             orders.result()
 
     def _write_attribution(self, path: Path) -> None:
@@ -101,7 +111,7 @@ class PayrollFiles:
         else:  # Parquet keeps the types: nothing there is run as a formula
             write_table(attribution(self.result, for_tools=True), path)
 
-    def _write_small(self, folder: Path) -> None:
+    def _write_csvs(self, folder: Path) -> None:
         result = self.result
         write_csv(result.payroll, folder / "payroll.csv")
         write_csv(result.lines, folder / "lines.csv")
@@ -109,11 +119,6 @@ class PayrollFiles:
         write_csv(result.reconciliation, folder / "reconciliation.csv")
         write_csv(result.flags, folder / "flags.csv")
         write_csv(result.warnings_frame(), folder / "warnings.csv")
-        write_xlsx(result, folder / "payroll.xlsx")
-        if result.net is not None:  # cost.csv, bank.csv, iit-filing.csv/.xlsx
-            write_net_files(result, folder, write_csv)
-        if result.rules.outputs.payslips:  # [outputs] payslips = true
-            write_payslips(result, folder)
 
 
 def payroll_files(result: MonthResult) -> PayrollFiles:
@@ -187,9 +192,15 @@ def attribution(result: MonthResult, *, for_tools: bool = False) -> pl.DataFrame
     return shown.sort("order_id", "created_at", "paid_at", nulls_last=True, maintain_order=True)
 
 
-def write_xlsx(result: MonthResult, path: Path) -> None:
-    """payroll.xlsx (reports/workbook.py): the orders sheet up to XLSX_ORDERS orders and the
-    lines sheet up to XLSX_LINES lines; beyond, a cell points to the CSV file."""
+def write_xlsx(result: MonthResult, path: Path, cells: WorkbookCells | None = None) -> None:
+    """payroll.xlsx (reports/workbook.py), from ``cells`` when they were converted before
+    (xlsx_cells)."""
+    (cells or xlsx_cells(result)).write(path)
+
+
+def xlsx_cells(result: MonthResult) -> WorkbookCells:
+    """payroll.xlsx's cells: the orders sheet up to XLSX_ORDERS orders and the lines sheet
+    up to XLSX_LINES lines; beyond, a cell points to the CSV file."""
     lang = result.language
     orders = None
     note = ""
@@ -199,4 +210,4 @@ def write_xlsx(result: MonthResult, path: Path) -> None:
         file = payroll_files(result).orders_file
         note = t("sheet.see_orders", lang, count=result.orders.height, file=file)
     lines_fit = result.lines.height <= XLSX_LINES
-    write_workbook(result, path, orders=orders, orders_note=note, lines_fit=lines_fit)
+    return workbook_cells(result, orders=orders, orders_note=note, lines_fit=lines_fit)

@@ -77,35 +77,39 @@ def write_workbook(
 ) -> None:
     """payroll.xlsx: ``orders`` is the per-order table when it fits the sheet (else
     ``orders_note`` says where it is); ``lines_fit``: the lines sheet is written whole."""
-    import xlsxwriter  # only when a workbook is written: keeps `--help` fast
+    workbook_cells(result, orders=orders, orders_note=orders_note, lines_fit=lines_fit).write(path)
 
+
+def workbook_cells(
+    result: MonthResult,
+    *,
+    orders: pl.DataFrame | None,
+    orders_note: str,
+    lines_fit: bool,
+) -> WorkbookCells:
+    """What payroll.xlsx holds, every column converted in Polars (write_workbook's
+    arguments). The Polars work is done here and the cell by cell writing in
+    ``WorkbookCells.write``, so a caller can convert first and write the cells while
+    Polars' threads do other work (reports/files.py: the per-order file)."""
     lang = result.language
     year, month = Month.parse(result.period)
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        # in_memory: the sheets' XML is assembled in memory, not in temporary files (a
-        # fifth less time for a 2,000-person payroll; the sheets are size-limited).
-        {"strings_to_numbers": False, "strings_to_formulas": False, "in_memory": True},
-    )
-    workbook.set_properties(
-        {"title": f"{result.rules.title} {result.period}", "created": dt.datetime(year, month, 1)}
-    )
     headers = {c: column_label(c, lang) for c in _every_column(result, orders)}
-    book = _Book(workbook, headers | labels(result), lang)
-    book.add("payroll", _payroll(result))
+    headers |= labels(result)
+    sheets = [_cells("payroll", _payroll(result), headers, lang)]
     if lines_fit:
-        book.add("lines", _lines(result))
+        sheets.append(_cells("lines", _lines(result), headers, lang))
     else:
-        book.note("lines", t("sheet.see_lines", lang, count=result.lines.height))
-    book.add("metrics", _metrics(result))
-    book.add("warnings", _warnings(result))
-    book.add("flags", _flags(result))
-    book.add("reconciliation", _reconciliation(result))
+        sheets.append(_note("lines", t("sheet.see_lines", lang, count=result.lines.height), lang))
+    sheets.append(_cells("metrics", _metrics(result), headers, lang))
+    sheets.append(_cells("warnings", _warnings(result), headers, lang))
+    sheets.append(_cells("flags", _flags(result), headers, lang))
+    sheets.append(_cells("reconciliation", _reconciliation(result), headers, lang))
     if orders is not None:
-        book.add("orders", _orders(orders, lang))
+        sheets.append(_cells("orders", _orders(orders, lang), headers, lang))
     else:
-        book.note("orders", orders_note)
-    workbook.close()
+        sheets.append(_note("orders", orders_note, lang))
+    title = f"{result.rules.title} {result.period}"
+    return WorkbookCells(title, dt.datetime(year, month, 1), sheets)
 
 
 # ---------------------------------------------------------------------------- the tables
@@ -211,13 +215,93 @@ def _roles(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
 # ---------------------------------------------------------------------------- the writing
 
 
-class _Book:
-    """One workbook's formats and its sheets, named in the month's language."""
+@dataclass
+class _Column:
+    """One column of a sheet as Python values: its header, width and kind of cell, the
+    values (None: no cell), and for the lines' amounts each row's format and text."""
 
-    def __init__(self, workbook: Any, headers: dict[str, str], lang: str) -> None:
+    header: str
+    width: int
+    kind: str
+    values: list[Any]
+    units: list[str] | None = None
+    texts: list[str | None] | None = None
+
+
+@dataclass
+class _SheetCells:
+    """A sheet: its title and columns, or a note (one cell) in place of a long table."""
+
+    title: str
+    columns: list[_Column] = field(default_factory=list)
+    rows: int = 0
+    frozen: int = 0
+    totals: list[tuple[str, Any]] | None = None  # (kind, value) per column
+    note: str = ""
+
+
+def _note(name: str, text: str, lang: str) -> _SheetCells:
+    return _SheetCells(t(SHEETS[name], lang), note=text)
+
+
+def _cells(name: str, table: Table, headers: dict[str, str], lang: str) -> _SheetCells:
+    """A table's columns converted once each in Polars (floats, Excel serial dates,
+    text), in the order they are written."""
+    frame = table.frame
+    columns = [c for c in frame.columns if table.kinds.get(c) != "hidden"]
+    widths = _widths(table, columns, headers)
+    out = []
+    for column in columns:
+        kind = table.kinds.get(column, "text")
+        header = headers.get(column, column)
+        series = frame[column]
+        if kind == "by_row":  # lines' amounts: each row in its own unit's format
+            units, texts = frame["_kind"].to_list(), frame["_text"].to_list()
+            out.append(_Column(header, widths[column], kind, series.to_list(), units, texts))
+        elif kind in ("flag", "text"):
+            values = series.to_list() if kind == "flag" else series.cast(pl.String).to_list()
+            out.append(_Column(header, widths[column], kind, values))
+        else:
+            values = _numbers(series, kind).to_list()
+            out.append(_Column(header, widths[column], kind, values))
+    totals = None
+    if table.totals:
+        totals = [(table.kinds.get(c, "text"), table.totals.get(c)) for c in columns]
+    return _SheetCells(t(SHEETS[name], lang), out, frame.height, table.frozen, totals)
+
+
+@dataclass
+class WorkbookCells:
+    """payroll.xlsx ready to be written (workbook_cells): only xlsxwriter is left."""
+
+    title: str
+    created: dt.datetime
+    sheets: list[_SheetCells]
+
+    def write(self, path: Path) -> None:
+        import xlsxwriter  # only when a workbook is written: keeps `--help` fast
+
+        workbook = xlsxwriter.Workbook(
+            str(path),
+            # in_memory: the sheets' XML is assembled in memory, not in temporary files (a
+            # fifth less time for a 2,000-person payroll; the sheets are size-limited).
+            {"strings_to_numbers": False, "strings_to_formulas": False, "in_memory": True},
+        )
+        workbook.set_properties({"title": self.title, "created": self.created})
+        book = _Book(workbook)
+        for sheet in self.sheets:
+            if sheet.note:
+                book.note(sheet)
+            else:
+                book.add(sheet)
+        workbook.close()
+
+
+class _Book:
+    """One workbook's formats and its sheets."""
+
+    def __init__(self, workbook: Any) -> None:
         self.workbook = workbook
-        self.headers = headers
-        self.lang = lang
         self.header = workbook.add_format(
             {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
         )
@@ -228,67 +312,63 @@ class _Book:
         }
         self.total_text = workbook.add_format(bold)
 
-    def note(self, name: str, text: str) -> None:
+    def note(self, cells: _SheetCells) -> None:
         """A sheet of one cell in place of a table too long for a workbook."""
-        sheet = self.workbook.add_worksheet(t(SHEETS[name], self.lang))
-        sheet.write_string(0, 0, text)
-        sheet.set_column(0, 0, min(MAX_WIDTH, len(text) + 2))
+        sheet = self.workbook.add_worksheet(cells.title)
+        sheet.write_string(0, 0, cells.note)
+        sheet.set_column(0, 0, min(MAX_WIDTH, len(cells.note) + 2))
 
-    def add(self, name: str, table: Table) -> None:
-        title = t(SHEETS[name], self.lang)
+    def add(self, cells: _SheetCells) -> None:
+        title = cells.title
         sheet = self.workbook.add_worksheet(title)
-        columns = [c for c in table.frame.columns if table.kinds.get(c) != "hidden"]
-        widths = _widths(table, columns, self.headers)
-        for col, column in enumerate(columns):
-            sheet.write_string(0, col, self.headers.get(column, column), self.header)
-            sheet.set_column(col, col, widths[column])
-            self._column(sheet, col, table, column)
-        rows = table.frame.height
-        if table.totals:
-            self._totals(sheet, rows + 1, table, columns)
-        last = max(len(columns) - 1, 0)
+        for col, column in enumerate(cells.columns):
+            sheet.write_string(0, col, column.header, self.header)
+            sheet.set_column(col, col, column.width)
+            self._column(sheet, col, column)
+        rows = cells.rows
+        if cells.totals is not None:
+            self._totals(sheet, rows + 1, cells.totals)
+        last = max(len(cells.columns) - 1, 0)
         sheet.autofilter(0, 0, rows, last)
-        sheet.freeze_panes(1, table.frozen)
+        sheet.freeze_panes(1, cells.frozen)
         sheet.set_landscape()
         sheet.set_paper(9)  # A4
         sheet.fit_to_pages(1, 0)  # one page wide, as many long as it takes
         sheet.repeat_rows(0)
         sheet.set_header(f"&L{title}&R&P / &N")
 
-    def _column(self, sheet: Any, col: int, table: Table, column: str) -> None:
-        kind = table.kinds.get(column, "text")
-        series = table.frame[column]
+    def _column(self, sheet: Any, col: int, column: _Column) -> None:
+        # The cells go through xlsxwriter's _write_number/_write_string: what its public
+        # write_number/write_string call once they have checked for "A1" notation — tens
+        # of thousands of cells, row and column numbers already. A file just the same.
+        kind = column.kind
+        number, text = sheet._write_number, sheet._write_string
         if kind == "by_row":  # lines' amounts: each row in its own unit's format
-            kinds = table.frame["_kind"].to_list()
-            texts = table.frame["_text"].to_list()
-            for row, (value, unit, text) in enumerate(
-                zip(series.to_list(), kinds, texts, strict=True), start=1
-            ):
+            assert column.units is not None and column.texts is not None
+            formats = self.formats
+            rows = zip(column.values, column.units, column.texts, strict=True)
+            for row, (value, unit, shown) in enumerate(rows, start=1):
                 if value is not None:
-                    sheet.write_number(row, col, value, self.formats[unit])
-                elif text is not None:
-                    sheet.write_string(row, col, text)
-            return
-        if kind == "flag":
-            for row, value in enumerate(series.to_list(), start=1):
+                    number(row, col, value, formats[unit])
+                elif shown is not None:
+                    text(row, col, shown)
+        elif kind == "flag":
+            for row, value in enumerate(column.values, start=1):
                 if value is not None:
                     sheet.write_boolean(row, col, value)
-            return
-        if kind == "text":
-            for row, value in enumerate(series.cast(pl.String).to_list(), start=1):
+        elif kind == "text":
+            for row, value in enumerate(column.values, start=1):
                 if value is not None:
-                    sheet.write_string(row, col, value)
-            return
-        number_format = self.formats[kind]
-        for row, value in enumerate(_numbers(series, kind).to_list(), start=1):
-            if value is not None:
-                sheet.write_number(row, col, value, number_format)
+                    text(row, col, value)
+        else:
+            number_format = self.formats[kind]
+            for row, value in enumerate(column.values, start=1):
+                if value is not None:
+                    number(row, col, value, number_format)
 
-    def _totals(self, sheet: Any, row: int, table: Table, columns: list[str]) -> None:
+    def _totals(self, sheet: Any, row: int, totals: list[tuple[str, Any]]) -> None:
         """The sums (exact, summed before the conversion to floats) in bold under a rule."""
-        for col, column in enumerate(columns):
-            value = table.totals.get(column)
-            kind = table.kinds.get(column, "text")
+        for col, (kind, value) in enumerate(totals):
             if value is None:
                 sheet.write_blank(row, col, None, self.total_text)
             elif kind == "text":
@@ -341,4 +421,4 @@ def _widths(table: Table, columns: list[str], headers: dict[str, str]) -> dict[s
     return out
 
 
-__all__ = ["FORMATS", "Table", "write_workbook"]
+__all__ = ["FORMATS", "Table", "WorkbookCells", "workbook_cells", "write_workbook"]
