@@ -6,8 +6,9 @@ import json
 import sys
 import types
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -74,6 +75,37 @@ def working(console: Console, message: str) -> Iterator[Callable[[str], None]]:
         return
     with console.status(message) as status:
         yield lambda stage: status.update(f"{message} — {stage}")
+
+
+Subject = TypeVar("Subject")
+
+
+def in_background(
+    console: Console, draw: Callable[[Console, Subject], None], subject: Subject
+) -> Callable[[], None]:
+    """``draw(console, subject)`` rendered now on a thread of its own, printed when the
+    returned function is called. `run` makes its summary (Rich lays out a few hundred
+    table rows at 2,000 people: 0.1-0.15 s) while the payroll files are written, in the
+    time the main thread waits for the per-order file. The text is what ``draw`` would
+    print, byte for byte (Console.capture); a legacy Windows console, which Rich writes
+    through the Windows API rather than as text, is drawn when called."""
+    if console.legacy_windows:
+        return lambda: draw(console, subject)
+
+    def text() -> str:
+        with console.capture() as captured:
+            draw(console, subject)
+        return captured.get()
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csincentive-summary")
+    made = pool.submit(text)
+    pool.shutdown(wait=False)
+
+    def show() -> None:
+        console.file.write(made.result())
+        console.file.flush()
+
+    return show
 
 
 def stdout() -> Console:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -81,6 +82,7 @@ def run(
                 lang=lang,
             )
             stage("writing the payroll files" + ("" if no_ledger else " and the ledger") + " …")
+            summary = render.in_background(render.stdout(), render.month_summary, result)
             options = {"period_dir": str(period), "out": str(out_dir), "month": month}
             published = publish(
                 result,
@@ -95,7 +97,7 @@ def run(
         raise fail(refusal, writes=True) from None
     except InputError as error:
         raise fail(error, writes=True) from None
-    _summary(result, published)
+    _summary(result, published, summary)
 
 
 def _changes(period: str, changes: pl.DataFrame) -> None:
@@ -108,13 +110,13 @@ def _changes(period: str, changes: pl.DataFrame) -> None:
         render.stdout().print(f"{title}: no line differs.", markup=False)
 
 
-def _summary(result: MonthResult, published: Published) -> None:
+def _summary(result: MonthResult, published: Published, summary: Callable[[], None]) -> None:
     import csincentive.cli.render as render
     from csincentive.core.messages import t
 
     console = render.stdout()
     render.diagnostics(render.stderr(), result.warnings)
-    render.month_summary(console, result)
+    summary()  # the tables, made while the payroll files were written
     lang = result.language
     files = ", ".join(str(p) for p in published.written)
     console.print(t("term.wrote", lang, files=files), markup=False)
