@@ -9,8 +9,9 @@ flags, the reconciliation and the orders (up to files.XLSX_ORDERS; files.py deci
 hands the table over). A sheet too long for a workbook is one cell pointing to its CSV.
 
 Speed: xlsxwriter writes cell by cell, so each column is converted once in Polars (floats,
-Excel serial dates, text) and written with ``write_number``/``write_string`` and one format
-object per column; widths are measured in Polars, never by reading the cells back. Excel
+Excel serial dates, text) — all of them before the first cell is written (workbook_cells),
+so that the writing is Python alone — and written with one format object per column;
+widths are measured in Polars, never by reading the cells back. Excel
 holds numbers as binary floats: the exact amounts are in the CSV files. Same inputs →
 the same bytes (the creation date is the first day of the month paid)."""
 
