@@ -182,7 +182,7 @@ def sessions_of_lines(lines: pl.LazyFrame, gap_minutes: int, rules: MessageRules
     keyed = lines.with_columns(pl.col("buyer").cast(buyers)).with_columns(
         _pair_key().alias("__pair")
     )
-    ordered = _sorted_when_collected(keyed, ["__pair", "__t", "line"])
+    ordered = _sorted_when_collected(keyed, ["__pair", "__t"], tie="line")
     sessions = _per_session(_with_replies(ordered, gap_minutes), rules)
     return sessions.select(
         pl.col("agent").cast(pl.String),
@@ -261,11 +261,19 @@ def _per_session(lines: pl.LazyFrame, rules: MessageRules) -> pl.LazyFrame:
     )
 
 
-def _sorted_when_collected(lf: pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
-    """``lf`` sorted by ``by`` (nulls first), still lazy, but sorted as a whole frame
-    rather than by the streaming engine, whose sort on several keys takes four times as
-    long (50M message lines: about 15 s of a 44 s month)."""
-    return lf.map_batches(lambda frame: frame.sort(by, nulls_last=False), streamable=False)
+def _sorted_when_collected(lf: pl.LazyFrame, by: list[str], *, tie: str) -> pl.LazyFrame:
+    """``lf`` sorted by ``by`` then ``tie`` (nulls first), still lazy, but sorted as a whole
+    frame rather than by the streaming engine, whose sort on several keys takes four times
+    as long (50M message lines: about 15 s of a 44 s month). Lines arrive in file order,
+    ``tie`` ascending: then a stable sort on ``by`` alone is the same order, a quarter
+    cheaper than sorting on ``tie`` too (checked on the frame, else sorted on all)."""
+
+    def sort(frame: pl.DataFrame) -> pl.DataFrame:
+        if frame[tie].is_sorted():
+            return frame.sort(by, nulls_last=False, maintain_order=True)
+        return frame.sort([*by, tie], nulls_last=False)
+
+    return lf.map_batches(sort, streamable=False)
 
 
 def _pair_key() -> pl.Expr:
