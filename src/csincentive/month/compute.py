@@ -464,8 +464,13 @@ def _raise_on_missing_values(
 ) -> None:
     """A table, match or matrix without a default that finds no row leaves a person with
     no value: that payslip would be silently short, so it is an error naming the rule."""
+    if not meta:
+        return
     diagnostics = []
-    for line in meta:
+    lacking = (pl.col(line.id).is_null() & pl.col(line.id + WHY).is_not_null() for line in meta)
+    # One pass says which lines lack a value for someone; only those are looked at.
+    found = computed.select(m.any().alias(str(i)) for i, m in enumerate(lacking)).row(0)
+    for line in (line for line, lacks in zip(meta, found, strict=True) if lacks):
         missing = computed.filter(pl.col(line.id).is_null() & pl.col(line.id + WHY).is_not_null())
         for row in missing.select("agent_id", "name", line.id + WHY).iter_rows():
             agent_id, name, why = row
