@@ -537,22 +537,37 @@ def _overflow_diagnostic(rules: RuleSet, step: Step, rules_file: Path) -> Diagno
 
 
 def _lines(computed: pl.DataFrame, meta: list[CompiledLine]) -> pl.DataFrame:
-    parts = []
-    for position, line in enumerate(meta):
-        parts.append(
-            computed.select(
-                *PERSON,
-                pl.lit(position, dtype=pl.Int64).alias("_order"),
-                pl.lit(line.id).alias("component"),
-                pl.lit(line.label).alias("label"),
-                pl.lit(line.rule).alias("rule"),
-                pl.lit(line.pays).alias("pays"),
-                show_expr(pl.col(line.id), line.unit).alias("amount"),
-                pl.col(line.id + WHY).alias("explanation"),
-            ).filter(pl.col("explanation").is_not_null())
-        )
-    lines = pl.concat(parts, how="vertical")
-    return lines.sort("agent_id", "_order").drop("_order")
+    """Every person × line with an explanation: each line's amount shown and its
+    explanation in one select (a column each), unpivoted to one row per person and line
+    (line by line, people in the frame's order), then by person and the lines' order."""
+    amounts = [f"_amount{i}" for i in range(len(meta))]
+    wide = computed.select(
+        *PERSON,
+        *(
+            show_expr(pl.col(line.id), line.unit).alias(a)
+            for line, a in zip(meta, amounts, strict=True)
+        ),
+        *(pl.col(line.id + WHY).alias(f"_why{i}") for i, line in enumerate(meta)),
+    )
+    whys = wide.unpivot([f"_why{i}" for i in range(len(meta))], index=[], value_name="explanation")
+    about = pl.DataFrame(
+        {
+            "_line": amounts,
+            "_order": pl.Series(list(range(len(meta))), dtype=pl.Int64),
+            "component": pl.Series([line.id for line in meta], dtype=pl.String),
+            "label": pl.Series([line.label for line in meta], dtype=pl.String),
+            "rule": pl.Series([line.rule for line in meta], dtype=pl.String),
+            "pays": pl.Series([line.pays for line in meta], dtype=pl.Boolean),
+        }
+    )
+    lines = (
+        wide.unpivot(amounts, index=PERSON, variable_name="_line", value_name="amount")
+        .with_columns(whys.get_column("explanation"))
+        .join(about, on="_line", how="left", maintain_order="left")
+        .filter(pl.col("explanation").is_not_null())
+    )
+    columns = [*PERSON, "_order", "component", "label", "rule", "pays", "amount", "explanation"]
+    return lines.select(columns).sort("agent_id", "_order").drop("_order")
 
 
 def _flags(computed: pl.DataFrame, meta: list[CompiledLine]) -> pl.DataFrame:
