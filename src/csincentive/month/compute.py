@@ -464,15 +464,13 @@ def _raise_on_missing_values(
 ) -> None:
     """A table, match or matrix without a default that finds no row leaves a person with
     no value: that payslip would be silently short, so it is an error naming the rule."""
-    if not meta:
-        return
     diagnostics = []
-    lacking = (pl.col(line.id).is_null() & pl.col(line.id + WHY).is_not_null() for line in meta)
+    lacks = [pl.col(m.id).is_null() & pl.col(m.id + WHY).is_not_null() for m in meta]
     # One pass says which lines lack a value for someone; only those are looked at.
-    found = computed.select(m.any().alias(str(i)) for i, m in enumerate(lacking)).row(0)
-    for line in (line for line, lacks in zip(meta, found, strict=True) if lacks):
-        missing = computed.filter(pl.col(line.id).is_null() & pl.col(line.id + WHY).is_not_null())
-        for row in missing.select("agent_id", "name", line.id + WHY).iter_rows():
+    found = computed.select(pl.lit(0), *(x.any().alias(str(i)) for i, x in enumerate(lacks)))
+    flagged = zip(meta, lacks, found.row(0)[1:], strict=True)
+    for line, lacking in ((line, lacking) for line, lacking, some in flagged if some):
+        for row in computed.filter(lacking).select("agent_id", "name", line.id + WHY).iter_rows():
             agent_id, name, why = row
             message = (
                 f"no value for {agent_id} {name} ({why}); add the missing row or case, or a default"
@@ -537,37 +535,27 @@ def _overflow_diagnostic(rules: RuleSet, step: Step, rules_file: Path) -> Diagno
 
 
 def _lines(computed: pl.DataFrame, meta: list[CompiledLine]) -> pl.DataFrame:
-    """Every person × line with an explanation: each line's amount shown and its
-    explanation in one select (a column each), unpivoted to one row per person and line
-    (line by line, people in the frame's order), then by person and the lines' order."""
-    amounts = [f"_amount{i}" for i in range(len(meta))]
+    """Every person × line explained: every line's amount and why in one select, unpivoted."""
+    amounts, whys = [f"_a{i}" for i in range(len(meta))], [f"_w{i}" for i in range(len(meta))]
     wide = computed.select(
         *PERSON,
-        *(
-            show_expr(pl.col(line.id), line.unit).alias(a)
-            for line, a in zip(meta, amounts, strict=True)
-        ),
-        *(pl.col(line.id + WHY).alias(f"_why{i}") for i, line in enumerate(meta)),
+        *(show_expr(pl.col(m.id), m.unit).alias(a) for m, a in zip(meta, amounts, strict=True)),
+        *(pl.col(m.id + WHY).alias(w) for m, w in zip(meta, whys, strict=True)),
     )
-    whys = wide.unpivot([f"_why{i}" for i in range(len(meta))], index=[], value_name="explanation")
     about = pl.DataFrame(
-        {
-            "_line": amounts,
-            "_order": pl.Series(list(range(len(meta))), dtype=pl.Int64),
-            "component": pl.Series([line.id for line in meta], dtype=pl.String),
-            "label": pl.Series([line.label for line in meta], dtype=pl.String),
-            "rule": pl.Series([line.rule for line in meta], dtype=pl.String),
-            "pays": pl.Series([line.pays for line in meta], dtype=pl.Boolean),
-        }
+        [(amounts[i], i, m.id, m.label, m.rule, m.pays) for i, m in enumerate(meta)],
+        schema=["_line", ("_order", pl.Int64), "component", "label", "rule", ("pays", pl.Boolean)],
+        orient="row",
     )
+    explained = wide.unpivot(whys, index=[], value_name="explanation").get_column("explanation")
     lines = (
         wide.unpivot(amounts, index=PERSON, variable_name="_line", value_name="amount")
-        .with_columns(whys.get_column("explanation"))
+        .with_columns(explained)
         .join(about, on="_line", how="left", maintain_order="left")
         .filter(pl.col("explanation").is_not_null())
+        .select(*PERSON, "_order", "component", "label", "rule", "pays", "amount", "explanation")
     )
-    columns = [*PERSON, "_order", "component", "label", "rule", "pays", "amount", "explanation"]
-    return lines.select(columns).sort("agent_id", "_order").drop("_order")
+    return lines.sort("agent_id", "_order").drop("_order")
 
 
 def _flags(computed: pl.DataFrame, meta: list[CompiledLine]) -> pl.DataFrame:
