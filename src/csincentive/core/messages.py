@@ -24,8 +24,12 @@ Standard library only, so the command line can use it before Polars is imported.
 
 from __future__ import annotations
 
+import contextlib
+import marshal
+import os
 import string
 import sys
+import zlib
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -54,12 +58,57 @@ DATA_AREAS = (
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
     """Every message by its key ("why.deducted"), each {"zh": …, "en": …}."""
-    data = tomllib.loads(CATALOGUE.read_text(encoding="utf-8"))
-    return {
+    raw = CATALOGUE.read_bytes()
+    kept = _kept_file()
+    if kept is not None:
+        try:
+            text, found = marshal.loads(kept.read_bytes())
+            if text == raw and isinstance(found, dict):  # kept from this very catalogue
+                return found
+        except (OSError, EOFError, ValueError, TypeError):
+            pass  # not there yet, or unreadable: parsed again below
+    data = tomllib.loads(raw.decode("utf-8"))
+    messages = {
         f"{area}.{key}": dict(message)
         for area, messages in data.items()
         for key, message in messages.items()
     }
+    if kept is not None:
+        _keep(kept, raw, messages)
+    return messages
+
+
+def _kept_file() -> Path | None:
+    """Where the parsed catalogue is kept between runs, with the TOML it was parsed from
+    (parsing it is most of a message's first use): a hidden file in the parsed-exports
+    cache folder (``CSINCENTIVE_CACHE``, ``off`` never), one per installation and Python."""
+    value = os.environ.get("CSINCENTIVE_CACHE", "")
+    if value.lower() == "off":
+        return None
+    try:
+        base = Path(value) if value else _home_cache()
+    except RuntimeError:  # no home folder to find
+        return None
+    installation = zlib.crc32(str(CATALOGUE).encode("utf-8"))
+    python = "".join(map(str, sys.version_info[:2]))
+    return base / f".messages-{installation:08x}-py{python}.marshal"
+
+
+def _home_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "csincentive"
+
+
+def _keep(path: Path, raw: bytes, messages: dict[str, dict[str, str]]) -> None:
+    """Write the parsed catalogue in one rename; a folder that cannot be written is
+    skipped (the next run parses the TOML again)."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(marshal.dumps((raw, messages)))
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 def template(key: str, lang: str) -> str:
