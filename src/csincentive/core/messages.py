@@ -25,11 +25,11 @@ Standard library only, so the command line can use it before Polars is imported.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import marshal
 import os
 import string
 import sys
-import zlib
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -59,11 +59,11 @@ DATA_AREAS = (
 def catalogue() -> dict[str, dict[str, str]]:
     """Every message by its key ("why.deducted"), each {"zh": …, "en": …}."""
     raw = CATALOGUE.read_bytes()
-    kept = _kept_file()
+    kept = _kept_file(raw)
     if kept is not None:
         try:
-            text, found = marshal.loads(kept.read_bytes())
-            if text == raw and isinstance(found, dict):  # kept from this very catalogue
+            found = marshal.loads(kept.read_bytes())
+            if isinstance(found, dict):
                 return found
         except (OSError, EOFError, ValueError, TypeError):
             pass  # not there yet, or unreadable: parsed again below
@@ -74,14 +74,14 @@ def catalogue() -> dict[str, dict[str, str]]:
         for key, message in messages.items()
     }
     if kept is not None:
-        _keep(kept, raw, messages)
+        _keep(kept, messages)
     return messages
 
 
-def _kept_file() -> Path | None:
-    """Where the parsed catalogue is kept between runs, with the TOML it was parsed from
-    (parsing it is most of a message's first use): a hidden file in the parsed-exports
-    cache folder (``CSINCENTIVE_CACHE``, ``off`` never), one per installation and Python."""
+def _kept_file(raw: bytes) -> Path | None:
+    """Where the parsed catalogue is kept between runs (TOML parsing is most of a
+    message's first use): the parsed-exports cache folder (``CSINCENTIVE_CACHE``, ``off``
+    never), a hidden file named by the catalogue's digest and the Python version."""
     value = os.environ.get("CSINCENTIVE_CACHE", "")
     if value.lower() == "off":
         return None
@@ -89,22 +89,22 @@ def _kept_file() -> Path | None:
         base = Path(value) if value else _home_cache()
     except RuntimeError:  # no home folder to find
         return None
-    installation = zlib.crc32(str(CATALOGUE).encode("utf-8"))
+    digest = hashlib.blake2b(raw, digest_size=12).hexdigest()
     python = "".join(map(str, sys.version_info[:2]))
-    return base / f".messages-{installation:08x}-py{python}.marshal"
+    return base / f".messages-{digest}-py{python}.marshal"
 
 
 def _home_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "csincentive"
 
 
-def _keep(path: Path, raw: bytes, messages: dict[str, dict[str, str]]) -> None:
+def _keep(path: Path, messages: dict[str, dict[str, str]]) -> None:
     """Write the parsed catalogue in one rename; a folder that cannot be written is
     skipped (the next run parses the TOML again)."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(marshal.dumps((raw, messages)))
+        temporary.write_bytes(marshal.dumps(messages))
         os.replace(temporary, path)
     except OSError:
         with contextlib.suppress(OSError):
