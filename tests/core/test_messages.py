@@ -101,28 +101,3 @@ def test_a_section_is_read_whole_and_the_net_columns_keep_the_names_words():
     # The net-pay columns of a payslip say in Chinese what every other header says ([name]).
     net = words_of("payslip_net", "zh")
     assert net == {column: word("name", column, "zh") for column in net}
-
-
-def test_the_parsed_catalogue_is_kept_and_a_damaged_copy_is_parsed_again(tmp_path, monkeypatch):
-    # The catalogue parsed once is kept in the cache folder (a hidden file named by the
-    # TOML's digest) and read back as the same messages; a damaged copy is not trusted.
-    from csincentive.core import messages
-
-    monkeypatch.setenv("CSINCENTIVE_CACHE", str(tmp_path))
-    messages.catalogue.cache_clear()
-    try:
-        parsed = messages.catalogue()
-        [kept] = tmp_path.glob(".messages-*.marshal")
-        messages.catalogue.cache_clear()
-        assert messages.catalogue() == parsed
-        kept.write_bytes(b"\x00damaged")
-        messages.catalogue.cache_clear()
-        assert messages.catalogue() == parsed
-        assert messages.catalogue()["why.deducted"]["en"]
-        monkeypatch.setenv("CSINCENTIVE_CACHE", "off")
-        kept.unlink()
-        messages.catalogue.cache_clear()
-        assert messages.catalogue() == parsed
-        assert not list(tmp_path.glob(".messages-*"))
-    finally:
-        messages.catalogue.cache_clear()

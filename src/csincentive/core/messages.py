@@ -24,10 +24,6 @@ Standard library only, so the command line can use it before Polars is imported.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import marshal
-import os
 import string
 import sys
 from functools import cache
@@ -58,57 +54,12 @@ DATA_AREAS = (
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
     """Every message by its key ("why.deducted"), each {"zh": …, "en": …}."""
-    raw = CATALOGUE.read_bytes()
-    kept = _kept_file(raw)
-    if kept is not None:
-        try:
-            found = marshal.loads(kept.read_bytes())
-            if isinstance(found, dict):
-                return found
-        except (OSError, EOFError, ValueError, TypeError):
-            pass  # not there yet, or unreadable: parsed again below
-    data = tomllib.loads(raw.decode("utf-8"))
-    messages = {
+    data = tomllib.loads(CATALOGUE.read_text(encoding="utf-8"))
+    return {
         f"{area}.{key}": dict(message)
         for area, messages in data.items()
         for key, message in messages.items()
     }
-    if kept is not None:
-        _keep(kept, messages)
-    return messages
-
-
-def _kept_file(raw: bytes) -> Path | None:
-    """Where the parsed catalogue is kept between runs (TOML parsing is most of a
-    message's first use): the parsed-exports cache folder (``CSINCENTIVE_CACHE``, ``off``
-    never), a hidden file named by the catalogue's digest and the Python version."""
-    value = os.environ.get("CSINCENTIVE_CACHE", "")
-    if value.lower() == "off":
-        return None
-    try:
-        base = Path(value) if value else _home_cache()
-    except RuntimeError:  # no home folder to find
-        return None
-    digest = hashlib.blake2b(raw, digest_size=12).hexdigest()
-    python = "".join(map(str, sys.version_info[:2]))
-    return base / f".messages-{digest}-py{python}.marshal"
-
-
-def _home_cache() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "csincentive"
-
-
-def _keep(path: Path, messages: dict[str, dict[str, str]]) -> None:
-    """Write the parsed catalogue in one rename; a folder that cannot be written is
-    skipped (the next run parses the TOML again)."""
-    temporary = path.with_name(f"{path.name}.{os.getpid()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(marshal.dumps(messages))
-        os.replace(temporary, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
 
 
 def template(key: str, lang: str) -> str:
