@@ -260,7 +260,10 @@ class _Book:
         series = table.frame[column]
         # xlsxwriter's undecorated writers: the same checks and cells, without turning "A1"
         # notation into numbers first (half the time of a cell; most cells are written here).
-        write_number, write_string = sheet._write_number, sheet._write_string
+        # They are private: an xlsxwriter without them gets the public ones, the same cells.
+        write_number = getattr(sheet, "_write_number", sheet.write_number)
+        write_string = getattr(sheet, "_write_string", sheet.write_string)
+        write_boolean = getattr(sheet, "_write_boolean", sheet.write_boolean)
         if kind == "by_row":  # lines' amounts: each row in its own unit's format
             kinds = table.frame["_kind"].to_list()
             texts = table.frame["_text"].to_list()
@@ -275,7 +278,7 @@ class _Book:
         if kind == "flag":
             for row, value in enumerate(series.to_list(), start=1):
                 if value is not None:
-                    sheet._write_boolean(row, col, value)
+                    write_boolean(row, col, value)
             return
         if kind == "text":
             for row, value in enumerate(series.cast(pl.String).to_list(), start=1):
