@@ -3,7 +3,10 @@
     python benchmarks/baseline_duckdb.py DATA_DIR [--month 2026-10] [--out per_agent.csv]
 
 DATA_DIR holds agents.csv, chats.csv and canonical orders.csv (UTF-8), as written by
-``generate.py --orders-format canonical``. The computation (identical in baseline_pandas.py):
+``generate.py --orders-format canonical``; chats.csv is either the session-level export or,
+with ``--chats-format messages``, a message log (发送时间,买家,客服,发送方,内容), made into
+sessions in SQL first as csincentive does (see _message_sessions). The computation
+(identical in baseline_pandas.py):
 
 * chats are keyed to agents by chat_nick or agent_id (unknown keys are ignored);
 * a paid order (paid_at not blank) is credited to the agent whose chat with the same buyer
@@ -55,6 +58,8 @@ def main() -> None:
     (n_ag,) = con.execute("SELECT count(*) FROM ag").fetchone()
     if n_ag >= 65536:
         sys.exit("too many agents for the asof key encoding")
+    chats = d / "chats.csv"
+    source = _message_sessions(chats) if _is_message_log(chats) else _session_rows(chats)
     con.execute(
         f"""
         CREATE TEMP TABLE ch AS
@@ -62,15 +67,9 @@ def main() -> None:
             SELECT chat_nick AS k, agent_id, aix FROM ag WHERE chat_nick IS NOT NULL
             UNION ALL SELECT agent_id, agent_id, aix FROM ag
         )
-        SELECT k.agent_id, c."买家昵称" AS buyer, c."接待时间" AS ts,
-               epoch_ms(c."接待时间") * 65536 + (65535 - k.aix) AS akey
-        FROM read_csv('{d / "chats.csv"}', header = true,
-                      columns = {{'客服昵称': 'VARCHAR', '买家昵称': 'VARCHAR',
-                                  '接待时间': 'TIMESTAMP', '结束时间': 'VARCHAR',
-                                  '首次响应时长': 'VARCHAR', '平均响应时长': 'VARCHAR',
-                                  '评价': 'VARCHAR'}},
-                      timestampformat = '{TS}') c
-        JOIN keys k ON c."客服昵称" = k.k
+        SELECT k.agent_id, c.buyer, c.ts, epoch_ms(c.ts) * 65536 + (65535 - k.aix) AS akey
+        FROM ({source}) c
+        JOIN keys k ON c.agent = k.k
         """
     )
     con.execute(
@@ -109,6 +108,54 @@ def main() -> None:
         f"agents={len(rows)} sessions={sessions} credited_orders={orders} "
         f"net_sales={net / 100:.2f} pay={pay / 100:.2f}"
     )
+
+
+MESSAGE_HEADER = ["发送时间", "买家", "客服", "发送方", "内容"]
+SYSTEM_SENDERS = ("系统", "system")  # csincentive's default [inputs] system_senders
+GAP_S = 600  # csincentive's default session_gap_minutes = 10
+
+
+def _is_message_log(chats: Path) -> bool:
+    """chats.csv is a message log (千牛 聊天记录) when its header is generate.py's."""
+    with open(chats, encoding="utf-8-sig") as fh:
+        return fh.readline().strip().split(",") == MESSAGE_HEADER
+
+
+def _session_rows(chats: Path) -> str:
+    """A session-level export: one row per session, (agent key, buyer, start time)."""
+    return f"""
+        SELECT "客服昵称" AS agent, "买家昵称" AS buyer, "接待时间" AS ts
+        FROM read_csv('{chats}', header = true,
+                      columns = {{'客服昵称': 'VARCHAR', '买家昵称': 'VARCHAR',
+                                  '接待时间': 'TIMESTAMP', '结束时间': 'VARCHAR',
+                                  '首次响应时长': 'VARCHAR', '平均响应时长': 'VARCHAR',
+                                  '评价': 'VARCHAR'}},
+                      timestampformat = '{TS}')
+    """
+
+
+def _message_sessions(chats: Path) -> str:
+    """A message log made into sessions as csincentive does (sources/messages.py): lines of
+    a system sender dropped; per (agent key as written, buyer) the lines in time order; a
+    session starts at the pair's first line or after a silence >= 10 minutes; its start is
+    that line's time. The file line only breaks ties between lines of the same second, which
+    change neither where a session starts nor its start time, so it is not needed here.
+    内容 is not read (the bundled rules have no auto_reply_patterns)."""
+    system = ", ".join(f"'{s}'" for s in SYSTEM_SENDERS)
+    return f"""
+        SELECT agent, buyer, ts FROM (
+            SELECT "客服" AS agent, "买家" AS buyer, "发送时间" AS ts,
+                   lag("发送时间") OVER (PARTITION BY "客服", "买家" ORDER BY "发送时间")
+                       AS prev
+            FROM read_csv('{chats}', header = true,
+                          columns = {{'发送时间': 'TIMESTAMP', '买家': 'VARCHAR',
+                                      '客服': 'VARCHAR', '发送方': 'VARCHAR',
+                                      '内容': 'VARCHAR'}},
+                          timestampformat = '{TS}')
+            WHERE NOT coalesce(lower("发送方") IN ({system}), false)
+        )
+        WHERE prev IS NULL OR ts - prev >= INTERVAL {GAP_S} SECOND
+    """
 
 
 _PER_AGENT = """

@@ -2,7 +2,8 @@
 
     python benchmarks/baseline_pandas.py DATA_DIR [--month 2026-10] [--out per_agent.csv]
 
-Same computation and tie-break rule as baseline_duckdb.py (see its docstring); prints the same
+Same computation and tie-break rule as baseline_duckdb.py (see its docstring), for a
+session-level chats.csv or a message log (sessions made first, see _chats); prints the same
 summary line, so the two can be compared.
 """
 
@@ -16,7 +17,46 @@ import numpy as np
 import pandas as pd
 
 TS = "%Y-%m-%d %H:%M:%S"
-K = 65536  # asof key = epoch_ms * K + (K - 1 - agent rank): same-ms ties go to the smallest agent_id
+# asof key = epoch_ms * K + (K - 1 - agent rank): same-ms ties go to the smallest agent_id
+K = 65536
+MESSAGE_HEADER = ["发送时间", "买家", "客服", "发送方", "内容"]
+SYSTEM_SENDERS = ("系统", "system")  # csincentive's default [inputs] system_senders
+GAP = np.timedelta64(600, "s")  # csincentive's default session_gap_minutes = 10
+
+
+def _chats(path: Path) -> pd.DataFrame:
+    """(agent key as written, buyer, start time) per session. A message log (发送时间,买家,
+    客服,发送方,内容) is made into sessions first, as csincentive and baseline_duckdb.py do:
+    system senders' lines dropped; per (agent key, buyer) the lines in time order (pairs as
+    integer codes, one lexsort); a session starts at the pair's first line or after a
+    silence >= 10 minutes, at that line's time."""
+    with open(path, encoding="utf-8-sig") as fh:
+        header = fh.readline().strip().split(",")
+    if header != MESSAGE_HEADER:
+        ch = pd.read_csv(
+            path, usecols=["客服昵称", "买家昵称", "接待时间"], dtype=str, keep_default_na=False
+        )
+        return pd.DataFrame(
+            {
+                "agent": ch["客服昵称"].to_numpy(),
+                "buyer": ch["买家昵称"].to_numpy(),
+                "ts": pd.to_datetime(ch["接待时间"], format=TS).to_numpy(),
+            }
+        )
+    m = pd.read_csv(path, usecols=MESSAGE_HEADER[:4], dtype=str, keep_default_na=False)
+    m = m[~m["发送方"].str.lower().isin(SYSTEM_SENDERS).to_numpy()]
+    agent, agents = pd.factorize(m["客服"])
+    buyer, buyers = pd.factorize(m["买家"])
+    ts = pd.to_datetime(m["发送时间"], format=TS).to_numpy()
+    pair = agent.astype(np.int64) * max(len(buyers), 1) + buyer
+    order = np.lexsort((ts, pair))
+    pair, ts = pair[order], ts[order]
+    new = np.ones(len(pair), dtype=bool)
+    new[1:] = (pair[1:] != pair[:-1]) | (ts[1:] - ts[:-1] >= GAP)
+    first = order[new]
+    return pd.DataFrame(
+        {"agent": agents[agent[first]], "buyer": buyers[buyer[first]], "ts": ts[new]}
+    )
 
 
 def main() -> None:
@@ -38,22 +78,18 @@ def main() -> None:
     key_to_ix.update(zip(ag["agent_id"], aix.values, strict=True))
     key_to_ix.pop("", None)
 
-    ch = pd.read_csv(
-        d / "chats.csv",
-        usecols=["客服昵称", "买家昵称", "接待时间"],
-        dtype=str,
-        keep_default_na=False,
-    )
-    ix = ch["客服昵称"].map(key_to_ix)
+    ch = _chats(d / "chats.csv")
+    ix = ch["agent"].map(key_to_ix)
     keep = ix.notna().to_numpy()
     ch = pd.DataFrame(
         {
             "aix": ix[keep].astype(np.int64).to_numpy(),
-            "buyer": ch["买家昵称"].to_numpy()[keep],
-            "ts": pd.to_datetime(ch["接待时间"][keep], format=TS).to_numpy(),
+            "buyer": ch["buyer"].to_numpy()[keep],
+            "ts": ch["ts"].to_numpy()[keep],
         }
     )
-    ch["akey"] = ch["ts"].to_numpy().astype("datetime64[ms]").astype(np.int64) * K + (K - 1 - ch["aix"])
+    ms = ch["ts"].to_numpy().astype("datetime64[ms]").astype(np.int64)
+    ch["akey"] = ms * K + (K - 1 - ch["aix"])
 
     od = pd.read_csv(
         d / "orders.csv",

@@ -1,13 +1,15 @@
 """Benchmark driver: csincentive vs DuckDB vs pandas vs the Polars I/O floor.
 
-    python benchmarks/run.py --size small|5m|20m [--only csincentive,duckdb,pandas,floor]
+    python benchmarks/run.py --size small|5m|20m|msg10|msg20|msg50|msg100
+                             [--only csincentive,duckdb,pandas,floor,read]
                              [--repeat N] [--timeout S] [--keep-out]
     python benchmarks/run.py --size example [--repeat N]
 
 Generates the data set (canonical UTF-8 orders) into benchmarks/data/<size>/ unless it is
-already there, then runs every contender in a fresh subprocess and prints wall time and peak
-RSS (from wait4's rusage of that very child). A contender that fails is reported and the
-driver carries on.
+already there (the msg* sizes: chats.csv a message log, ``--chats-format messages``, about
+8.3 lines a session), then runs every contender in a fresh subprocess and prints wall time
+and peak RSS (from wait4's rusage of that very child). A contender that fails is reported
+and the driver carries on.
 
 `--size example` is the small case: the bundled example month (examples/2026-10, 16 people)
 end to end and `csincentive --help`, each run --repeat times (5 unless given) in turn; it
@@ -35,11 +37,21 @@ SIZES = {  # agents, sessions, orders
     "small": (200, 100_000, 40_000),
     "5m": (2000, 5_000_000, 2_000_000),
     "20m": (2000, 20_000_000, 8_000_000),
+    # message-level months (chats.csv one line per message, ~8.3 lines a session):
+    "msg10": (2000, 1_250_000, 1_000_000),  # 1.04e7 lines, chats.csv 1.0 GB
+    "msg20": (2000, 2_400_000, 1_000_000),  # 2.0e7 lines
+    "msg50": (2000, 6_000_000, 2_400_000),  # 5.0e7 lines, 4.8 GB
+    "msg100": (2000, 12_000_000, 4_800_000),  # 1.0e8 lines, 9.6 GB
 }
 SEED = 7
 MONTH = "2026-10"
 FILES = ("agents.csv", "chats.csv", "orders.csv")
 CONTENDERS = ("floor", "read", "csincentive", "duckdb", "pandas")
+# The chat columns a month needs, by chats.csv format (READ reads them as text).
+CHAT_COLUMNS = {
+    "sessions": ["客服昵称", "买家昵称", "接待时间", "首次响应时长", "评价"],
+    "messages": ["发送时间", "买家", "客服", "发送方"],
+}
 EXAMPLE = ROOT / "examples" / MONTH  # --size example: the bundled month
 EXAMPLE_RUNS = 5
 
@@ -55,13 +67,14 @@ print("rows agents/chats/orders=" + "/".join(map(str, n)))
 """
 
 # The read floor: Polars reading every column pay needs as text (Σ of their byte lengths),
-# the least any CSV-based pipeline must do before parsing a date or a number.
+# the least any CSV-based pipeline must do before parsing a date or a number. The chat
+# columns are the arguments after DATA_DIR (CHAT_COLUMNS).
 READ = """
 import sys
 import polars as pl
 d = sys.argv[1]
 needed = {
-    "chats.csv": ["客服昵称", "买家昵称", "接待时间", "首次响应时长", "评价"],
+    "chats.csv": sys.argv[2:],
     "orders.csv": ["order_id", "buyer", "created_at", "paid_at", "paid_amount", "status",
                    "refund_amount"],
 }
@@ -74,11 +87,14 @@ print("bytes chats/orders=" + "/".join(str(df.item()) for df in pl.collect_all(p
 """
 
 
-def ensure_data(size: str) -> Path:
+def chats_format(size: str) -> str:
+    return "messages" if size.startswith("msg") else "sessions"
+
+
+def generator_args(size: str) -> list[str]:
+    """generate.py's arguments after OUT_DIR for ``size``; joined by spaces, the stamp."""
     agents, sessions, orders = SIZES[size]
-    out = HERE / "data" / size
     args = [
-        str(out),
         "--agents",
         str(agents),
         "--sessions",
@@ -94,6 +110,31 @@ def ensure_data(size: str) -> Path:
         "--encoding",
         "utf-8",
     ]
+    if chats_format(size) == "messages":  # the session sizes keep their stamps
+        args += ["--chats-format", "messages"]
+    return args
+
+
+def link_data(size: str, source: Path) -> None:
+    """Use files generated elsewhere with exactly generator_args(size): link the three into
+    benchmarks/data/<size>/ (file by file, so the stamp is written here, not into source)
+    and write the stamp, so ensure_data takes them as they are."""
+    missing = [f for f in FILES if not (source / f).is_file()]
+    if missing:
+        sys.exit(f"{source} has no {', '.join(missing)}")
+    out = HERE / "data" / size
+    out.mkdir(parents=True, exist_ok=True)
+    for f in FILES:
+        (out / f).unlink(missing_ok=True)
+        (out / f).symlink_to((source / f).resolve())
+    stamp = " ".join(generator_args(size))
+    (out / ".generated").write_text(stamp + "\n")
+    print(f"linked {source} into {out} as generated with: {stamp}", flush=True)
+
+
+def ensure_data(size: str) -> Path:
+    out = HERE / "data" / size
+    args = [str(out), *generator_args(size)]
     marker = out / ".generated"
     stamp = " ".join(args[1:])
     if (
@@ -118,11 +159,11 @@ def warm(data: Path) -> None:
                 pass
 
 
-def command(name: str, data: Path, out_dir: Path) -> list[str] | str:
+def command(name: str, data: Path, out_dir: Path, chats: str) -> list[str] | str:
     if name == "floor":
         return [sys.executable, "-c", FLOOR, str(data)]
     if name == "read":
-        return [sys.executable, "-c", READ, str(data)]
+        return [sys.executable, "-c", READ, str(data), *CHAT_COLUMNS[chats]]
     if name == "duckdb":
         return [sys.executable, str(HERE / "baseline_duckdb.py"), str(data)]
     if name == "pandas":
@@ -251,6 +292,13 @@ def main() -> None:
     )
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
     ap.add_argument("--keep-out", action="store_true", help="keep csincentive's output dir")
+    ap.add_argument(
+        "--data-from",
+        type=Path,
+        metavar="DIR",
+        help="DIR holds this size's files, generated with exactly its arguments and seed: "
+        "link them into benchmarks/data/<size>/ instead of generating",
+    )
     a = ap.parse_args()
     if a.size == "example":
         example(a.repeat or EXAMPLE_RUNS, a.timeout)
@@ -261,11 +309,17 @@ def main() -> None:
     if bad:
         ap.error(f"unknown contender(s): {', '.join(bad)}; choose from {', '.join(CONTENDERS)}")
 
+    if a.data_from:
+        link_data(a.size, a.data_from)
     data = ensure_data(a.size)
+    if not only:  # --only '': the data set is ready, nothing is run
+        print(f"data ready in {data}")
+        return
     sizes = {f: (data / f).stat().st_size / 1e6 for f in FILES}
     agents, sessions, orders = SIZES[a.size]
+    kind = " (chats.csv: message lines)" if chats_format(a.size) == "messages" else ""
     print(
-        f"size={a.size}: {agents} agents, {sessions:,} sessions, {orders:,} orders "
+        f"size={a.size}: {agents} agents, {sessions:,} sessions{kind}, {orders:,} orders "
         f"({' + '.join(f'{f} {mb:.0f} MB' for f, mb in sizes.items())}); "
         f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}",
         flush=True,
@@ -275,7 +329,7 @@ def main() -> None:
     rows = []
     for name in only:
         out_dir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-        cmd = command(name, data, out_dir)
+        cmd = command(name, data, out_dir, chats_format(a.size))
         best = None
         if isinstance(cmd, str):
             best = {"rc": None, "wall": float("nan"), "rss_mb": float("nan"), "note": cmd}

@@ -668,7 +668,9 @@ def test_load_period(tmp_path: Path) -> None:
         "chats": folder / "chats.csv",
         "orders": folder / "orders.csv",
     }
-    results = pl.collect_all([figures.chats, figures.orders, *(c.frame for c in figures.checks)])
+    results = pl.collect_all(
+        [figures.chats.whole(), figures.orders, *(c.frame for c in figures.checks)]
+    )
     assert [r.height for r in results[:2]] == [3, 2]
     assert sum(r.height for r in results[2:]) == 0
     assert period.roster.height == 2

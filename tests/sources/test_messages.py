@@ -439,3 +439,15 @@ def test_qianniu_export_with_an_unknown_account_kind_is_located(tmp_path: Path) 
         "'售后' — write 客服 or 买家 (or the agent's / buyer's account name) as the sender, or "
         "add it to [inputs] system_senders (now: 系统, system)"
     ]
+
+
+def test_lines_are_ordered_by_pair_time_and_line_whatever_order_they_arrive_in() -> None:
+    """The sort before sessions: lines in file order take a stable sort on (pair, time);
+    lines in any other order are sorted on the line too. Both give pair 1 at 5 s (line 2,
+    then 4), pair 1 at 9 s (line 3), pair 2 (line 1)."""
+    from csincentive.sources.messages import _sorted_when_collected
+
+    frame = pl.DataFrame({"__pair": [2, 1, 1, 1], "__t": [1, 5, 9, 5], "line": [1, 2, 3, 4]})
+    for arrived in (frame, frame.reverse()):
+        got = _sorted_when_collected(arrived.lazy(), ["__pair", "__t"], tie="line").collect()
+        assert got["line"].to_list() == [2, 4, 3, 1]

@@ -6,6 +6,7 @@ No computation lives here, and no command module imports Polars at import time, 
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -58,6 +59,9 @@ for command in (
 
 
 def main() -> None:
+    # The rules' models are csincentive's own: no third-party Pydantic plugin is looked
+    # for (the search reads every installed package's entry points, at each start).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     arguments = sys.argv[1:]
     if not arguments or "--help" in arguments:  # the help pages: see light_help_formatter
         from csincentive.cli.render import light_help_formatter

@@ -465,9 +465,12 @@ def _raise_on_missing_values(
     """A table, match or matrix without a default that finds no row leaves a person with
     no value: that payslip would be silently short, so it is an error naming the rule."""
     diagnostics = []
-    for line in meta:
-        missing = computed.filter(pl.col(line.id).is_null() & pl.col(line.id + WHY).is_not_null())
-        for row in missing.select("agent_id", "name", line.id + WHY).iter_rows():
+    lacks = [pl.col(m.id).is_null() & pl.col(m.id + WHY).is_not_null() for m in meta]
+    # One pass says which lines lack a value for someone; only those are looked at.
+    found = computed.select(pl.lit(0), *(x.any().alias(str(i)) for i, x in enumerate(lacks)))
+    flagged = zip(meta, lacks, found.row(0)[1:], strict=True)
+    for line, lacking in ((line, lacking) for line, lacking, some in flagged if some):
+        for row in computed.filter(lacking).select("agent_id", "name", line.id + WHY).iter_rows():
             agent_id, name, why = row
             message = (
                 f"no value for {agent_id} {name} ({why}); add the missing row or case, or a default"
@@ -532,21 +535,26 @@ def _overflow_diagnostic(rules: RuleSet, step: Step, rules_file: Path) -> Diagno
 
 
 def _lines(computed: pl.DataFrame, meta: list[CompiledLine]) -> pl.DataFrame:
-    parts = []
-    for position, line in enumerate(meta):
-        parts.append(
-            computed.select(
-                *PERSON,
-                pl.lit(position, dtype=pl.Int64).alias("_order"),
-                pl.lit(line.id).alias("component"),
-                pl.lit(line.label).alias("label"),
-                pl.lit(line.rule).alias("rule"),
-                pl.lit(line.pays).alias("pays"),
-                show_expr(pl.col(line.id), line.unit).alias("amount"),
-                pl.col(line.id + WHY).alias("explanation"),
-            ).filter(pl.col("explanation").is_not_null())
-        )
-    lines = pl.concat(parts, how="vertical")
+    """Every person × line explained: every line's amount and why in one select, unpivoted."""
+    amounts, whys = [f"_a{i}" for i in range(len(meta))], [f"_w{i}" for i in range(len(meta))]
+    wide = computed.select(
+        *PERSON,
+        *(show_expr(pl.col(m.id), m.unit).alias(a) for m, a in zip(meta, amounts, strict=True)),
+        *(pl.col(m.id + WHY).alias(w) for m, w in zip(meta, whys, strict=True)),
+    )
+    about = pl.DataFrame(
+        [(amounts[i], i, m.id, m.label, m.rule, m.pays) for i, m in enumerate(meta)],
+        schema=["_line", ("_order", pl.Int64), "component", "label", "rule", ("pays", pl.Boolean)],
+        orient="row",
+    )
+    explained = wide.unpivot(whys, index=[], value_name="explanation").get_column("explanation")
+    lines = (
+        wide.unpivot(amounts, index=PERSON, variable_name="_line", value_name="amount")
+        .with_columns(explained)
+        .join(about, on="_line", how="left", maintain_order="left")
+        .filter(pl.col("explanation").is_not_null())
+        .select(*PERSON, "_order", "component", "label", "rule", "pays", "amount", "explanation")
+    )
     return lines.sort("agent_id", "_order").drop("_order")
 
 

@@ -31,6 +31,7 @@ from csincentive.core.month import Month
 from csincentive.month.accounts import NOTHING_IGNORED, IgnoredAccounts, account_diagnostics
 from csincentive.month.attribution import attribute_orders, buyer_key, resolve_accounts
 from csincentive.month.metrics import (
+    added_sums,
     chat_sums,
     month_chat_metrics,
     reconciliation,
@@ -169,19 +170,24 @@ def read_exports(inputs: MonthInputs) -> ParsedExports:
     """The chats, their sums per account and the orders, parsed with every row validated,
     in one read of each file."""
     source, files, (year, month) = _raw(inputs), inputs.exports, inputs.month
+
     # Accounts are few and chats many: the account is read as a categorical (a 32-bit
     # code per chat) and resolved to its agent once per account (resolve_accounts).
-    sessions = source.chats.with_columns(pl.col("agent").cast(pl.Categorical), buyer_key())
-    chats = sessions.select("agent", "buyer_key", "start_time")
-    sums = chat_sums(sessions, year, month, account="agent")
+    def chats_and_sums(sessions: pl.LazyFrame) -> list[pl.LazyFrame]:
+        sessions = sessions.with_columns(pl.col("agent").cast(pl.Categorical), buyer_key())
+        chats = sessions.select("agent", "buyer_key", "start_time")
+        return [chats, chat_sums(sessions, year, month, account="agent")]
+
     status = pl.col("status").cast(pl.Categorical)  # a few words, millions of orders
     orders = source.orders.with_columns(buyer_key(), status).select(
         *ORDER_INPUT_COLUMNS, *_flag(source.orders)
     )
     try:
-        chats_df, sums_df, orders_df = pl.collect_all([chats, sums, orders])
+        (chats_df, sums_df), (orders_df,) = source.chats.collect(chats_and_sums, [orders])
     except pl.exceptions.PolarsError as error:  # e.g. a quote never closed
         raise unreadable(files, error) from None
+    if source.chats.parts > 1:  # each part's sums, added up (integers: exactly)
+        sums_df = added_sums(sums_df, account="agent")
     read = {n: inputs.workbooks[n].copy if n in inputs.workbooks else files[n] for n in files}
     _check_rows(source.checks, read, {"chats": sums_df, "orders": orders_df})
     if not orders_df["line"].is_sorted():  # what the engine read in parallel, in file order

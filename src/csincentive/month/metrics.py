@@ -109,6 +109,18 @@ def chat_sums(
     )
 
 
+def added_sums(sums: pl.DataFrame, account: str = "agent_key") -> pl.DataFrame:
+    """chat_sums of several parts of one export (sources.message_parts) as one row per
+    account and relative_month: the counts and whole-millisecond sums added, the first
+    line the least, a flagged row anywhere flagging the account — the same values the
+    whole export gives at once."""
+    keys = [account, "relative_month"]
+    first = [pl.col("first_line").min()] if "first_line" in sums.columns else []
+    flagged = [pl.col("row_problem").any()] if "row_problem" in sums.columns else []
+    summed = [c for c in sums.columns if c not in {*keys, "first_line", "row_problem"}]
+    return sums.group_by(keys).agg(pl.col(summed).sum(), *first, *flagged).select(sums.columns)
+
+
 def month_chat_metrics(
     sums: pl.LazyFrame, chats: pl.LazyFrame, year: int, month: int
 ) -> pl.LazyFrame:

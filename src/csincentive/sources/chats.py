@@ -21,17 +21,20 @@ from csincentive.sources.headers import (
     read_header,
     resolve_columns,
 )
+from csincentive.sources.message_parts import ChatSessions, part_count
 from csincentive.sources.messages import (
     MESSAGE_REQUIRED,
     QIANNIU_REQUIRED,
     MessageRules,
     agents_from_accounts,
+    lines_that_count,
     message_checks,
-    sessions_from_messages,
+    sessions_of_lines,
 )
 from csincentive.sources.parsing import (
     DATETIME,
     DATETIME_PARSER,
+    ROW_PROBLEM,
     SECONDS_PARSER,
     ProblemCheck,
     cell_check,
@@ -92,10 +95,31 @@ def load_chats(
     session_gap_minutes: int = 10,
     message_rules: MessageRules | None = None,
 ) -> tuple[pl.LazyFrame, ChatFormat, list[ProblemCheck]]:
-    """chats.csv → lazy session-level frame, its detected format and its row checks.
+    """chats.csv → lazy session-level frame, its detected format and its row checks
+    (load_chat_sessions with every session in one frame)."""
+    sessions, chat_format, checks = load_chat_sessions(
+        path,
+        work_dir=work_dir,
+        column_map=column_map,
+        session_gap_minutes=session_gap_minutes,
+        message_rules=message_rules,
+    )
+    return sessions.whole(), chat_format, checks
+
+
+def load_chat_sessions(
+    path: Path,
+    *,
+    work_dir: Path,
+    column_map: Mapping[str, str] | None = None,
+    session_gap_minutes: int = 10,
+    message_rules: MessageRules | None = None,
+) -> tuple[ChatSessions, ChatFormat, list[ProblemCheck]]:
+    """chats.csv → its sessions (lazy), its detected format and its row checks.
 
     A message-level export becomes sessions here (see sessions_from_messages), following
-    ``message_rules``; a session-level export ignores them."""
+    ``message_rules``, in parts when it is big (sources.message_parts); a session-level
+    export ignores them."""
     display = str(path)
     readable = ensure_utf8(path, work_dir, display=display)
     header = read_header(readable, display)
@@ -116,7 +140,8 @@ def load_chats(
         wanted = [found[n] for n in (*SESSION_REQUIRED, *SESSION_OPTIONAL) if n in found]
         base = _session_base(scan(readable, header, wanted), found)
         checks = _session_checks(display, base, found)
-        return _session_frame(base, found, row_problem(checks)), chat_format, checks
+        frame = _session_frame(base, found, row_problem(checks))
+        return ChatSessions(frame), chat_format, checks
     required_columns = [found[n] for n in required]
     # Only the columns the rules need: content is read to recognise auto-replies, and in
     # 千牛's export the lines it writes itself (转交, 撤回 …).
@@ -124,12 +149,24 @@ def load_chats(
     wanted = required_columns + ([found["content"]] if content else [])
     base = with_parsed(scan(readable, header, wanted), {"time": DATETIME_PARSER})
     checks = message_checks(display, base, found, required_columns, rules)
-    if qianniu:
-        base = agents_from_accounts(base.with_columns(row_problem(checks)))
-    sessions = sessions_from_messages(
-        base, session_gap_minutes, rules=rules, row_problem=row_problem(checks)
-    )
-    return sessions, chat_format, checks
+    flag = row_problem(checks)
+    if not qianniu:  # a line counts or not by itself: decided as the export is read
+
+        def make_sessions(lines: pl.LazyFrame) -> pl.LazyFrame:
+            return sessions_of_lines(lines, session_gap_minutes, rules)
+
+        lines = lines_that_count(base, rules, flag)
+    else:  # 千牛: a line's agent is found in its buyer's chat, part by part
+
+        def make_sessions(lines: pl.LazyFrame) -> pl.LazyFrame:
+            lines = agents_from_accounts(lines)
+            counted = lines_that_count(lines, rules, pl.col(ROW_PROBLEM))
+            return sessions_of_lines(counted, session_gap_minutes, rules)
+
+        kept = ["line", "account", "buyer", "sender", parsed("time"), *["content"] * content]
+        lines = base.select(*kept, flag)
+    parts = part_count(readable.stat().st_size)
+    return ChatSessions(lines, make_sessions, parts, work_dir), chat_format, checks
 
 
 def _with_sender(found: Mapping[str, Column]) -> dict[str, Column]:

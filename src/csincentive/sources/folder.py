@@ -29,8 +29,9 @@ from csincentive.core.diagnostics import Diagnostic, InputError
 from csincentive.core.month import Month
 from csincentive.core.names import RosterFieldType
 from csincentive.sources.agent_report import AgentReport, read_agent_report, report_path
-from csincentive.sources.chats import CHAT_ALIASES, ChatFormat, load_chats
+from csincentive.sources.chats import CHAT_ALIASES, ChatFormat, load_chat_sessions
 from csincentive.sources.extras import NO_EXTRAS, Extras, ExtrasWanted, read_extras
+from csincentive.sources.message_parts import ChatSessions
 from csincentive.sources.messages import MessageRules
 from csincentive.sources.orders import MAX_AMOUNT, ORDER_ALIASES, load_orders
 from csincentive.sources.parsing import ProblemCheck
@@ -83,7 +84,7 @@ class ChatsAndOrders:
     each order to a chat (attribution) and counts per agent from both. A per-agent report
     in the folder as well is ``report``: the month compares its figures with its own."""
 
-    chats: pl.LazyFrame
+    chats: ChatSessions
     chat_format: ChatFormat
     orders: pl.LazyFrame
     checks: list[ProblemCheck] = field(default_factory=list)
@@ -329,7 +330,7 @@ def _chats_and_orders(
     problems: list[Diagnostic] = []
     chats = _gathered(
         problems,
-        lambda: load_chats(
+        lambda: load_chat_sessions(
             files["chats"],
             work_dir=work_dir,
             column_map=reading.column_map,
