@@ -25,7 +25,7 @@ import polars as pl
 # near 1.2 GB for the whole month); splitting costs a write and a read of the lines (about a
 # quarter more CPU at that size), which only pays where one go would not fit. Above, parts of
 # PART_BYTES of export: a part's lines take about three times their CSV size while sorted,
-# so a part stays well under 1 GiB, and a month of 1e8 lines (about 10 GB) is 40 parts.
+# so a part stays well under 1 GiB, and a month of 1e8 lines (about 10 GB) is 38 parts.
 WHOLE_BYTES = 1024 * 1024 * 1024
 PART_BYTES = 256 * 1024 * 1024
 PART = "__part"
