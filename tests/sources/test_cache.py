@@ -134,3 +134,21 @@ def test_another_month_of_the_same_files_is_read_again(
     assert len(reads) == 2
     assert november.period == "2026-11" and again.payroll.equals(october.payroll)
     assert november.metrics["sessions"].sum() == 0  # the test month's chats are October's
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("off", None), ("0", None), ("FALSE", None), ("no", None), ("on", "home"), ("1", "home")]
+    + [("true", "home"), ("", "home"), ("/srv/cache", "/srv/cache")],
+)
+def test_the_cache_variable_is_a_folder_or_on_or_off(
+    value: str, expected: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """CSINCENTIVE_CACHE=on (or 1, true) is the usual folder, not a folder named "on"; off
+    (or 0, no, false) is no cache; anything else is the folder itself."""
+    from csincentive.sources.cache import cache_root
+
+    monkeypatch.setenv("CSINCENTIVE_CACHE", value)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    want = tmp_path / "csincentive" if expected == "home" else expected
+    assert cache_root() == (Path(want) if want is not None else None)

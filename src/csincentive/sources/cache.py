@@ -6,8 +6,9 @@ the next `run`, `rank`, `explain` or `compare` of the same files starts from the
 is found by the files' paths, sizes and modification times, the reading settings of the
 rules ([inputs]), the month paid and the csincentive version: change any of them and the
 exports are read again. The cache is `$CSINCENTIVE_CACHE` (or `~/.cache/csincentive`);
-`CSINCENTIVE_CACHE=off` turns it off. A cache that cannot be written is skipped, never an
-error.
+`CSINCENTIVE_CACHE=off` (or 0, no, false) turns it off, and on (1, yes, true) means the
+usual folder, never a folder named "on". A cache that cannot be written is skipped, never
+an error.
 """
 
 from __future__ import annotations
@@ -36,11 +37,15 @@ _SAVING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csincentive-cach
 _PENDING: dict[Path, Future[None]] = {}
 
 
+OFF = ("off", "0", "no", "false")
+ON = ("on", "1", "yes", "true")  # the usual folder, as when the variable is not set
+
+
 def cache_root() -> Path | None:
     value = os.environ.get(CACHE_ENV, "")
-    if value.lower() == "off":
+    if value.strip().lower() in OFF:
         return None
-    if value:
+    if value and value.strip().lower() not in ON:
         return Path(value)
     try:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
