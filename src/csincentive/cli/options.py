@@ -38,6 +38,7 @@ MonthOption = Annotated[
     str | None,
     typer.Option("--month", help="The month paid, YYYY-MM, when the folder is not named so."),
 ]
+OutOption = Annotated[Path | None, typer.Option(help="Where to write; default PERIOD/out/.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="The result as JSON.")]
 
 

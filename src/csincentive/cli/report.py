@@ -11,13 +11,13 @@ from csincentive.cli.options import (
     LangOption,
     LedgerOption,
     MonthOption,
+    OutOption,
     PeriodArgument,
     RulesOption,
     fail,
     parse_month,
 )
 
-OutOption = Annotated[Path | None, typer.Option(help="Where to write; default PERIOD/out/.")]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace a report already written there.")
 ]

@@ -11,6 +11,7 @@ import typer
 from csincentive.cli.options import (
     LangOption,
     MonthOption,
+    OutOption,
     PeriodArgument,
     RulesOption,
     fail,
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from csincentive.month.result import MonthResult
 
 
-OutOption = Annotated[Path | None, typer.Option(help="Where to write; default PERIOD/out/.")]
 ForceOption = Annotated[
     bool,
     typer.Option("--force", help="Replace a payroll already written there (not a sealed month)."),
