@@ -6,6 +6,7 @@ No computation lives here, and no command module imports Polars at import time, 
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -67,4 +68,12 @@ def main() -> None:
         from csincentive.cli.render import light_help_formatter
 
         light_help_formatter()
-    app()
+    try:
+        app()
+    finally:
+        # The process ends here. Python's last garbage collections would walk every
+        # object the run made, only to free memory the system takes back at exit: 0.12 s
+        # of the bundled month's 0.9 s, 0.1 s of a 2,000-person month's. Frozen, they are
+        # skipped. Nothing is left to flush: every file is written and closed by now.
+        # (main is the process's entry point: a program calls `app` or the library.)
+        gc.freeze()
