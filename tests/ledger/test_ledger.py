@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from csincentive.cli import app
 from csincentive.core.diagnostics import InputError
 from csincentive.ledger.diff import diff_lines
+from csincentive.ledger.disk import write_table
 from csincentive.ledger.store import Ledger
 from csincentive.month.compute import compute_month
 
@@ -109,6 +110,21 @@ def test_tables_read_back_exactly(month: Path, ledger_dir: Path):
     assert ledger.lines("2026-10")["amount"].dtype == pl.String
     assert ledger.months() == ["2026-10"] and ledger.has("2026-10")
     assert not ledger.has("2026-09")
+
+
+def test_a_table_is_the_same_bytes_however_it_is_chunked_in_memory(tmp_path: Path):
+    # Row groups follow a fixed size, not the chunks a query happened to leave the table in
+    # (which move with the query plan): the manifest's hash is the table's, not the plan's.
+    # 600,000 rows: three row groups (262,144 each, then the rest).
+    table = pl.DataFrame({"order_id": [f"41{i:014d}" for i in range(600_000)]}).with_columns(
+        amount=pl.int_range(600_000).cast(pl.Decimal(38, 2))
+    )
+    chunked = pl.concat([table.slice(i, 77_777) for i in range(0, table.height, 77_777)])
+    assert chunked.n_chunks() > 1 and table.n_chunks() == 1
+    write_table(table, tmp_path / "one.parquet")
+    write_table(chunked, tmp_path / "many.parquet")
+    assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "many.parquet").read_bytes()
+    assert pl.read_parquet(tmp_path / "many.parquet").equals(table)
 
 
 def test_rerunning_an_open_month_keeps_the_earlier_runs_as_history(month: Path, ledger_dir: Path):

@@ -30,6 +30,7 @@ from csincentive.ledger.layout import HISTORY, MANIFEST
 REPLACED = ".replaced-"
 STAGING = ".staging-"
 CHUNK = 1 << 22  # bytes read at a time when hashing a file
+ROW_GROUP = 512 * 512  # rows per Parquet row group (Polars' default size)
 
 
 def digest_file(path: str | Path) -> str:
@@ -61,7 +62,10 @@ def write_table(table: pl.DataFrame, path: Path) -> None:
     # lz4: a third less time than the default zstd for the orders of a big month, and
     # reads back twice as fast; the files are about half again as large. No min/max
     # statistics: the ledger reads whole tables, and they cost a sixth of the time.
-    table.write_parquet(path, compression="lz4", statistics=False)
+    # Row groups of a fixed size: left to Polars they follow the chunks the table happens
+    # to be held in, which move with the query that made it, so the same table could be
+    # written as different bytes (and hash differently in the manifest).
+    table.write_parquet(path, compression="lz4", statistics=False, row_group_size=ROW_GROUP)
 
 
 def adopt_table(source: Path, folder: Path, name: str) -> dict[str, str]:
