@@ -37,6 +37,7 @@ gross: A1 2500+235+100+410.25 = 3245.25; A2 2000+94+209.40 = 2303.40;
 from __future__ import annotations
 
 import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,6 +46,7 @@ import pytest
 from blake3 import blake3
 from helpers import ROOT, D, line
 
+from csincentive.core.diagnostics import InputError
 from csincentive.ledger.store import Ledger
 from csincentive.month.compute import compute_month
 
@@ -121,3 +123,63 @@ def test_the_ledger_keeps_the_reports_hash(result, tmp_path: Path):
         "agent_report": blake3((MONTH / "agent_report.xlsx").read_bytes()).hexdigest(),
     }
     assert manifest["gross"] == "19191.20"  # the gross column above, summed
+
+
+def _month_with(tmp_path: Path, files: dict[str, Path]) -> Path:
+    """The month's agents.csv, and each file of ``files`` under its name there (no
+    agent_report.*)."""
+    folder = tmp_path / "2026-10"
+    folder.mkdir()
+    shutil.copy(MONTH / "agents.csv", folder / "agents.csv")
+    for name, source in files.items():
+        shutil.copy(source, folder / name)
+    return folder
+
+
+def test_a_report_kept_under_its_downloaded_name_pays_the_same(result, tmp_path: Path):
+    # The same report, named as 生意参谋 downloads it: no chats, no orders, no
+    # agent_report.*, so the folder's one file whose header is a report's is the report.
+    downloaded = "客服绩效_2026年10月.xlsx"
+    folder = _month_with(tmp_path, {downloaded: MONTH / "agent_report.xlsx"})
+    found = compute_month(folder, RULES)
+    assert found.payroll.equals(result.payroll)  # 19,191.20, worked by hand above
+    assert found.lines.equals(result.lines)
+    assert [(w.code, Path(w.file).name) for w in found.warnings] == [("W409", downloaded)]
+    assert "(生意参谋 客服绩效)" in found.warnings[0].message
+    assert "rename it agent_report.xlsx" in found.warnings[0].message
+    assert found.reconciliation["source"].to_list() == [f"{downloaded} (生意参谋 客服绩效)"]
+
+
+def test_two_files_that_read_as_reports_are_not_guessed_between(tmp_path: Path):
+    report = MONTH / "agent_report.xlsx"
+    folder = _month_with(tmp_path, {"客服绩效_9月.xlsx": report, "客服绩效_10月.xlsx": report})
+    with pytest.raises(InputError) as caught:
+        compute_month(folder, RULES)
+    (problem,) = caught.value.diagnostics
+    assert problem.code == "D807"
+    assert "客服绩效_10月.xlsx, 客服绩效_9月.xlsx" in problem.message
+
+
+def test_a_folder_without_exports_or_a_report_still_asks_for_them(tmp_path: Path):
+    # agents.csv itself is never taken for a report; neither is a workbook that is not one.
+    folder = _month_with(
+        tmp_path, {"考勤.xlsx": ROOT / "examples" / "xlsx" / "2026-10" / "orders.xlsx"}
+    )
+    with pytest.raises(InputError) as caught:
+        compute_month(folder, RULES)
+    assert [(d.code, Path(d.file).name) for d in caught.value.diagnostics] == [
+        ("D101", "chats.csv"),
+        ("D101", "orders.csv"),
+    ]
+
+
+def test_beside_the_exports_a_report_is_read_only_under_its_own_name(tmp_path: Path):
+    # With chats and orders there, a report is compared with them only as agent_report.*:
+    # a stray workbook in the folder does not start a comparison.
+    source = ROOT / "examples" / "2026-10"
+    folder = tmp_path / "2026-10"
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("out"))
+    shutil.copy(MONTH / "agent_report.xlsx", folder / "客服绩效_2026年10月.xlsx")
+    paid = compute_month(folder, RULES)
+    assert paid.payroll.equals(compute_month(source, RULES).payroll)
+    assert not [w for w in paid.warnings if w.code.startswith(("W40", "D8"))]

@@ -182,6 +182,9 @@ CODES: dict[str, Code] = {
     "D804": _error("a workbook cell holds an Excel error (#DIV/0!, #N/A …) in a column read"),
     "D805": _error("the folder holds one input twice (a CSV and a workbook, or .xlsx and .xls)"),
     "D806": _error("宝贝报表: the item lines of one order name different buyers or creation times"),
+    "D807": _error(
+        "no chats, orders or agent_report.*, and several files read as a per-agent report"
+    ),
     "D830": _error("agent report: no header row naming each agent's account and figures"),
     "D831": _error("agent report: two columns with the same header"),
     "D832": _error("agent report: a figure not counted yet (延迟统计 …): download it again later"),
@@ -240,6 +243,9 @@ CODES: dict[str, Code] = {
         "agent report beside chats and orders: a person with chats or orders has no report row"
     ),
     "W408": _warning("agent report: a roster agent employed in the month has no row (figures 0)"),
+    "W409": _warning(
+        "agent report: read from a file not named agent_report.*, found by its header"
+    ),
     # -- O: output files
     "O100": _error("an output file already exists (pass --force to replace it)"),
     "O101": _error("the output files cannot be written"),

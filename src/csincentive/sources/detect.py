@@ -30,7 +30,13 @@ from csincentive.sources.parsing import DATETIME_FORMATS
 from csincentive.sources.report_header import HEADER_ROWS, find_header, read_grid
 from csincentive.sources.roster import ROSTER_OPTIONAL, ROSTER_REQUIRED
 from csincentive.sources.statutory import STATUTORY_DTYPES, YTD_ALIASES
-from csincentive.sources.workbook import column_letter, csv_copy, is_workbook, read_sheet
+from csincentive.sources.workbook import (
+    WORKBOOK_SUFFIXES,
+    column_letter,
+    csv_copy,
+    is_workbook,
+    read_sheet,
+)
 
 ROSTER_ALIASES: dict[str, tuple[str, ...]] = {
     name: () for name in (*ROSTER_REQUIRED, *ROSTER_OPTIONAL, *STATUTORY_DTYPES)
@@ -139,6 +145,34 @@ def _inspected(path: Path, work: Path, column_map: Mapping[str, str] | None) -> 
     found.problems = [locate(d) for d in problems]
     _count(found, readable, header, {n: c.index for n, c in resolved.found.items()})
     return found
+
+
+def report_by_content(
+    folder: Path, work: Path, column_map: Mapping[str, str] | None = None
+) -> Path | None:
+    """The one file of ``folder`` that is a per-agent report by its content (生意参谋's
+    客服绩效 kept as downloaded, 客服绩效_2026年10月.xlsx), for a month folder with neither
+    agent_report.* nor chats or orders; None when none is. Several (D807) stop the month:
+    which of them is the month's cannot be guessed. The folder's other inputs, known by
+    their names (agents.csv, attendance.xlsx …), and Excel's lock files (~$…) are not
+    looked at."""
+    candidates = [
+        path
+        for path in sorted(folder.iterdir())
+        if path.is_file()
+        and path.suffix.lower() in (*WORKBOOK_SUFFIXES, ".csv")
+        and path.stem.lower() not in KINDS
+        and not path.name.startswith(("~$", "."))
+    ]
+    found = [path for path in candidates if _is_report(path, work, column_map)]
+    if len(found) > 1:
+        names = ", ".join(path.name for path in found)
+        message = (
+            f"{len(found)} files read as a per-agent report ({names}) and there are no chats "
+            "or orders — name the month's agent_report.xlsx (.xls, .csv), or take the others out"
+        )
+        raise InputError.single(str(folder), message, code="D807")
+    return found[0] if found else None
 
 
 def _is_report(path: Path, work: Path, column_map: Mapping[str, str] | None) -> bool:

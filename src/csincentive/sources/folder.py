@@ -30,6 +30,7 @@ from csincentive.core.month import Month
 from csincentive.core.names import RosterFieldType
 from csincentive.sources.agent_report import AgentReport, read_agent_report, report_path
 from csincentive.sources.chats import CHAT_ALIASES, ChatFormat, load_chat_sessions
+from csincentive.sources.detect import report_by_content
 from csincentive.sources.extras import NO_EXTRAS, Extras, ExtrasWanted, read_extras
 from csincentive.sources.message_parts import ChatSessions
 from csincentive.sources.messages import MessageRules
@@ -162,6 +163,10 @@ def read_month(
     folder, work_dir = Path(folder), Path(work_dir)
     files = _input_files(folder)
     report = report_path(folder)
+    # No exports and no agent_report.*: a report kept under the name it was downloaded as.
+    by_content = report is None and not any(files[n].is_file() for n in ("chats", "orders"))
+    if by_content:
+        report = report_by_content(folder, work_dir, reading.column_map)
     when = _month_and_files(folder, files, month, report)
     books = Workbooks(work_dir / "sheets", reading.sheet)
     with relocated(books.copies):
@@ -188,7 +193,20 @@ def read_month(
         )  # fmt: skip
     inputs = MonthInputs(folder, when, roster, files["agents"], figures, extras)
     inputs.workbooks, inputs.notes = books.copies, books.summaries()
+    if by_content and isinstance(figures, FromReport):
+        inputs.notes.append(_found_by_content(figures.report))
     return inputs
+
+
+def _found_by_content(report: AgentReport) -> Diagnostic:
+    """W409: the month was paid from a report recognised by its header, not its name."""
+    named = f"agent_report{report.file.suffix.lower()}"
+    message = (
+        f"read as the month's per-agent report ({report.tool}): its header is one, and the "
+        f"folder has no chats, orders or agent_report.* — rename it {named} to say so, or "
+        "take it out if it is not this month's report"
+    )
+    return Diagnostic(str(report.file), message, code="W409", severity="warning")
 
 
 def _input_files(folder: Path) -> dict[str, Path]:
