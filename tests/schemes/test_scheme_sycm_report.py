@@ -161,16 +161,19 @@ def test_two_files_that_read_as_reports_are_not_guessed_between(tmp_path: Path):
 
 
 def test_a_folder_without_exports_or_a_report_still_asks_for_them(tmp_path: Path):
-    # agents.csv itself is never taken for a report; neither is a workbook that is not one.
-    folder = _month_with(
-        tmp_path, {"考勤.xlsx": ROOT / "examples" / "xlsx" / "2026-10" / "orders.xlsx"}
-    )
+    # agents.csv itself is never taken for a report; neither is an order export kept as
+    # 订单.xlsx, which the error names instead (its header is an order export's).
+    orders = ROOT / "examples" / "xlsx" / "2026-10" / "orders.xlsx"
+    folder = _month_with(tmp_path, {"订单.xlsx": orders})
     with pytest.raises(InputError) as caught:
         compute_month(folder, RULES)
     assert [(d.code, Path(d.file).name) for d in caught.value.diagnostics] == [
         ("D101", "chats.csv"),
         ("D101", "orders.csv"),
     ]
+    assert "订单.xlsx has the header of an order export: rename it orders.xlsx" in (
+        caught.value.diagnostics[1].message
+    )
 
 
 def test_beside_the_exports_a_report_is_read_only_under_its_own_name(tmp_path: Path):

@@ -695,6 +695,59 @@ def test_load_period_collects_problems_of_all_files(tmp_path: Path) -> None:
     assert codes == [("agents.csv", "D103"), ("chats.csv", "D103")]
 
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "2026-10"
+
+
+def test_an_input_kept_under_another_name_is_named_in_the_error(tmp_path: Path) -> None:
+    # Each file as a shop keeps it (the roster as 花名册, the exports as downloaded): the
+    # month still stops, but each D101 names the file whose header is the input's.
+    folder = tmp_path / "2026-10"
+    folder.mkdir()
+    (folder / "花名册.csv").write_bytes((EXAMPLE / "agents.csv").read_bytes())
+    (folder / "聊天记录_20261001-20261031.csv").write_bytes((EXAMPLE / "chats.csv").read_bytes())
+    (folder / "ExportOrderList202610.csv").write_bytes((EXAMPLE / "orders.csv").read_bytes())
+    with pytest.raises(InputError) as info:
+        read_month(folder, work_dir=tmp_path / "work")
+    assert [(d.code, d.message) for d in info.value.diagnostics] == [
+        (
+            "D101",
+            f"file not found — 花名册.csv has the header of a roster: rename it agents.csv "
+            f"(or put agents.csv in {folder})",
+        ),
+        (
+            "D101",
+            "file not found — 聊天记录_20261001-20261031.csv has the header of a chat export: "
+            f"rename it chats.csv (or put chats.csv in {folder})",
+        ),
+        (
+            "D101",
+            "file not found — ExportOrderList202610.csv has the header of an order export: "
+            f"rename it orders.csv (or put orders.csv in {folder})",
+        ),
+    ]
+
+
+def test_two_files_that_could_be_the_input_are_not_guessed_between(tmp_path: Path) -> None:
+    folder = make_period(tmp_path)
+    (folder / "chats.csv").rename(folder / "chats_a.csv")
+    (folder / "chats_b.xlsx").write_bytes(b"not a workbook")  # unreadable: not a candidate
+
+    def missing() -> list[tuple[str, str]]:
+        with pytest.raises(InputError) as info:
+            read_month(folder, work_dir=tmp_path / "work", month=(2026, 10))
+        return [(d.code, d.message) for d in info.value.diagnostics]
+
+    assert missing() == [
+        (
+            "D101",
+            "file not found — chats_a.csv has the header of a chat export: rename it "
+            f"chats.csv (or put chats.csv in {folder})",
+        )
+    ]
+    (folder / "chats_c.csv").write_bytes((folder / "chats_a.csv").read_bytes())
+    assert missing() == [("D101", f"file not found — put chats.csv in {folder}")]
+
+
 def test_empty_file_has_no_header(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_orders(write(tmp_path / "orders.csv", ""), work_dir=tmp_path)

@@ -156,15 +156,7 @@ def report_by_content(
     which of them is the month's cannot be guessed. The folder's other inputs, known by
     their names (agents.csv, attendance.xlsx …), and Excel's lock files (~$…) are not
     looked at."""
-    candidates = [
-        path
-        for path in sorted(folder.iterdir())
-        if path.is_file()
-        and path.suffix.lower() in (*WORKBOOK_SUFFIXES, ".csv")
-        and path.stem.lower() not in KINDS
-        and not path.name.startswith(("~$", "."))
-    ]
-    found = [path for path in candidates if _is_report(path, work, column_map)]
+    found = [path for path in _unnamed(folder) if _is_report(path, work, column_map)]
     if len(found) > 1:
         names = ", ".join(path.name for path in found)
         message = (
@@ -173,6 +165,53 @@ def report_by_content(
         )
         raise InputError.single(str(folder), message, code="D807")
     return found[0] if found else None
+
+
+# The inputs a month cannot do without, by the kind of file _kind finds each to be.
+REQUIRED_KINDS = {"agents": "roster", "chats": "chats", "orders": "orders"}
+
+
+def unnamed_inputs(
+    folder: Path, work: Path, missing: Sequence[str], column_map: Mapping[str, str] | None = None
+) -> dict[str, Path]:
+    """For each of the ``missing`` inputs (agents, chats, orders): the one other file of
+    ``folder`` whose header is that input's (聊天记录_10月.csv, a chat export kept as
+    exported), so the error can say which file to rename. An input two files read as gets
+    none: which one is meant cannot be guessed. A per-agent report is not one of them."""
+    found: dict[str, list[Path]] = {name: [] for name in missing}
+    for path in _unnamed(folder):
+        try:
+            header = _header(path, work)
+            if _is_report(path, work, column_map):
+                continue
+        except InputError:  # not readable as any input: nothing to suggest
+            continue
+        kind = _kind(path, header, column_map)[0]
+        for name in missing:
+            if REQUIRED_KINDS[name] == kind:
+                found[name].append(path)
+    return {name: paths[0] for name, paths in found.items() if len(paths) == 1}
+
+
+def _unnamed(folder: Path) -> list[Path]:
+    """The folder's workbooks and CSV files not named as one of its inputs (agents.csv,
+    attendance.xlsx …), without Excel's lock files (~$…)."""
+    return [
+        path
+        for path in sorted(folder.iterdir())
+        if path.is_file()
+        and path.suffix.lower() in (*WORKBOOK_SUFFIXES, ".csv")
+        and path.stem.lower() not in KINDS
+        and path.stem.lower() != "agent_report"
+        and not path.name.startswith(("~$", "."))
+    ]
+
+
+def _header(path: Path, work: Path) -> list[str]:
+    """A file's header as its reader finds it: a workbook's header row, a CSV's first line."""
+    if is_workbook(path):
+        return list(read_sheet(path, known=_all_known()).header)
+    return read_header(ensure_utf8(path, work, display=str(path)), str(path))
 
 
 def _is_report(path: Path, work: Path, column_map: Mapping[str, str] | None) -> bool:

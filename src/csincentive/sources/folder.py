@@ -30,7 +30,7 @@ from csincentive.core.month import Month
 from csincentive.core.names import RosterFieldType
 from csincentive.sources.agent_report import AgentReport, read_agent_report, report_path
 from csincentive.sources.chats import CHAT_ALIASES, ChatFormat, load_chat_sessions
-from csincentive.sources.detect import report_by_content
+from csincentive.sources.detect import report_by_content, unnamed_inputs
 from csincentive.sources.extras import NO_EXTRAS, Extras, ExtrasWanted, read_extras
 from csincentive.sources.message_parts import ChatSessions
 from csincentive.sources.messages import MessageRules
@@ -41,6 +41,7 @@ from csincentive.sources.statutory import STATUTORY_DTYPES
 from csincentive.sources.workbook import SheetCopy, Workbooks, input_file, located, relocated
 
 FILES = {"agents": "agents.csv", "chats": "chats.csv", "orders": "orders.csv"}
+WHAT = {"agents": "a roster", "chats": "a chat export", "orders": "an order export"}
 # The per-agent figures made from orders (an orders.csv with only its header makes them 0);
 # every other figure but late_refunds (earlier months' orders) is made from chats, and so
 # are these, since an order counts only when it is credited to a chat.
@@ -167,7 +168,9 @@ def read_month(
     by_content = report is None and not any(files[n].is_file() for n in ("chats", "orders"))
     if by_content:
         report = report_by_content(folder, work_dir, reading.column_map)
-    when = _month_and_files(folder, files, month, report)
+    when = _month_and_files(
+        folder, files, month, report, _renames(folder, files, report, reading, work_dir)
+    )
     books = Workbooks(work_dir / "sheets", reading.sheet)
     with relocated(books.copies):
         problems: list[Diagnostic] = []
@@ -274,11 +277,29 @@ def _gathered(problems: list[Diagnostic], read: Callable[[], T]) -> T | None:
         return None
 
 
+def _renames(
+    folder: Path, files: Mapping[str, Path], report: Path | None, reading: Reading, work_dir: Path
+) -> dict[str, Path]:
+    """For each required input the folder lacks (the exports only without a report): the
+    file there whose header is that input's, kept under another name (detect.unnamed_inputs)."""
+    missing = [
+        name
+        for name, path in files.items()
+        if not path.is_file() and (name == "agents" or report is None)
+    ]
+    return unnamed_inputs(folder, work_dir, missing, reading.column_map) if missing else {}
+
+
 def _month_and_files(
-    folder: Path, files: Mapping[str, Path], month: tuple[int, int] | None, report: Path | None
+    folder: Path,
+    files: Mapping[str, Path],
+    month: tuple[int, int] | None,
+    report: Path | None,
+    renames: Mapping[str, Path],
 ) -> Month:
     """The month paid, once the folder and its files are known to be there: the roster,
-    and chats + orders unless a per-agent report stands in for both."""
+    and chats + orders unless a per-agent report stands in for both. A missing file that
+    another file of the folder is, by its header, is named in the error (``renames``)."""
     if not folder.is_dir():
         message = "no such folder — give the month's folder (agents.csv, chats.csv, orders.csv)"
         raise InputError.single(str(folder), message, code="D101")
@@ -286,10 +307,16 @@ def _month_and_files(
     when = _gathered(problems, lambda: period_month(folder, month))
     exports = [files["chats"], files["orders"]]
     there = [path.is_file() for path in exports]
-    for path in [files["agents"], *exports]:
+    for name, path in [("agents", files["agents"]), ("chats", exports[0]), ("orders", exports[1])]:
         if path.is_file() or (report is not None and not any(there)):
             continue
         message = f"file not found — put {path.name} in {folder}"
+        if name in renames:
+            found = renames[name]
+            message = (
+                f"file not found — {found.name} has the header of {WHAT[name]}: rename it "
+                f"{path.stem}{found.suffix.lower()} (or put {path.name} in {folder})"
+            )
         if report is not None:
             given = exports[there.index(True)].name
             message = (
