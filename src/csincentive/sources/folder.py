@@ -205,7 +205,7 @@ def _found_by_content(report: AgentReport) -> Diagnostic:
     """W409: the month was paid from a report recognised by its header, not its name."""
     named = f"agent_report{report.file.suffix.lower()}"
     message = (
-        f"read as the month's per-agent report ({report.tool}): its header is one, and the "
+        f"read as the month's per-agent report ({report.tool}), known by its header: the "
         f"folder has no chats, orders or agent_report.* — rename it {named} to say so, or "
         "take it out if it is not this month's report"
     )
