@@ -307,7 +307,8 @@ def _month_and_files(
     when = _gathered(problems, lambda: period_month(folder, month))
     exports = [files["chats"], files["orders"]]
     there = [path.is_file() for path in exports]
-    for name, path in [("agents", files["agents"]), ("chats", exports[0]), ("orders", exports[1])]:
+    for name in FILES:
+        path = files[name]
         if path.is_file() or (report is not None and not any(there)):
             continue
         message = f"file not found — put {path.name} in {folder}"
