@@ -8,6 +8,7 @@ answer, with the header problems a reader would raise (a missing column …) lis
 
 from __future__ import annotations
 
+import csv
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -19,7 +20,7 @@ from csincentive.core.diagnostics import Diagnostic, InputError
 from csincentive.sources.agent_report import PERIOD, SUMMARY_ROWS
 from csincentive.sources.attendance import ATTENDANCE_ALIASES, ATTENDANCE_REQUIRED
 from csincentive.sources.chats import CHAT_ALIASES, SESSION_REQUIRED
-from csincentive.sources.encoding import cr_only, detect_encoding, ensure_utf8
+from csincentive.sources.encoding import cr_only, detect_encoding, ensure_utf8, head_text
 from csincentive.sources.events import EVENT_ALIASES, EVENT_REQUIRED
 from csincentive.sources.headers import missing_columns, norm, read_header, resolve_columns
 from csincentive.sources.items import ITEM_ALIASES, is_item_report
@@ -181,7 +182,7 @@ def unnamed_inputs(
     found: dict[str, list[Path]] = {name: [] for name in missing}
     for path in _unnamed(folder):
         try:
-            header = _header(path, work)
+            header = _header(path)
             if _is_report(path, work, column_map):
                 continue
         except InputError:  # not readable as any input: nothing to suggest
@@ -207,11 +208,13 @@ def _unnamed(folder: Path) -> list[Path]:
     ]
 
 
-def _header(path: Path, work: Path) -> list[str]:
-    """A file's header as its reader finds it: a workbook's header row, a CSV's first line."""
+def _header(path: Path) -> list[str]:
+    """A file's header as its reader finds it: a workbook's header row, a CSV's first line
+    (read from the file's first megabyte: it is only looked at)."""
     if is_workbook(path):
         return list(read_sheet(path, known=_all_known()).header)
-    return read_header(ensure_utf8(path, work, display=str(path)), str(path))
+    with head_text(path) as text:
+        return next(csv.reader(text), [])
 
 
 def _is_report(path: Path, work: Path, column_map: Mapping[str, str] | None) -> bool:

@@ -41,7 +41,7 @@ from pathlib import Path
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError, Severity
-from csincentive.sources.encoding import ensure_utf8
+from csincentive.sources.encoding import ensure_utf8, head_text
 from csincentive.sources.headers import norm
 from csincentive.sources.report_values import Kind
 from csincentive.sources.workbook import column_letter, is_workbook, load_grid
@@ -117,9 +117,14 @@ def read_grid(path: Path, work_dir: Path, limit: int | None = None) -> Grid:
         blank = [""] * (first_col - 1)  # the columns left of the table: cell i is column i + 1
         rows = [blank + ["" if cell is None else str(cell) for cell in row] for row in frame.rows()]
         return Grid(path, rows, list(range(1, len(rows) + 1)), sheet)
-    readable = ensure_utf8(path, work_dir, display=str(path))
     rows, lines = [], []
-    with readable.open(encoding="utf-8-sig", newline="") as handle:
+    # Only the first rows: read from the file's first megabyte, not a UTF-8 copy of it all.
+    opened = (
+        head_text(path)
+        if limit is not None
+        else ensure_utf8(path, work_dir, display=str(path)).open(encoding="utf-8-sig", newline="")
+    )
+    with opened as handle:
         reader = csv.reader(handle)
         try:
             for cells in reader:
