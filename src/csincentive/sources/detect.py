@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from csincentive.core.diagnostics import Diagnostic, InputError
-from csincentive.sources.agent_report import PERIOD, SUMMARY_ROWS
+from csincentive.sources.agent_report import PERIOD, REPORT_FILES, SUMMARY_ROWS
 from csincentive.sources.attendance import ATTENDANCE_ALIASES, ATTENDANCE_REQUIRED
 from csincentive.sources.chats import CHAT_ALIASES, SESSION_REQUIRED
 from csincentive.sources.encoding import cr_only, detect_encoding, ensure_utf8, head_text
@@ -157,7 +157,10 @@ def report_by_content(
     which of them is the month's cannot be guessed. The folder's other inputs, known by
     their names (agents.csv, attendance.xlsx …), and Excel's lock files (~$…) are not
     looked at."""
-    found = [path for path in _unnamed(folder) if _is_report(path, work, column_map)]
+    # The formats a report is read in by name (not .xlsm): W409 says to rename it so.
+    formats = {Path(name).suffix for name in REPORT_FILES}
+    candidates = [path for path in _unnamed(folder) if path.suffix.lower() in formats]
+    found = [path for path in candidates if _is_report(path, work, column_map)]
     if len(found) > 1:
         names = ", ".join(path.name for path in found)
         message = (
