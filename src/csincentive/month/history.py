@@ -36,11 +36,6 @@ if TYPE_CHECKING:
     from csincentive.ledger.store import Ledger
 
 
-def uses_history(rules: RuleSet) -> list[tuple[str, HistoryCall]]:
-    """(component id, call) for every history call in the rules, in file order."""
-    return [(cid, call) for cid, _, call in _history_uses(rules)]
-
-
 def _history_uses(rules: RuleSet) -> list[tuple[str, Loc, HistoryCall]]:
     """(component id, the key of its formula, call) for every history call, in file order."""
     found = []

@@ -76,8 +76,3 @@ def contributions(period: Period) -> list[pl.Expr]:
                 .alias(prefix + item)
             )
     return out
-
-
-def with_contributions(people: pl.DataFrame, period: Period) -> pl.DataFrame:
-    """`people` with the bases and every contribution of the period."""
-    return people.with_columns(bases(period)).with_columns(contributions(period))
